@@ -1,0 +1,1 @@
+"""scikit-learn estimators: neural, hybrid (deep -> classical), decision fusion, modality fusion."""

@@ -1,0 +1,1 @@
+"""Statistical tests, sensitivity analysis and explanations of fitted pipelines."""

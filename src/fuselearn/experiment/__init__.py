@@ -1,0 +1,1 @@
+"""Experiments: validated config, runner, SQLite store, HTML report, the demo."""

@@ -1,0 +1,1 @@
+"""Deep and classical feature extractors (scikit-learn transformers) and the embedding cache."""

@@ -1,0 +1,1 @@
+"""Metric registry: named scorers (accuracy ... IoU) used by every layer above."""

@@ -1,0 +1,60 @@
+"""Hand-off of torch weights between estimators and :mod:`fuselearn.persistence`.
+
+While :func:`fuselearn.save` serialises an estimator, ``collecting()`` is active: an estimator's
+``__getstate__`` moves each of its torch modules' ``state_dict`` into the collector (later written with
+safetensors) and leaves a key in its state instead. While :func:`fuselearn.load` runs, ``providing()``
+makes those tensors available to ``__setstate__``, which rebuilds the module from its parameters and
+loads the weights. Plain pickling (joblib, ``copy.deepcopy``) sees neither and keeps modules as they are.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator
+
+import torch
+
+_SAVE: contextvars.ContextVar[dict | None] = contextvars.ContextVar("fuselearn_torch_save", default=None)
+_LOAD: contextvars.ContextVar[dict | None] = contextvars.ContextVar("fuselearn_torch_load", default=None)
+
+
+@contextlib.contextmanager
+def collecting() -> Iterator[dict[str, dict[str, torch.Tensor]]]:
+    store: dict[str, dict[str, torch.Tensor]] = {}
+    token = _SAVE.set(store)
+    try:
+        yield store
+    finally:
+        _SAVE.reset(token)
+
+
+@contextlib.contextmanager
+def providing(store: dict[str, dict[str, torch.Tensor]]) -> Iterator[None]:
+    token = _LOAD.set(store)
+    try:
+        yield
+    finally:
+        _LOAD.reset(token)
+
+
+def stash(module: torch.nn.Module) -> str | None:
+    """Put ``module``'s weights into the active collector; return their key (None when not saving)."""
+    store = _SAVE.get()
+    if store is None:
+        return None
+    key = f"module{len(store)}"
+    store[key] = {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
+    return key
+
+
+def fetch(key: str) -> dict[str, torch.Tensor]:
+    """Return the weights stored under ``key`` by the active :func:`providing` block."""
+    store = _LOAD.get()
+    if store is None or key not in store:
+        from .exceptions import ModelFormatError
+
+        raise ModelFormatError(
+            f"Torch weights {key!r} are missing. Load fuselearn models with fuselearn.load(path)."
+        )
+    return store[key]

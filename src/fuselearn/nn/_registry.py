@@ -1,0 +1,85 @@
+"""The registry of network modules that estimators build by name.
+
+A registered builder is called as ``builder(n_inputs, n_outputs, **module_params)`` and returns a
+``torch.nn.Module``. Each entry also says what input it takes (``input_kind``), so the estimator
+knows how to validate and batch the data: ``"tabular"`` (2-D float), ``"image"`` (``(n, C, H, W)``),
+``"sequence"`` (token ids) or ``"graph"`` (a list of graphs).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from .._naming import normalize_name, unknown_name_error
+
+__all__ = ["ModuleSpec", "MODULES", "register_module", "get_module_spec", "INPUT_KINDS"]
+
+INPUT_KINDS = ("tabular", "image", "sequence", "graph")
+
+
+@dataclass(frozen=True)
+class ModuleSpec:
+    """A registered network: its builder and the kind of input it takes."""
+
+    name: str
+    builder: Callable[..., torch.nn.Module]
+    input_kind: str = "tabular"
+
+
+_MODULES: dict[str, ModuleSpec] = {}
+
+
+class _Names:
+    """A live, read-only view of the registered names (``"mlp" in MODULES``)."""
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and normalize_name(name) in _MODULES
+
+    def __iter__(self):
+        return iter(sorted(_MODULES))
+
+    def __len__(self) -> int:
+        return len(_MODULES)
+
+    def __repr__(self) -> str:
+        return f"MODULES({', '.join(sorted(_MODULES))})"
+
+
+MODULES = _Names()
+
+
+def register_module(name: str, *, input_kind: str = "tabular", overwrite: bool = False):
+    """Register a module builder under ``name`` (decorator).
+
+    Parameters
+    ----------
+    name : str
+        Registry name; normalised (lower case, ``-`` -> ``_``).
+    input_kind : {"tabular", "image", "sequence", "graph"}
+        What the module's ``forward`` takes.
+    overwrite : bool
+        Replace an existing entry silently. Without it a second registration warns, like timm.
+    """
+    if input_kind not in INPUT_KINDS:
+        raise unknown_name_error("input kind", input_kind, INPUT_KINDS, "register_module")
+    key = normalize_name(name)
+
+    def decorator(builder):
+        if key in _MODULES and not overwrite:
+            warnings.warn(f"Module {key!r} is registered twice; the later one wins.", stacklevel=2)
+        _MODULES[key] = ModuleSpec(key, builder, input_kind)
+        return builder
+
+    return decorator
+
+
+def get_module_spec(name: str, where: str = "module") -> ModuleSpec:
+    """Return the :class:`ModuleSpec` registered as ``name``; unknown names list the choices."""
+    key = normalize_name(name)
+    if key not in _MODULES:
+        raise unknown_name_error("module", name, _MODULES, where)
+    return _MODULES[key]

@@ -1,8 +1,24 @@
 """fuselearn: fuse deep learning with classical machine learning, and prove whether the fusion helped."""
 
-from .estimators import NeuralClassifier, NeuralRegressor
+from .estimators import (
+    FusionClassifier,
+    FusionRegressor,
+    HybridClassifier,
+    HybridRegressor,
+    NeuralClassifier,
+    NeuralRegressor,
+)
 from .extract import NeuralExtractor
 
 __version__ = "0.1.0"
 
-__all__ = ["NeuralClassifier", "NeuralRegressor", "NeuralExtractor", "__version__"]
+__all__ = [
+    "FusionClassifier",
+    "FusionRegressor",
+    "HybridClassifier",
+    "HybridRegressor",
+    "NeuralClassifier",
+    "NeuralExtractor",
+    "NeuralRegressor",
+    "__version__",
+]

@@ -1,8 +1,18 @@
 """scikit-learn's common checks over every public estimator (neural ones with a tiny max_epochs)."""
 
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from fuselearn import NeuralClassifier, NeuralExtractor, NeuralRegressor
+from fuselearn import (
+    FusionClassifier,
+    FusionRegressor,
+    HybridClassifier,
+    HybridRegressor,
+    NeuralClassifier,
+    NeuralExtractor,
+    NeuralRegressor,
+)
 
 TINY = dict(max_epochs=20, lr=1e-2, hidden_sizes=(16,), random_state=0)
 
@@ -10,9 +20,32 @@ ESTIMATORS = [
     NeuralClassifier(**TINY),
     NeuralRegressor(**TINY),
     NeuralExtractor(**TINY),
+    HybridClassifier(NeuralExtractor(**TINY), cross_fit=3, random_state=0),
+    HybridRegressor(NeuralExtractor(**TINY), cross_fit=3, random_state=0),
 ]
+for method in FusionClassifier._methods:
+    ESTIMATORS.append(FusionClassifier(
+        [("lr", LogisticRegression()), ("tree", DecisionTreeClassifier(random_state=0))],
+        method=method, cv=3, random_state=0,
+    ))
+for method in FusionRegressor._methods:
+    ESTIMATORS.append(FusionRegressor(
+        [("ridge", Ridge()), ("tree", DecisionTreeRegressor(random_state=0))],
+        method=method, cv=3, random_state=0,
+    ))
+
+FLOAT32_REASON = (
+    "the network computes in float32; batched matrix products round differently for a subset of the "
+    "rows (differences ~1e-7), which the head's decision function shows"
+)
 
 
-@parametrize_with_checks(ESTIMATORS)
+def expected_failed_checks(estimator):
+    if isinstance(estimator, HybridClassifier):
+        return {"check_methods_subset_invariance": FLOAT32_REASON}
+    return {}
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
     check(estimator)

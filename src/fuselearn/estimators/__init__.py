@@ -1,5 +1,15 @@
 """scikit-learn estimators: neural, hybrid (deep -> classical), decision fusion, modality fusion."""
 
+from ._fusion import FusionClassifier, FusionRegressor, Uncertainty
+from ._hybrid import HybridClassifier, HybridRegressor
 from ._neural import NeuralClassifier, NeuralRegressor
 
-__all__ = ["NeuralClassifier", "NeuralRegressor"]
+__all__ = [
+    "FusionClassifier",
+    "FusionRegressor",
+    "HybridClassifier",
+    "HybridRegressor",
+    "NeuralClassifier",
+    "NeuralRegressor",
+    "Uncertainty",
+]

@@ -1,0 +1,252 @@
+"""Model fusion: a deep feature extractor feeding a classical learner, cross-fitted.
+
+The head must never train on features made by a network that saw the same rows: a network that has
+memorised its training rows embeds them far more separably than new rows, and a head fitted on those
+embeddings learns to trust them too much. With ``cross_fit=k`` each training row is embedded by an
+extractor fitted on the other folds; the head is fitted on those out-of-fold embeddings, and the
+extractor is then refitted on all rows for prediction. This is the cross-fitting of double machine
+learning (Chernozhukov et al. 2018) applied to representation learning; scikit-learn's
+``cross_val_predict`` does the fold loop for predictions but not for transformers, so we write it.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone, is_classifier
+from sklearn.linear_model import LogisticRegression, RidgeCV
+from sklearn.model_selection import KFold, StratifiedKFold, check_cv
+from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError
+from ..extract import NeuralExtractor
+
+__all__ = ["HybridClassifier", "HybridRegressor"]
+
+
+def _fit_transform_fold(extractor, X, y, train, test):
+    ext = clone(extractor).fit(_safe_indexing(X, train), _safe_indexing(y, train))
+    return test, ext.transform(_safe_indexing(X, test))
+
+
+def _head_has(name):
+    def check(self):
+        head = getattr(self, "head_", None)
+        if head is None:
+            head = self.head if self.head is not None else self._default_head()
+        return hasattr(head, name)
+
+    return check
+
+
+class _BaseHybrid(BaseEstimator):
+    def __init__(self, extractor=None, head=None, *, cross_fit=5, n_jobs=None, random_state=None):
+        self.extractor = extractor
+        self.head = head
+        self.cross_fit = cross_fit
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def _default_extractor(self):
+        return NeuralExtractor(hidden_sizes=(64, 32), random_state=self.random_state)
+
+    def _check_params(self):
+        name = type(self).__name__
+        ext = self.extractor if self.extractor is not None else self._default_extractor()
+        if not (hasattr(ext, "fit") and hasattr(ext, "transform")):
+            raise InvalidParameterError(
+                f"The 'extractor' parameter of {name} must be a transformer with fit and transform; "
+                f"got {type(ext).__name__}."
+            )
+        head = self.head if self.head is not None else self._default_head()
+        if not hasattr(head, "fit") or not hasattr(head, "predict"):
+            raise InvalidParameterError(
+                f"The 'head' parameter of {name} must be an estimator with fit and predict; "
+                f"got {type(head).__name__}."
+            )
+        cf = self.cross_fit
+        if cf is not None and not hasattr(cf, "split"):
+            if isinstance(cf, bool) or not isinstance(cf, numbers.Integral) or cf < 2:
+                raise InvalidParameterError(
+                    f"The 'cross_fit' parameter of {name} must be None, an int >= 2 or a CV splitter. "
+                    f"Got {cf!r} instead."
+                )
+        return ext, head
+
+    def _splits(self, X, y, rng):
+        cf = self.cross_fit
+        if hasattr(cf, "split"):
+            cv = check_cv(cf, y, classifier=is_classifier(self))
+        else:
+            seed = rng.randint(np.iinfo(np.int32).max)
+            cls = StratifiedKFold if is_classifier(self) else KFold
+            cv = cls(cf, shuffle=True, random_state=seed)
+        try:
+            return list(cv.split(X, y))
+        except ValueError as exc:
+            raise InvalidInputError(
+                f"{type(self).__name__}: cross-fitting could not split y ({exc}). Use fewer folds "
+                "(cross_fit) or more rows per class."
+            ) from exc
+
+    def fit(self, X, y):
+        """Cross-fit the extractor, fit the head on out-of-fold embeddings, refit the extractor."""
+        ext, head = self._check_params()
+        if y is None:
+            raise InvalidInputError(f"{type(self).__name__}.fit requires y to be passed, but the target y is None.")
+        try:
+            X, y = validate_data(self, X, y, dtype=None, ensure_all_finite=False, allow_nd=True,
+                                 skip_check_array=hasattr(X, "iloc") or isinstance(X, list))
+        except ValueError as exc:
+            raise InvalidInputError(f"{type(self).__name__}.fit: {exc}") from exc
+        y = self._check_target(y)
+        rng = check_random_state(self.random_state)
+        if self.cross_fit is None:
+            self.extractor_ = clone(ext).fit(X, y)
+            Z = self.extractor_.transform(X)
+            self.oof_embeddings_ = None
+        else:
+            splits = self._splits(X, y, rng)
+            parts = Parallel(n_jobs=self.n_jobs)(
+                delayed(_fit_transform_fold)(ext, X, y, tr, te) for tr, te in splits
+            )
+            Z = None
+            for test, z in parts:
+                z = np.asarray(z.toarray() if hasattr(z, "toarray") else z, dtype=float)
+                if Z is None:
+                    Z = np.zeros((len(y), z.shape[1]))
+                Z[test] = z
+            self.oof_embeddings_ = Z
+            self.extractor_ = clone(ext).fit(X, y)
+        self.head_ = clone(head).fit(Z, y)
+        return self
+
+    def _check_target(self, y):
+        return y
+
+    def _check_fitted(self, what):
+        try:
+            check_is_fitted(self, "head_")
+        except Exception as exc:
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' before '{what}'."
+            ) from exc
+
+    def _embed(self, X, what):
+        self._check_fitted(what)
+        try:
+            X = validate_data(self, X, reset=False, dtype=None, ensure_all_finite=False, allow_nd=True,
+                              skip_check_array=hasattr(X, "iloc") or isinstance(X, list))
+        except ValueError as exc:
+            raise InvalidInputError(f"{type(self).__name__}.{what}: {exc}") from exc
+        return self.extractor_.transform(X)
+
+    def embed(self, X):
+        """The features the head sees for ``X``, from the extractor refitted on all rows."""
+        return self._embed(X, "embed")
+
+    def predict(self, X):
+        """The head's prediction on the embedding of ``X``."""
+        Z = self._embed(X, "predict")
+        return self.head_.predict(Z)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+
+class HybridClassifier(ClassifierMixin, _BaseHybrid):
+    """A deep extractor feeding a classical classifier (SVM, forest, gradient boosting...), cross-fitted.
+
+    Parameters
+    ----------
+    extractor : transformer, default=None
+        Turns ``X`` into features; ``NeuralExtractor(hidden_sizes=(64, 32))`` when None. Any
+        scikit-learn transformer trained with ``y`` works.
+    head : classifier, default=None
+        Trained on the (cross-fitted) embeddings; ``LogisticRegression(max_iter=1000)`` when None.
+    cross_fit : int, CV splitter or None, default=5
+        Folds for cross-fitting (``StratifiedKFold`` seeded from ``random_state``). None fits the head
+        on embeddings of the rows the extractor was trained on, which is over-optimistic.
+    n_jobs : int, default=None
+        Folds fitted in parallel (joblib).
+    random_state : int, RandomState or None, default=None
+        Seeds the folds (and the default extractor).
+
+    Attributes
+    ----------
+    extractor_ : transformer
+        The extractor refitted on all rows, used at prediction time.
+    head_ : classifier
+        The head, fitted on ``oof_embeddings_`` (or in-sample embeddings when ``cross_fit=None``).
+    oof_embeddings_ : ndarray of shape (n_samples, n_features_out) or None
+        Each training row embedded by an extractor that did not see it.
+    classes_ : ndarray
+        Class labels.
+
+    See Also
+    --------
+    fuselearn.NeuralExtractor, HybridRegressor
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.svm import SVC
+    >>> from fuselearn import HybridClassifier, NeuralExtractor
+    >>> X, y = load_iris(return_X_y=True)
+    >>> hybrid = HybridClassifier(NeuralExtractor(hidden_sizes=(16,), max_epochs=5, random_state=0),
+    ...                           SVC(), cross_fit=3, random_state=0).fit(X, y)
+    >>> hybrid.oof_embeddings_.shape
+    (150, 16)
+    """
+
+    def _default_head(self):
+        return LogisticRegression(max_iter=1000)
+
+    def _check_target(self, y):
+        y = np.asarray(y)
+        check_classification_targets(y)
+        self.classes_ = np.unique(y)
+        if len(self.classes_) < 2:
+            raise InvalidInputError(
+                f"HybridClassifier.fit: y has one class only ({self.classes_[0]!r}); "
+                "classification needs at least 2 classes."
+            )
+        return y
+
+    @available_if(_head_has("predict_proba"))
+    def predict_proba(self, X):
+        """The head's class probabilities."""
+        Z = self._embed(X, "predict_proba")
+        return self.head_.predict_proba(Z)
+
+    @available_if(_head_has("decision_function"))
+    def decision_function(self, X):
+        """The head's decision function."""
+        Z = self._embed(X, "decision_function")
+        return self.head_.decision_function(Z)
+
+
+class HybridRegressor(RegressorMixin, _BaseHybrid):
+    """A deep extractor feeding a classical regressor, cross-fitted. See :class:`HybridClassifier`.
+
+    The default head is ``RidgeCV()`` and the folds are ``KFold``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from fuselearn import HybridRegressor, NeuralExtractor
+    >>> X, y = make_regression(n_samples=60, n_features=4, random_state=0)
+    >>> HybridRegressor(NeuralExtractor(max_epochs=3, random_state=0), cross_fit=3,
+    ...                 random_state=0).fit(X, y).predict(X[:2]).shape
+    (2,)
+    """
+
+    def _default_head(self):
+        return RidgeCV()

@@ -1,0 +1,187 @@
+"""The registry of named metrics: built-ins, lookup by name, and registration of new ones."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from sklearn.metrics import (
+    accuracy_score,
+    average_precision_score,
+    balanced_accuracy_score,
+    brier_score_loss,
+    f1_score,
+    log_loss,
+    mean_absolute_error,
+    mean_squared_error,
+    precision_score,
+    r2_score,
+    recall_score,
+    roc_auc_score,
+    root_mean_squared_error,
+)
+
+from .._naming import normalize_name, resolve_name
+from ..exceptions import InvalidParameterError
+from ._calibration import expected_calibration_error
+from ._iou import mask_iou, mean_box_iou, mean_iou
+from ._metric import BinaryOnly, Metric
+
+__all__ = ["METRICS", "get_metric", "register_metric", "score"]
+
+
+def _builtin_metrics() -> list[Metric]:
+    metrics = [
+        Metric("accuracy", accuracy_score, "predict", True, "any"),
+        Metric("balanced_accuracy", balanced_accuracy_score, "predict", True, "multiclass"),
+    ]
+    for name, func in (("precision", precision_score), ("recall", recall_score), ("f1", f1_score)):
+        binary = BinaryOnly(func, name, f"{name}_macro", labels=True)
+        metrics.append(Metric(name, binary, "predict", True, "binary"))
+        for average in ("macro", "micro", "weighted"):
+            metrics.append(
+                Metric(f"{name}_{average}", func, "predict", True, "multiclass", {"average": average})
+            )
+    roc_auc = BinaryOnly(roc_auc_score, "roc_auc", "roc_auc_ovr", labels=False)
+    average_precision = BinaryOnly(
+        average_precision_score,
+        "average_precision",
+        "map' on a label indicator matrix (sklearn.preprocessing.label_binarize) or 'roc_auc_ovr",
+        labels=False,
+    )
+    metrics += [
+        Metric("roc_auc", roc_auc, "decision", True, "binary"),
+        # Probabilities, not margins: one-vs-rest AUC of a multiclass model needs rows summing to 1.
+        Metric("roc_auc_ovr", roc_auc_score, "predict_proba", True, "multiclass", {"multi_class": "ovr"}),
+        Metric(
+            "roc_auc_ovr_weighted",
+            roc_auc_score,
+            "predict_proba",
+            True,
+            "multiclass",
+            {"multi_class": "ovr", "average": "weighted"},
+        ),
+        Metric("average_precision", average_precision, "decision", True, "binary"),
+        Metric("map", average_precision_score, "decision", True, "multilabel", {"average": "macro"}),
+        Metric("log_loss", log_loss, "predict_proba", False, "multiclass"),
+        # scikit-learn >= 1.7 scores multiclass too: halved to [0, 1] for two classes, [0, 2] above.
+        Metric("brier", brier_score_loss, "predict_proba", False, "multiclass"),
+        Metric("ece", expected_calibration_error, "predict_proba", False, "multiclass", {"n_bins": 15}),
+        Metric("iou_box", mean_box_iou, "predict", True, "regression"),
+        Metric("iou_mask", mask_iou, "predict", True, "binary"),
+        Metric("mean_iou", mean_iou, "predict", True, "multiclass"),
+        Metric("r2", r2_score, "predict", True, "regression"),
+        Metric("mae", mean_absolute_error, "predict", False, "regression"),
+        Metric("mse", mean_squared_error, "predict", False, "regression"),
+        Metric("rmse", root_mean_squared_error, "predict", False, "regression"),
+    ]
+    return metrics
+
+
+_REGISTRY: dict[str, Metric] = {metric.name: metric for metric in _builtin_metrics()}
+_ALIASES: dict[str, str] = {"mean_average_precision": "map"}
+
+#: Read-only, live view of the registered metrics by name (aliases are left out).
+METRICS = MappingProxyType(_REGISTRY)
+
+
+def get_metric(name: str | Metric) -> Metric:
+    """Return the registered metric of a name.
+
+    Parameters
+    ----------
+    name : str or Metric
+        A registered name or alias, in any case, with dashes or underscores (``"F1-Macro"``). A
+        :class:`Metric` is returned as it is.
+
+    Returns
+    -------
+    Metric
+
+    Raises
+    ------
+    UnknownNameError
+        The name is not registered; the message lists the valid names.
+
+    Examples
+    --------
+    >>> from fuselearn.metrics import get_metric
+    >>> get_metric("Mean-Average-Precision").name
+    'map'
+    """
+    if isinstance(name, Metric):
+        return name
+    lookup = dict(_REGISTRY)
+    lookup.update({alias: _REGISTRY[target] for alias, target in _ALIASES.items()})
+    return resolve_name("metric", name, lookup)
+
+
+def register_metric(metric: Metric, *, overwrite: bool = False) -> Metric:
+    """Add ``metric`` to the registry under ``metric.name``.
+
+    Parameters
+    ----------
+    metric : Metric
+        The metric to register.
+    overwrite : bool, default=False
+        Replace a metric (or alias) registered under the same name instead of raising.
+
+    Returns
+    -------
+    Metric
+        ``metric``, so that a module can keep a reference in one line.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``metric`` is not a :class:`Metric`, or its name is taken and ``overwrite`` is False.
+
+    Examples
+    --------
+    >>> from sklearn.metrics import fbeta_score
+    >>> from fuselearn.metrics import Metric, register_metric, score
+    >>> _ = register_metric(Metric("f2_doc", fbeta_score, kwargs={"beta": 2}), overwrite=True)
+    >>> score("f2-doc", [0, 1, 1, 0], y_pred=[0, 1, 1, 1])
+    0.9090909090909091
+    """
+    if not isinstance(metric, Metric):
+        raise InvalidParameterError(
+            f"register_metric expects a Metric. Got {type(metric).__name__} instead; wrap the "
+            "function as Metric(name, func, response=..., greater_is_better=..., task=...)."
+        )
+    name = normalize_name(metric.name)
+    if name in _REGISTRY or name in _ALIASES:
+        if not overwrite:
+            raise InvalidParameterError(
+                f"A metric named {name!r} is already registered; pass overwrite=True to replace it, "
+                "or choose another name."
+            )
+        _ALIASES.pop(name, None)
+    _REGISTRY[name] = metric
+    return metric
+
+
+def score(name_or_metric, y_true, *, y_pred=None, y_proba=None, classes=None) -> float:
+    """Compute a metric by name from predictions: ``get_metric(name).from_predictions(...)``.
+
+    Parameters
+    ----------
+    name_or_metric : str or Metric
+        A registered name (see ``METRICS``) or a :class:`Metric`.
+    y_true, y_pred, y_proba, classes
+        As in :meth:`Metric.from_predictions`.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from fuselearn.metrics import score
+    >>> score("accuracy", [0, 1, 1, 0], y_pred=[0, 1, 0, 0])
+    0.75
+    >>> score("log_loss", ["a", "b"], y_proba=[[0.8, 0.2], [0.2, 0.8]], classes=["a", "b"])
+    0.2231435513142097
+    """
+    return get_metric(name_or_metric).from_predictions(
+        y_true, y_pred=y_pred, y_proba=y_proba, classes=classes
+    )

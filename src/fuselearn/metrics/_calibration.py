@@ -97,7 +97,8 @@ def expected_calibration_error(y_true, y_proba, n_bins=15, *, labels=None) -> fl
             )
     else:
         raise InvalidInputError(
-            f"'y_proba' must have shape (n_samples,) or (n_samples, n_classes); got {y_proba.shape}."
+            "'y_proba' must have shape (n_samples,) or (n_samples, n_classes); got "
+            f"{y_proba.shape}."
         )
     unknown = np.setdiff1d(y_true, labels)
     if unknown.size:

@@ -30,7 +30,9 @@ def as_array(value, name: str, *, numeric: bool = False) -> np.ndarray:
             )
         array = array.astype(float, copy=False)
         if not np.all(np.isfinite(array)):
-            raise InvalidInputError(f"'{name}' contains NaN or infinite values; remove or impute them.")
+            raise InvalidInputError(
+                f"'{name}' contains NaN or infinite values; remove or impute them."
+            )
     return array
 
 

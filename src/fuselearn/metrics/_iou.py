@@ -1,7 +1,8 @@
 """Intersection over union for boxes and segmentation masks.
 
-Box IoU is written here because scikit-learn 1.9 has none and torchvision (whose ``ops.box_iou`` this
-mirrors) is not a dependency. Mask IoU is scikit-learn's ``jaccard_score`` on the flattened masks.
+Box IoU is written here because scikit-learn 1.9 has none and torchvision (whose
+``ops.box_iou`` this mirrors) is not a dependency. Mask IoU is scikit-learn's ``jaccard_score``
+on the flattened masks.
 """
 
 from __future__ import annotations
@@ -93,7 +94,9 @@ def paired_box_iou(boxes_true, boxes_pred) -> np.ndarray:
     a = _check_boxes(boxes_true, "boxes_true")
     b = _check_boxes(boxes_pred, "boxes_pred")
     check_same_length(a, b, "boxes_true", "boxes_pred")
-    width_height = np.clip(np.minimum(a[:, 2:], b[:, 2:]) - np.maximum(a[:, :2], b[:, :2]), 0.0, None)
+    width_height = np.clip(
+        np.minimum(a[:, 2:], b[:, 2:]) - np.maximum(a[:, :2], b[:, :2]), 0.0, None
+    )
     intersection = width_height[:, 0] * width_height[:, 1]
     return _divide(intersection, _area(a) + _area(b) - intersection)
 
@@ -195,5 +198,7 @@ def mean_iou(labels_true, labels_pred, num_classes=None) -> float:
     per_class = jaccard_score(
         true, pred, labels=np.arange(num_classes), average=None, zero_division=0.0
     )
-    present = (np.bincount(true, minlength=num_classes) + np.bincount(pred, minlength=num_classes)) > 0
+    present = (
+        np.bincount(true, minlength=num_classes) + np.bincount(pred, minlength=num_classes)
+    ) > 0
     return float(per_class[present].mean())

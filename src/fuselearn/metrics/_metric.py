@@ -39,7 +39,9 @@ def _accepts(func: Callable, parameter: str) -> bool:
         return False
 
 
-def check_binary_target(name: str, y_true, y_score, alternative: str, *, labels: bool) -> None:
+def check_binary_target(
+    name: str, y_true, y_score, alternative: str | None, *, labels: bool
+) -> None:
     """Raise an ``InvalidInputError`` naming ``alternative`` unless the inputs are binary.
 
     ``labels`` says whether ``y_score`` holds predicted labels (counted as classes) or scores.
@@ -49,16 +51,17 @@ def check_binary_target(name: str, y_true, y_score, alternative: str, *, labels:
     problem = None
     if y_true.ndim != 1:
         problem = f"y_true has shape {y_true.shape} (multi-label or multi-output)"
-    elif y_score.ndim == 2 and y_score.shape[1] > 1:
+    elif y_score.ndim == 2 and y_score.shape[1] > 2:
         problem = f"the scores have shape {y_score.shape}, one column per class"
     else:
         seen = np.unique(y_true) if not labels else np.union1d(y_true, y_score.ravel())
         if len(seen) > 2:
             problem = f"the targets hold {len(seen)} classes"
     if problem:
+        hint = f"use '{alternative}'" if alternative else "use a multiclass metric"
         raise InvalidInputError(
-            f"Metric '{name}' is for binary targets, but {problem}. "
-            f"For more than two classes use '{alternative}'."
+            f"Metric '{name}' is for binary targets, but {problem}. For more than two classes "
+            f"{hint}."
         )
 
 
@@ -74,6 +77,18 @@ class BinaryOnly:
         self.name = name
         self.alternative = alternative
         self.labels = labels
+
+    def _key(self) -> tuple:
+        return (self.func, self.name, self.alternative, self.labels)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, BinaryOnly) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"BinaryOnly({self.func.__name__}, alternative={self.alternative!r})"
 
     def __call__(self, y_true, y_score, **kwargs) -> float:
         check_binary_target(self.name, y_true, y_score, self.alternative, labels=self.labels)
@@ -140,8 +155,8 @@ class Metric:
     name : str
         Registry name, lower case with underscores (``"f1_macro"``).
     func : callable
-        ``func(y_true, y_response, **kwargs) -> float``, scikit-learn's metric signature. If it has a
-        ``labels`` parameter, :meth:`from_predictions` passes the class order of ``y_proba``.
+        ``func(y_true, y_response, **kwargs) -> float``, scikit-learn's metric signature. If it has
+        a ``labels`` parameter, :meth:`from_predictions` passes the class order of ``y_proba``.
     response : {"predict", "predict_proba", "decision"}, default="predict"
         What the metric scores: predicted labels or values (``"predict"``), probabilities
         (``"predict_proba"``, checked to lie in [0, 1]), or any continuous score of which only the
@@ -182,7 +197,8 @@ class Metric:
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
             raise InvalidParameterError(
-                f"The 'name' parameter of Metric must be a non-empty string. Got {self.name!r} instead."
+                "The 'name' parameter of Metric must be a non-empty string. "
+                f"Got {self.name!r} instead."
             )
         if normalize_name(self.name) != self.name:
             raise InvalidParameterError(
@@ -233,6 +249,10 @@ class Metric:
             )
         return InvalidInputError(f"Metric '{self.name}' needs {need}; got {argument}=None.")
 
+    def _check_binary(self, y_true, y_score, *, labels: bool) -> None:
+        alternative = getattr(self.func, "alternative", None)
+        check_binary_target(self.name, y_true, y_score, alternative, labels=labels)
+
     def from_predictions(self, y_true, *, y_pred=None, y_proba=None, classes=None) -> float:
         """Compute the metric from stored predictions.
 
@@ -245,8 +265,8 @@ class Metric:
             Predicted labels or values; needed when ``response == "predict"``.
         y_proba : array-like, default=None
             Probabilities (or, for ``response == "decision"``, any scores); needed otherwise.
-            Binary: ``(n,)`` positive-class scores or ``(n, 2)``. Multiclass: ``(n, K)`` with columns
-            in the order of ``classes``. Multi-label: ``(n, L)``.
+            Binary: ``(n,)`` positive-class scores or ``(n, 2)``. Multiclass: ``(n, K)`` with
+            columns in the order of ``classes``. Multi-label: ``(n, L)``.
         classes : array-like of shape (K,), default=None
             Class of each column of ``y_proba`` (the estimator's ``classes_``); for a binary metric
             on labels, ``classes[1]`` is the positive class. Defaults to the sorted labels of
@@ -265,7 +285,8 @@ class Metric:
         Examples
         --------
         >>> from fuselearn.metrics import get_metric
-        >>> get_metric("roc_auc").from_predictions([0, 1, 1], y_proba=[[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
+        >>> roc_auc = get_metric("roc_auc")
+        >>> roc_auc.from_predictions([0, 1, 1], y_proba=[[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
         1.0
         """
         y_true = as_array(y_true, "y_true")
@@ -275,19 +296,11 @@ class Metric:
             y_pred = as_array(y_pred, "y_pred")
             check_same_length(y_true, y_pred, "y_true", "y_pred")
             kwargs = dict(self.kwargs)
-            if (
-                classes is not None
-                and self.task == "binary"
-                and "pos_label" not in kwargs
-                and _accepts(self.func, "pos_label")
-            ):
+            if self.task == "binary" and classes is not None:
                 classes = _check_classes(classes)
-                if len(classes) != 2:
-                    raise InvalidInputError(
-                        f"Metric '{self.name}' is for binary targets, but 'classes' has "
-                        f"{len(classes)} entries."
-                    )
-                kwargs["pos_label"] = classes[1]
+                self._check_binary(classes, classes, labels=True)
+                if "pos_label" not in kwargs and _accepts(self.func, "pos_label"):
+                    kwargs["pos_label"] = classes[1]
             return float(self.func(y_true, y_pred, **kwargs))
 
         if y_proba is None:
@@ -305,12 +318,18 @@ class Metric:
             return float(self.func(y_true, proba, **self.kwargs))
         if y_true.ndim != 1:
             raise InvalidInputError(
-                f"Metric '{self.name}' needs 'y_true' as 1-D class labels; got shape {y_true.shape}."
+                f"Metric '{self.name}' needs 'y_true' as 1-D class labels; got shape "
+                f"{y_true.shape}."
             )
         if proba.ndim not in (1, 2):
             raise InvalidInputError(
-                f"'y_proba' must have shape (n_samples,) or (n_samples, n_classes); got {proba.shape}."
+                "'y_proba' must have shape (n_samples,) or (n_samples, n_classes); got "
+                f"{proba.shape}."
             )
+        if self.task == "binary":
+            self._check_binary(y_true, proba, labels=False)
+            if classes is not None:
+                self._check_binary(classes, classes, labels=True)
         classes = _resolve_classes(y_true, classes, proba)
         codes = _encode(y_true, classes)
         if len(classes) == 2:
@@ -337,7 +356,8 @@ class Metric:
         >>> from sklearn.model_selection import cross_val_score
         >>> from fuselearn.metrics import get_metric
         >>> X, y = [[0.0], [1.0], [2.0], [3.0]] * 3, [0, 0, 1, 1] * 3
-        >>> cross_val_score(LogisticRegression(), X, y, cv=3, scoring=get_metric("accuracy").scorer())
+        >>> scorer = get_metric("accuracy").scorer()
+        >>> cross_val_score(LogisticRegression(), X, y, cv=3, scoring=scorer)
         array([1., 1., 1.])
         """
         return make_scorer(

@@ -29,18 +29,26 @@ from ._metric import BinaryOnly, Metric
 __all__ = ["METRICS", "get_metric", "register_metric", "score"]
 
 
+def _labels(name, func, task, **kwargs) -> Metric:
+    return Metric(name, func, "predict", True, task, kwargs)
+
+
+def _loss(name, func, response, task, **kwargs) -> Metric:
+    return Metric(name, func, response, False, task, kwargs)
+
+
 def _builtin_metrics() -> list[Metric]:
     metrics = [
-        Metric("accuracy", accuracy_score, "predict", True, "any"),
-        Metric("balanced_accuracy", balanced_accuracy_score, "predict", True, "multiclass"),
+        _labels("accuracy", accuracy_score, "any"),
+        _labels("balanced_accuracy", balanced_accuracy_score, "multiclass"),
     ]
     for name, func in (("precision", precision_score), ("recall", recall_score), ("f1", f1_score)):
-        binary = BinaryOnly(func, name, f"{name}_macro", labels=True)
-        metrics.append(Metric(name, binary, "predict", True, "binary"))
+        metrics.append(
+            _labels(name, BinaryOnly(func, name, f"{name}_macro", labels=True), "binary")
+        )
         for average in ("macro", "micro", "weighted"):
-            metrics.append(
-                Metric(f"{name}_{average}", func, "predict", True, "multiclass", {"average": average})
-            )
+            metrics.append(_labels(f"{name}_{average}", func, "multiclass", average=average))
+
     roc_auc = BinaryOnly(roc_auc_score, "roc_auc", "roc_auc_ovr", labels=False)
     average_precision = BinaryOnly(
         average_precision_score,
@@ -48,31 +56,34 @@ def _builtin_metrics() -> list[Metric]:
         "map' on a label indicator matrix (sklearn.preprocessing.label_binarize) or 'roc_auc_ovr",
         labels=False,
     )
+    ovr = {"multi_class": "ovr"}
     metrics += [
         Metric("roc_auc", roc_auc, "decision", True, "binary"),
         # Probabilities, not margins: one-vs-rest AUC of a multiclass model needs rows summing to 1.
-        Metric("roc_auc_ovr", roc_auc_score, "predict_proba", True, "multiclass", {"multi_class": "ovr"}),
+        Metric("roc_auc_ovr", roc_auc_score, "predict_proba", True, "multiclass", ovr),
         Metric(
             "roc_auc_ovr_weighted",
             roc_auc_score,
             "predict_proba",
             True,
             "multiclass",
-            {"multi_class": "ovr", "average": "weighted"},
+            {**ovr, "average": "weighted"},
         ),
         Metric("average_precision", average_precision, "decision", True, "binary"),
-        Metric("map", average_precision_score, "decision", True, "multilabel", {"average": "macro"}),
-        Metric("log_loss", log_loss, "predict_proba", False, "multiclass"),
+        Metric(
+            "map", average_precision_score, "decision", True, "multilabel", {"average": "macro"}
+        ),
+        _loss("log_loss", log_loss, "predict_proba", "multiclass"),
         # scikit-learn >= 1.7 scores multiclass too: halved to [0, 1] for two classes, [0, 2] above.
-        Metric("brier", brier_score_loss, "predict_proba", False, "multiclass"),
-        Metric("ece", expected_calibration_error, "predict_proba", False, "multiclass", {"n_bins": 15}),
-        Metric("iou_box", mean_box_iou, "predict", True, "regression"),
-        Metric("iou_mask", mask_iou, "predict", True, "binary"),
-        Metric("mean_iou", mean_iou, "predict", True, "multiclass"),
-        Metric("r2", r2_score, "predict", True, "regression"),
-        Metric("mae", mean_absolute_error, "predict", False, "regression"),
-        Metric("mse", mean_squared_error, "predict", False, "regression"),
-        Metric("rmse", root_mean_squared_error, "predict", False, "regression"),
+        _loss("brier", brier_score_loss, "predict_proba", "multiclass"),
+        _loss("ece", expected_calibration_error, "predict_proba", "multiclass", n_bins=15),
+        _labels("iou_box", mean_box_iou, "regression"),
+        _labels("iou_mask", mask_iou, "binary"),
+        _labels("mean_iou", mean_iou, "multiclass"),
+        _labels("r2", r2_score, "regression"),
+        _loss("mae", mean_absolute_error, "predict", "regression"),
+        _loss("mse", mean_squared_error, "predict", "regression"),
+        _loss("rmse", root_mean_squared_error, "predict", "regression"),
     ]
     return metrics
 
@@ -152,8 +163,8 @@ def register_metric(metric: Metric, *, overwrite: bool = False) -> Metric:
     if name in _REGISTRY or name in _ALIASES:
         if not overwrite:
             raise InvalidParameterError(
-                f"A metric named {name!r} is already registered; pass overwrite=True to replace it, "
-                "or choose another name."
+                f"A metric named {name!r} is already registered; pass overwrite=True to replace "
+                "it, or choose another name."
             )
         _ALIASES.pop(name, None)
     _REGISTRY[name] = metric

@@ -8,6 +8,7 @@ from .estimators import (
     NeuralClassifier,
     NeuralRegressor,
 )
+from ._persistence import load, save
 from .extract import NeuralExtractor
 
 __version__ = "0.1.0"
@@ -21,4 +22,6 @@ __all__ = [
     "NeuralExtractor",
     "NeuralRegressor",
     "__version__",
+    "load",
+    "save",
 ]

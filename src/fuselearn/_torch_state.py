@@ -19,9 +19,18 @@ _SAVE: contextvars.ContextVar[dict | None] = contextvars.ContextVar("fuselearn_t
 _LOAD: contextvars.ContextVar[dict | None] = contextvars.ContextVar("fuselearn_torch_load", default=None)
 
 
+class _Collector(dict):
+    """Weights by key; the same module stashed twice (skops may ask for a state twice) gets one key."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.keys_by_id: dict[int, str] = {}
+        self.alive: list[torch.nn.Module] = []  # keeps ids stable while saving
+
+
 @contextlib.contextmanager
 def collecting() -> Iterator[dict[str, dict[str, torch.Tensor]]]:
-    store: dict[str, dict[str, torch.Tensor]] = {}
+    store = _Collector()
     token = _SAVE.set(store)
     try:
         yield store
@@ -43,7 +52,11 @@ def stash(module: torch.nn.Module) -> str | None:
     store = _SAVE.get()
     if store is None:
         return None
+    if id(module) in store.keys_by_id:
+        return store.keys_by_id[id(module)]
     key = f"module{len(store)}"
+    store.keys_by_id[id(module)] = key
+    store.alive.append(module)
     store[key] = {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
     return key
 

@@ -214,6 +214,13 @@ class _BaseFusion(_BaseComposition):
 
     def _check_common_params(self):
         name = type(self).__name__
+        cv = self.cv
+        if not hasattr(cv, "split") and not hasattr(cv, "__iter__") and (
+            isinstance(cv, bool) or not isinstance(cv, numbers.Integral) or cv < 2
+        ):
+            raise InvalidParameterError(
+                f"The 'cv' parameter of {name} must be an int >= 2 or a CV splitter. Got {cv!r} instead."
+            )
         if not isinstance(self.n_iter, numbers.Integral) or isinstance(self.n_iter, bool) or self.n_iter < 1:
             raise InvalidParameterError(
                 f"The 'n_iter' parameter of {name} must be an integer >= 1. Got {self.n_iter!r} instead."

@@ -3,10 +3,20 @@
 The head must never train on features made by a network that saw the same rows: a network that has
 memorised its training rows embeds them far more separably than new rows, and a head fitted on those
 embeddings learns to trust them too much. With ``cross_fit=k`` each training row is embedded by an
-extractor fitted on the other folds; the head is fitted on those out-of-fold embeddings, and the
-extractor is then refitted on all rows for prediction. This is the cross-fitting of double machine
-learning (Chernozhukov et al. 2018) applied to representation learning; scikit-learn's
-``cross_val_predict`` does the fold loop for predictions but not for transformers, so we write it.
+extractor fitted on the other folds (the cross-fitting of double machine learning, Chernozhukov et al.
+2018; scikit-learn's ``cross_val_predict`` does the fold loop for predictions, not for transformers).
+
+Then there are two ways to predict:
+
+- ``refit=False`` (default): one head per fold, fitted on the embeddings that fold's extractor made of
+  the rows it did not see; prediction averages the k (extractor, head) pairs. Each head only ever sees
+  coordinates of its own extractor.
+- ``refit=True``: one head on all out-of-fold embeddings, and the extractor refitted on all rows for
+  prediction. Cheaper to predict, but two networks trained from the same seed on different rows do
+  not share embedding coordinates, so the head is applied in a space it was not fitted in. We measured
+  it losing 1.5 points of test accuracy on digits and 0.4 on breast cancer against ``refit=False``
+  (``tests/estimators/test_hybrid.py::test_fold_pairs_beat_refit_on_digits`` keeps that honest).
+
 """
 
 from __future__ import annotations
@@ -31,12 +41,17 @@ __all__ = ["HybridClassifier", "HybridRegressor"]
 
 def _fit_transform_fold(extractor, X, y, train, test):
     ext = clone(extractor).fit(_safe_indexing(X, train), _safe_indexing(y, train))
-    return test, ext.transform(_safe_indexing(X, test))
+    return ext, test, _dense(ext.transform(_safe_indexing(X, test)))
+
+
+def _dense(Z):
+    return np.asarray(Z.toarray() if hasattr(Z, "toarray") else Z, dtype=float)
 
 
 def _head_has(name):
     def check(self):
-        head = getattr(self, "head_", None)
+        heads = getattr(self, "heads_", None)
+        head = heads[0] if heads else None
         if head is None:
             head = self.head if self.head is not None else self._default_head()
         return hasattr(head, name)
@@ -45,10 +60,12 @@ def _head_has(name):
 
 
 class _BaseHybrid(BaseEstimator):
-    def __init__(self, extractor=None, head=None, *, cross_fit=5, n_jobs=None, random_state=None):
+    def __init__(self, extractor=None, head=None, *, cross_fit=5, refit=False, n_jobs=None,
+                 random_state=None):
         self.extractor = extractor
         self.head = head
         self.cross_fit = cross_fit
+        self.refit = refit
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -107,23 +124,26 @@ class _BaseHybrid(BaseEstimator):
         y = self._check_target(y)
         rng = check_random_state(self.random_state)
         if self.cross_fit is None:
-            self.extractor_ = clone(ext).fit(X, y)
-            Z = self.extractor_.transform(X)
+            ext_full = clone(ext).fit(X, y)
             self.oof_embeddings_ = None
+            self.extractors_ = [ext_full]
+            self.heads_ = [clone(head).fit(_dense(ext_full.transform(X)), y)]
+            return self
+        splits = self._splits(X, y, rng)
+        parts = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_transform_fold)(ext, X, y, tr, te) for tr, te in splits
+        )
+        width = parts[0][2].shape[1]
+        Z = np.zeros((len(y), width))
+        for _, test, z in parts:
+            Z[test] = z
+        self.oof_embeddings_ = Z
+        if self.refit:
+            self.extractors_ = [clone(ext).fit(X, y)]
+            self.heads_ = [clone(head).fit(Z, y)]
         else:
-            splits = self._splits(X, y, rng)
-            parts = Parallel(n_jobs=self.n_jobs)(
-                delayed(_fit_transform_fold)(ext, X, y, tr, te) for tr, te in splits
-            )
-            Z = None
-            for test, z in parts:
-                z = np.asarray(z.toarray() if hasattr(z, "toarray") else z, dtype=float)
-                if Z is None:
-                    Z = np.zeros((len(y), z.shape[1]))
-                Z[test] = z
-            self.oof_embeddings_ = Z
-            self.extractor_ = clone(ext).fit(X, y)
-        self.head_ = clone(head).fit(Z, y)
+            self.extractors_ = [p[0] for p in parts]
+            self.heads_ = [clone(head).fit(z, _safe_indexing(y, test)) for _, test, z in parts]
         return self
 
     def _check_target(self, y):
@@ -131,29 +151,27 @@ class _BaseHybrid(BaseEstimator):
 
     def _check_fitted(self, what):
         try:
-            check_is_fitted(self, "head_")
+            check_is_fitted(self, "heads_")
         except Exception as exc:
             raise NotFittedError(
                 f"This {type(self).__name__} instance is not fitted yet. Call 'fit' before '{what}'."
             ) from exc
 
-    def _embed(self, X, what):
+    def _pairs(self, X, what, method):
+        """``method`` of every (extractor, head) pair on ``X``, stacked: ``(n_pairs, n_samples, ...)``."""
         self._check_fitted(what)
         try:
             X = validate_data(self, X, reset=False, dtype=None, ensure_all_finite=False, allow_nd=True,
                               skip_check_array=hasattr(X, "iloc") or isinstance(X, list))
         except ValueError as exc:
             raise InvalidInputError(f"{type(self).__name__}.{what}: {exc}") from exc
-        return self.extractor_.transform(X)
+        return np.stack([np.asarray(getattr(h, method)(_dense(e.transform(X))), dtype=float)
+                         for e, h in zip(self.extractors_, self.heads_)])
 
     def embed(self, X):
-        """The features the head sees for ``X``, from the extractor refitted on all rows."""
-        return self._embed(X, "embed")
-
-    def predict(self, X):
-        """The head's prediction on the embedding of ``X``."""
-        Z = self._embed(X, "predict")
-        return self.head_.predict(Z)
+        """The features each head sees for ``X``: ``(n_pairs, n_samples, n_features_out)``."""
+        self._check_fitted("embed")
+        return np.stack([_dense(e.transform(X)) for e in self.extractors_])
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -174,6 +192,10 @@ class HybridClassifier(ClassifierMixin, _BaseHybrid):
     cross_fit : int, CV splitter or None, default=5
         Folds for cross-fitting (``StratifiedKFold`` seeded from ``random_state``). None fits the head
         on embeddings of the rows the extractor was trained on, which is over-optimistic.
+    refit : bool, default=False
+        False: one head per fold, each paired with that fold's extractor; predictions average the
+        pairs. True: one head on all out-of-fold embeddings and the extractor refitted on all rows
+        (measured worse: see the module docstring).
     n_jobs : int, default=None
         Folds fitted in parallel (joblib).
     random_state : int, RandomState or None, default=None
@@ -181,10 +203,10 @@ class HybridClassifier(ClassifierMixin, _BaseHybrid):
 
     Attributes
     ----------
-    extractor_ : transformer
-        The extractor refitted on all rows, used at prediction time.
-    head_ : classifier
-        The head, fitted on ``oof_embeddings_`` (or in-sample embeddings when ``cross_fit=None``).
+    extractors_ : list of transformers
+        The fitted extractors used at prediction time (one per fold, or one refitted on all rows).
+    heads_ : list of classifiers
+        The heads, each paired with ``extractors_[i]``.
     oof_embeddings_ : ndarray of shape (n_samples, n_features_out) or None
         Each training row embedded by an extractor that did not see it.
     classes_ : ndarray
@@ -220,17 +242,35 @@ class HybridClassifier(ClassifierMixin, _BaseHybrid):
             )
         return y
 
+    def predict(self, X):
+        """The class with the highest mean probability (or decision value, or most votes) over the pairs."""
+        self._check_fitted("predict")
+        head = self.heads_[0]
+        if hasattr(head, "predict_proba"):
+            return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        if hasattr(head, "decision_function"):
+            d = self.decision_function(X)
+            return self.classes_[(d > 0).astype(int)] if d.ndim == 1 else self.classes_[np.argmax(d, axis=1)]
+        votes = np.stack([h.predict(_dense(e.transform(X))) for e, h in zip(self.extractors_, self.heads_)])
+        idx = np.searchsorted(self.classes_, votes)
+        counts = np.apply_along_axis(np.bincount, 0, idx, minlength=len(self.classes_))
+        return self.classes_[np.argmax(counts, axis=0)]
+
     @available_if(_head_has("predict_proba"))
     def predict_proba(self, X):
-        """The head's class probabilities."""
-        Z = self._embed(X, "predict_proba")
-        return self.head_.predict_proba(Z)
+        """The heads' class probabilities, averaged over the (extractor, head) pairs."""
+        out = self._pairs(X, "predict_proba", "predict_proba")
+        if any(len(h.classes_) != len(self.classes_) for h in self.heads_):
+            raise InvalidInputError(
+                "A cross-fitting fold lacked a class, so its head cannot give all probabilities; "
+                "use fewer folds (cross_fit) or refit=True."
+            )
+        return out.mean(axis=0)
 
     @available_if(_head_has("decision_function"))
     def decision_function(self, X):
-        """The head's decision function."""
-        Z = self._embed(X, "decision_function")
-        return self.head_.decision_function(Z)
+        """The heads' decision function, averaged over the (extractor, head) pairs."""
+        return self._pairs(X, "decision_function", "decision_function").mean(axis=0)
 
 
 class HybridRegressor(RegressorMixin, _BaseHybrid):
@@ -250,3 +290,7 @@ class HybridRegressor(RegressorMixin, _BaseHybrid):
 
     def _default_head(self):
         return RidgeCV()
+
+    def predict(self, X):
+        """The heads' predictions averaged over the (extractor, head) pairs."""
+        return self._pairs(X, "predict", "predict").mean(axis=0)

@@ -50,7 +50,7 @@ def test_X_refuses_several_modalities():
     ds = Dataset(inputs={"text": ["a"], "table": pd.DataFrame({"a": [1]})},
                  target=np.array([0]), task="binary", name="two")
     with pytest.raises(DataError, match=r"several modalities \(text, table\)"):
-        ds.X
+        _ = ds.X
     assert ds.subset([0]).inputs["text"] == ["a"]
 
 

@@ -4,7 +4,14 @@ import tarfile
 
 import numpy as np
 import pytest
-from conftest import CLASSES, cifar_batch, make_cifar_dir, make_image_tar, make_image_tree, png_bytes
+from _data_builders import (
+    CLASSES,
+    cifar_batch,
+    make_cifar_dir,
+    make_image_tar,
+    make_image_tree,
+    png_bytes,
+)
 
 from fuselearn.data import SafeUnpickler, load_cifar10_batches, load_image_folder, safe_unpickle
 from fuselearn.exceptions import DataError

@@ -39,7 +39,7 @@ def test_featureless_zip_degree_and_constant(tiny_tu, tmp_path):
             zf.write(tiny_tu / f"TINY_{s}", f"FL/FL_{s}")
     ds = load_tu(zpath)
     assert ds.name == "FL"
-    g1, g2, g3 = ds.X
+    g1, _, g3 = ds.X
     assert g1.x.shape == (3, 3)  # degrees 0..2 one-hot
     assert g1.x.argmax(1).tolist() == [2, 2, 2]
     assert g3.x.argmax(1).tolist() == [1, 2, 1]

@@ -517,7 +517,8 @@ def load_heart_disease(data_dir=None, *, verify: bool = True, binary: bool = Tru
         df[c] = df[c].map(lambda v: v if pd.isna(v) else str(int(v))).astype("str")
     df["num"] = df["num"].astype(np.int64)
     ds = _table_dataset(df, "num", "processed.cleveland.data",
-                        positive=(lambda v: v > 0) if binary else None)
+                        positive=(lambda v: v > 0) if binary else None,
+                        task="binary" if binary else "multiclass")
     return _finish(ds, "heart_disease_cleveland", sums)
 
 

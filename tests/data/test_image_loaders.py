@@ -27,6 +27,7 @@ def test_folder_layout_and_order(tmp_path):
     assert ds.X[:, 0, 0, 0].tolist() == [0, 0, 50, 50, 100, 100]
     assert ds.X[:, 1, 0, 0].tolist() == [0, 10, 0, 10, 0, 10]
     assert ds.task == "multiclass"
+    assert sorted(ds.checksums)[:2] == ["cat/0000.png", "cat/0001.png"] and len(ds.checksums) == 6
 
 
 @pytest.mark.parametrize("mode", ["w", "w:gz"])

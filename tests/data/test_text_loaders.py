@@ -13,6 +13,7 @@ def test_aclimdb_layout(fixtures):
     assert ds.metadata["rating"].tolist() == [8, 9, 2, 10, 3, 1]
     assert ds.label_mapping == {"neg": 0, "pos": 1}
     assert len(ds.get_split("test")) == 3
+    assert len(ds.checksums) == 6 and "train/pos/10_9.txt" in ds.checksums
 
 
 def test_aclimdb_missing_part(fixtures):

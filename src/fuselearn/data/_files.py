@@ -28,17 +28,30 @@ _HASH_LOCK = threading.Lock()
 
 
 def default_data_dir() -> Path:
-    """The per-user folder datasets are fetched into when neither ``data_dir`` nor the env var is set."""
+    """Return the per-user data folder, used when neither ``data_dir`` nor ``$FUSELEARN_DATA`` is set.
+
+    Returns
+    -------
+    path : Path
+        ``<platformdirs user_data_dir("fuselearn")>/datasets``; it may not exist yet.
+    """
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("fuselearn", appauthor=False)) / "datasets"
 
 
 def data_roots(data_dir: str | os.PathLike | None = None) -> list[Path]:
-    """The folders searched for dataset files, in order.
+    """Return the folders searched for dataset files, in order.
 
-    ``data_dir`` alone when it is given; otherwise ``$FUSELEARN_DATA`` (when set) and then the per-user
-    data folder (``platformdirs``).
+    Parameters
+    ----------
+    data_dir : str or path-like, optional
+        When given, the only folder searched.
+
+    Returns
+    -------
+    roots : list of Path
+        ``[data_dir]``, or ``$FUSELEARN_DATA`` (when set) followed by :func:`default_data_dir`.
     """
     if data_dir is not None:
         return [Path(data_dir).expanduser()]
@@ -62,9 +75,24 @@ def find_file(
 ) -> Path:
     """Locate ``relpath`` under the data roots, or raise an error naming every place looked at.
 
-    Each root is tried as ``root/relpath``; when ``folder`` is given (the dataset's folder, for
-    example ``"MUTAG"``) and ``relpath`` starts with it, ``root/<relpath without folder>`` is tried
-    too, so ``data_dir`` may point at the dataset's own folder.
+    Parameters
+    ----------
+    relpath : str
+        Path relative to the data root, for example ``"MUTAG/MUTAG_A.txt"``.
+    data_dir : str or path-like, optional
+        See :func:`data_roots`.
+    folder : str, optional
+        The dataset's folder (``"MUTAG"``): ``root/<relpath without folder>`` is tried as well,
+        so ``data_dir`` may point at the dataset's own folder.
+
+    Returns
+    -------
+    path : Path
+
+    Raises
+    ------
+    DataError
+        Not found; the message lists every candidate path and how to fix it.
     """
     tried: list[Path] = []
     for root in data_roots(data_dir):
@@ -80,7 +108,18 @@ def find_file(
 
 
 def sha256_file(path: str | os.PathLike) -> str:
-    """Return the sha256 hex digest of a file, cached in-process by (path, mtime, size)."""
+    """Return the sha256 hex digest of a file, cached in-process by (path, mtime, size).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+
+    Returns
+    -------
+    digest : str
+        64 lower-case hex digits. A file rewritten in place (new mtime or size) is hashed again.
+    """
     path = Path(path)
     try:
         st = path.stat()
@@ -102,7 +141,25 @@ def sha256_file(path: str | os.PathLike) -> str:
 
 
 def verify_file(path: str | os.PathLike, expected: str) -> str:
-    """Check a file's sha256 against ``expected``; raise ``ChecksumError`` naming both digests."""
+    """Check a file's sha256 against ``expected``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    expected : str
+        Expected hex digest.
+
+    Returns
+    -------
+    digest : str
+        The verified digest.
+
+    Raises
+    ------
+    ChecksumError
+        The digests differ; the message names the file, the expected and the actual digest.
+    """
     actual = sha256_file(path)
     if actual != expected.lower():
         raise ChecksumError(

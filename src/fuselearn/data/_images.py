@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import pickle
@@ -89,7 +90,8 @@ def load_image_folder(
     -------
     dataset : Dataset
         ``inputs={"image": ndarray (n, C, H, W) uint8}``, class indices as ``target``,
-        ``label_mapping`` from class name to index.
+        ``label_mapping`` from class name to index, ``checksums`` of the tar or of every image
+        file (``CLASS/FILE``).
     """
     if mode not in _MODES:
         raise DataError(
@@ -98,7 +100,10 @@ def load_image_folder(
         )
     path = require_dir(path, "Image dataset path")
     images, names, first_shape, first_label = [], [], None, None
-    for cls, _fname, label, data in _iter_members(path):
+    digests: dict[str, str] = {}
+    for cls, fname, label, data in _iter_members(path):
+        if path.is_dir():
+            digests[f"{cls}/{fname}"] = hashlib.sha256(data).hexdigest()
         arr = _decode(data, label, mode, size)
         if first_shape is None:
             first_shape, first_label = arr.shape, label
@@ -120,7 +125,7 @@ def load_image_folder(
             raise DataError(f"{str(path)!r} holds images of classes not in 'classes': {unknown}.")
     mapping = {c: i for i, c in enumerate(classes)}
     target = np.array([mapping[c] for c in names], dtype=np.int64)
-    checksums = checksums_of([path], path.parent) if path.is_file() else {}
+    checksums = checksums_of([path], path.parent) if path.is_file() else digests
     return Dataset(
         inputs={"image": np.stack(images)},
         target=target,
@@ -171,7 +176,26 @@ class SafeUnpickler(pickle.Unpickler):
 
 
 def safe_unpickle(data: bytes, source: str = "<pickle>") -> object:
-    """Unpickle ``data`` with :class:`SafeUnpickler` (Python 2 strings read as bytes)."""
+    """Unpickle ``data`` with :class:`SafeUnpickler` (Python 2 strings read as bytes).
+
+    Parameters
+    ----------
+    data : bytes
+        The pickle.
+    source : str, default="<pickle>"
+        Name used in error messages (the file).
+
+    Returns
+    -------
+    obj : object
+        Plain containers, bytes, numbers and NumPy arrays only.
+
+    Raises
+    ------
+    DataError
+        The pickle asks for any other global (named in the message; nothing is executed), or it is
+        truncated or corrupt.
+    """
     up = SafeUnpickler(io.BytesIO(data), encoding="bytes")
     up.source = source
     try:

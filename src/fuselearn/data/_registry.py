@@ -127,7 +127,13 @@ def register_dataset(info: DatasetInfo, *, overwrite: bool = False) -> DatasetIn
 
 
 def unregister_dataset(name: str) -> None:
-    """Remove a dataset from the registry (no error when absent)."""
+    """Remove a dataset from the registry (no error when absent).
+
+    Parameters
+    ----------
+    name : str
+        Registry name.
+    """
     _REGISTRY.pop(normalize_name(name), None)
 
 
@@ -150,12 +156,36 @@ def get_dataset_info(name: str) -> DatasetInfo:
 
 
 def list_datasets() -> list[str]:
-    """Return the registry names of all known datasets, sorted."""
+    """Return the registry names of all known datasets.
+
+    Returns
+    -------
+    names : list of str
+        Sorted names, usable with :func:`load_dataset`.
+    """
     return sorted(_REGISTRY)
 
 
 def find_dataset_files(name: str, data_dir: str | os.PathLike | None = None) -> dict[str, Path]:
-    """Locate every file the loader of ``name`` reads; a missing one raises ``DataError``."""
+    """Locate every file the loader of ``name`` reads (no hashing).
+
+    Parameters
+    ----------
+    name : str
+        Registry name.
+    data_dir : str or path-like, optional
+        Data root (default: ``$FUSELEARN_DATA``, then the per-user data folder).
+
+    Returns
+    -------
+    paths : dict of str to Path
+        File relative to the data root to where it was found.
+
+    Raises
+    ------
+    DataError
+        A file is missing; the message lists every place looked at.
+    """
     info = get_dataset_info(name)
     return {rel: find_file(rel, data_dir, folder=info.folder) for rel in info.files}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -43,6 +44,7 @@ def load_aclimdb(path: str | os.PathLike, *, parts: tuple[str, ...] = ("train", 
     texts: list[str] = []
     target, ratings, ids = [], [], []
     split: dict[str, np.ndarray] = {}
+    digests: dict[str, str] = {}
     for part in parts:
         start = len(texts)
         for sentiment, label in (("pos", 1), ("neg", 0)):
@@ -60,8 +62,10 @@ def load_aclimdb(path: str | os.PathLike, *, parts: tuple[str, ...] = ("train", 
                 files.append((int(m.group(1)), int(m.group(2)), f))
             files.sort()
             for rid, rating, f in files:
+                data = f.read_bytes()
+                digests[f"{part}/{sentiment}/{f.name}"] = hashlib.sha256(data).hexdigest()
                 try:
-                    texts.append(f.read_text(encoding="utf-8"))
+                    texts.append(data.decode("utf-8"))
                 except UnicodeDecodeError as exc:
                     raise DataError(f"Review {str(f)!r} is not valid UTF-8: {exc}") from exc
                 target.append(label)
@@ -77,6 +81,7 @@ def load_aclimdb(path: str | os.PathLike, *, parts: tuple[str, ...] = ("train", 
         name="aclImdb",
         modality_spec={"text": {"language": "en"}},
         description="IMDb movie reviews (aclImdb layout); 1 = positive, 0 = negative.",
+        checksums=digests,
         label_mapping={"neg": 0, "pos": 1},
         split=split,
         metadata={"rating": np.array(ratings), "id": np.array(ids)},

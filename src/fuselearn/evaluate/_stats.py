@@ -482,6 +482,7 @@ def _as_blocks(
         raise InvalidInputError(
             f"scores of {where} need at least 2 blocks and {min_methods} methods; got shape "
             f"{matrix.shape} (n_blocks, n_methods)."
+            + (" To compare two methods, use wilcoxon(a, b)." if min_methods > 2 else "")
         )
     return matrix, methods, blocks
 
@@ -492,6 +493,24 @@ def _ranks(matrix: np.ndarray, higher_is_better: bool) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- effect sizes
+
+
+def _is_constant(x: np.ndarray, scale: float) -> bool:
+    """Whether ``x`` is constant up to the rounding error of values of magnitude ``scale``.
+
+    Differences of float scores that are "equal" (0.9 - 0.8 and 0.8 - 0.7) differ in the last bits;
+    a t statistic of 1e15 from that noise would be a false discovery.
+    """
+    return bool(np.ptp(x) <= 16 * np.finfo(float).eps * max(float(scale), np.finfo(float).tiny))
+
+
+def _standardised_mean(d: np.ndarray, scale: float) -> float:
+    """``mean(d) / sd(d)``, exactly 0 or ±inf when ``d`` is constant up to rounding."""
+    if _is_constant(d, scale):
+        return (
+            0.0 if _is_constant(np.append(d, 0.0), scale) else float(np.copysign(np.inf, d.mean()))
+        )
+    return float(d.mean() / d.std(ddof=1))
 
 
 def _ratio(num: float, den: float) -> float:
@@ -527,11 +546,10 @@ def cohens_d(scores_a, scores_b=None, *, paired: bool = True) -> float:
     where = "cohens_d"
     if scores_b is None:
         d = _vector(scores_a, "scores_a", where, min_len=2)
-        return _ratio(d.mean(), d.std(ddof=1))
+        return _standardised_mean(d, np.abs(d).max())
     if paired:
         a, b = _pair(scores_a, scores_b, where)
-        d = a - b
-        return _ratio(d.mean(), d.std(ddof=1))
+        return _standardised_mean(a - b, max(np.abs(a).max(), np.abs(b).max()))
     a = _vector(scores_a, "scores_a", where, min_len=2)
     b = _vector(scores_b, "scores_b", where, min_len=2)
     na, nb = a.size, b.size
@@ -675,6 +693,11 @@ def corrected_ttest_1samp(
     """
     where = "corrected_ttest"
     d = _vector(differences, "differences", where, min_len=2)
+    return _corrected_ttest(d, np.abs(d).max(), n_train, n_test, confidence_level)
+
+
+def _corrected_ttest(d, scale, n_train, n_test, confidence_level) -> TTestResult:
+    where = "corrected_ttest"
     n_train = _positive_int(n_train, "n_train", where)
     n_test = _positive_int(n_test, "n_test", where)
     level = _probability(confidence_level, "confidence_level", where)
@@ -682,9 +705,9 @@ def corrected_ttest_1samp(
     df = float(j - 1)
     mean = float(d.mean())
     var = float(d.var(ddof=1))
-    effect = _ratio(mean, np.sqrt(var))
+    effect = _standardised_mean(d, scale)
     test = "corrected resampled t-test"
-    if var == 0.0:
+    if _is_constant(d, scale):
         return TTestResult(0.0, 1.0, df, mean, (mean, mean), effect, level, test, _ZERO_VARIANCE)
     # Nadeau & Bengio (2003), "Inference for the generalization error", Machine Learning 52,
     # eq. (11): the J folds overlap in their training sets, so the naive variance sigma^2 / J is
@@ -754,9 +777,8 @@ def corrected_ttest(
     corrected resampled t-test: t(9) = 4.263, p = 0.002, mean difference 0.018 [95% CI ...
     """
     a, b = _pair(scores_a, scores_b, "corrected_ttest")
-    return corrected_ttest_1samp(
-        a - b, n_train=n_train, n_test=n_test, confidence_level=confidence_level
-    )
+    scale = max(np.abs(a).max(), np.abs(b).max())
+    return _corrected_ttest(a - b, scale, n_train, n_test, confidence_level)
 
 
 def _check_5x2(diffs, where: str) -> np.ndarray:
@@ -778,6 +800,12 @@ def _check_5x2(diffs, where: str) -> np.ndarray:
 def _5x2_variances(p: np.ndarray) -> np.ndarray:
     # s_i^2 = (p_i1 - pbar_i)^2 + (p_i2 - pbar_i)^2 for replication i (Dietterich 1998, eq. 9)
     return ((p - p.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
+
+
+def _5x2_degenerate(p: np.ndarray) -> bool:
+    # Both folds of every replication gave the same difference (up to rounding): s_i^2 = 0.
+    scale = np.abs(p).max()
+    return all(_is_constant(row, scale) for row in p)
 
 
 def paired_ttest_5x2cv(diffs) -> TTestResult:
@@ -814,7 +842,7 @@ def paired_ttest_5x2cv(diffs) -> TTestResult:
     s2 = _5x2_variances(p)
     mean = float(p.mean())
     test = "5x2cv paired t-test"
-    if s2.sum() == 0.0:
+    if _5x2_degenerate(p):
         return TTestResult(0.0, 1.0, 5.0, mean, test=test, note=_ZERO_VARIANCE)
     t = float(p[0, 0] / np.sqrt(s2.mean()))
     return TTestResult(t, float(2.0 * _st.t.sf(abs(t), 5)), 5.0, mean, test=test)
@@ -852,7 +880,7 @@ def combined_ftest_5x2cv(diffs) -> FTestResult:
     p = _check_5x2(diffs, "combined_ftest_5x2cv")
     s2 = _5x2_variances(p)
     test = "5x2cv combined F test"
-    if s2.sum() == 0.0:
+    if _5x2_degenerate(p):
         return FTestResult(0.0, 1.0, 10.0, 5.0, test=test, note=_ZERO_VARIANCE)
     f = float((p**2).sum() / (2.0 * s2.sum()))
     return FTestResult(f, float(_st.f.sf(f, 10, 5)), 10.0, 5.0, test=test)

@@ -1,1 +1,5 @@
 """Statistical tests, sensitivity analysis and explanations of fitted pipelines."""
+
+from . import stats
+
+__all__ = ["stats"]

@@ -1,5 +1,6 @@
 """fuselearn: fuse deep learning with classical machine learning, and prove whether the fusion helped."""
 
+from ._persistence import load, save
 from .estimators import (
     FusionClassifier,
     FusionRegressor,
@@ -8,7 +9,6 @@ from .estimators import (
     NeuralClassifier,
     NeuralRegressor,
 )
-from ._persistence import load, save
 from .extract import NeuralExtractor
 
 __version__ = "0.1.0"

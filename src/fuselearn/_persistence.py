@@ -29,7 +29,7 @@ from pathlib import Path
 from . import _torch_state
 from .exceptions import InvalidParameterError, ModelFormatError, UnsafeModelError
 
-__all__ = ["save", "load", "trusted_types"]
+__all__ = ["load", "save", "trusted_types"]
 
 FORMAT = "fuselearn-model"
 FORMAT_VERSION = 1

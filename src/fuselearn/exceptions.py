@@ -13,17 +13,17 @@ from __future__ import annotations
 from sklearn.exceptions import NotFittedError as _SkNotFittedError
 
 __all__ = [
-    "FuselearnError",
-    "InvalidParameterError",
-    "InvalidInputError",
-    "NotFittedError",
-    "UnknownNameError",
-    "UnsafeModelError",
-    "ModelFormatError",
-    "DataError",
     "ChecksumError",
     "ConfigError",
+    "DataError",
+    "FuselearnError",
+    "InvalidInputError",
+    "InvalidParameterError",
+    "ModelFormatError",
+    "NotFittedError",
     "TrainingError",
+    "UnknownNameError",
+    "UnsafeModelError",
 ]
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import typer
 
+from .datasets import app as datasets_app
+
 app = typer.Typer(
     name="fuselearn",
     help="Fuse deep learning with classical machine learning, and prove whether the fusion helped.",
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(datasets_app, name="datasets")
 
 
 def main() -> None:

@@ -97,7 +97,7 @@ def verify_command(
             digests = verify_dataset(n, data_dir)
         except ChecksumError as exc:
             failed += 1
-            err.print(f"[red]MISMATCH[/red] {n}: {exc}", highlight=False)
+            err.print(f"[red]MISMATCH[/red] {n}: {exc}", highlight=False, soft_wrap=True, overflow="ignore")
         except DataError as exc:
             failed += 1
             err.print(f"[red]MISSING[/red] {n}: {exc}", highlight=False)

@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone, is_classifier
+from sklearn.base import ClassifierMixin, RegressorMixin, clone, is_classifier
 from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.model_selection import KFold, StratifiedKFold, check_cv
 from sklearn.preprocessing import LabelEncoder
@@ -321,7 +321,42 @@ class _BaseFusion(_BaseComposition):
                             oof = np.zeros((len(members), _num_samples(X)) + out.shape[1:])
                         oof[i, test] = out
             self.oof_predictions_ = oof
-        self._fit_combiner(method, X, y, rng)
+        # A fresh generator from the same seed, so refit_combiner reproduces fit exactly.
+        self._fit_combiner(method, X, y, check_random_state(self.random_state))
+        return self
+
+    def refit_combiner(self, X, y, method=None):
+        """Refit only the combiner, reusing the fitted members and their out-of-fold predictions.
+
+        Compares fusion methods without refitting any member: ``fusion.refit_combiner(X, y,
+        method="bayes")`` gives what ``fit`` with that method and the same ``random_state`` would, as
+        long as the first fit computed out-of-fold predictions (methods ``"weighted"``,
+        ``"stacking"`` or ``"bayes"``) when the new method needs them.
+
+        Parameters
+        ----------
+        X, y : the rows given to :meth:`fit`
+        method : str, default=None
+            The new method (sets the ``method`` parameter); None keeps the current one.
+
+        Returns
+        -------
+        self
+        """
+        self._check_fitted("refit_combiner")
+        if method is not None:
+            self.set_params(method=method)
+        new = self._check_method()
+        if new in self._oof_methods and self.oof_predictions_ is None:
+            raise InvalidParameterError(
+                f"refit_combiner(method={new!r}) needs out-of-fold predictions, but the first fit used "
+                f"method={self.method_!r}. Fit once with 'stacking', 'weighted' or 'bayes'."
+            )
+        X = self._validate_x(X)
+        if is_classifier(self):
+            y = np.asarray(y)
+        self.method_ = new
+        self._fit_combiner(new, X, y, check_random_state(self.random_state))
         return self
 
     def _check_fitted(self, what):

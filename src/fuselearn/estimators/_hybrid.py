@@ -243,7 +243,7 @@ class HybridClassifier(ClassifierMixin, _BaseHybrid):
         return y
 
     def predict(self, X):
-        """The class with the highest mean probability (or decision value, or most votes) over the pairs."""
+        """The class with the highest mean probability (or mean decision value, or most votes)."""
         self._check_fitted("predict")
         head = self.heads_[0]
         if hasattr(head, "predict_proba"):
@@ -269,7 +269,15 @@ class HybridClassifier(ClassifierMixin, _BaseHybrid):
 
     @available_if(_head_has("decision_function"))
     def decision_function(self, X):
-        """The heads' decision function, averaged over the (extractor, head) pairs."""
+        """Decision values consistent with :meth:`predict`.
+
+        With a probabilistic head, the log of the pair-averaged probabilities (binary: the log-odds);
+        otherwise the heads' decision functions averaged over the pairs.
+        """
+        self._check_fitted("decision_function")
+        if hasattr(self.heads_[0], "predict_proba"):
+            logp = np.log(np.clip(self.predict_proba(X), 1e-300, None))
+            return logp[:, 1] - logp[:, 0] if logp.shape[1] == 2 else logp
         return self._pairs(X, "decision_function", "decision_function").mean(axis=0)
 
 

@@ -15,8 +15,8 @@ from .mlp import MLP
 
 __all__ = [
     "INPUT_KINDS",
-    "MODULES",
     "MLP",
+    "MODULES",
     "History",
     "ModuleSpec",
     "TrainConfig",

@@ -21,8 +21,16 @@ import torch
 
 from ..exceptions import InvalidParameterError, TrainingError
 
-__all__ = ["TrainConfig", "History", "train_module", "predict_module", "seeded", "default_collate",
-           "collect_aux_loss", "resolve_device"]
+__all__ = [
+    "History",
+    "TrainConfig",
+    "collect_aux_loss",
+    "default_collate",
+    "predict_module",
+    "resolve_device",
+    "seeded",
+    "train_module",
+]
 
 Collate = Callable[[Any, np.ndarray], Any]
 
@@ -274,7 +282,13 @@ class _NullProgress:
 def _progress(verbose: int, total: int):
     if not verbose:
         return _NullProgress()
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     return Progress(
         TextColumn("epoch"), MofNCompleteColumn(), BarColumn(), TextColumn("{task.description}"),

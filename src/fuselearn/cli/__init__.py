@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from .datasets import app as datasets_app
+from .demo import demo
 
 app = typer.Typer(
     name="fuselearn",
@@ -13,6 +14,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(datasets_app, name="datasets")
+app.command("demo")(demo)
 
 
 def main() -> None:

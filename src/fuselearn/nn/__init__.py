@@ -11,19 +11,26 @@ from ._training import (
     seeded,
     train_module,
 )
+from .fusion import AFF, FUSIONS, AdaptiveFeatureFusion, FusionLayer, make_fusion, register_fusion
 from .mlp import MLP
 
 __all__ = [
+    "AFF",
+    "FUSIONS",
     "INPUT_KINDS",
-    "MODULES",
     "MLP",
+    "MODULES",
+    "AdaptiveFeatureFusion",
+    "FusionLayer",
     "History",
     "ModuleSpec",
     "TrainConfig",
     "collect_aux_loss",
     "default_collate",
     "get_module_spec",
+    "make_fusion",
     "predict_module",
+    "register_fusion",
     "register_module",
     "resolve_device",
     "seeded",

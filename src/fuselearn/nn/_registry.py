@@ -16,7 +16,7 @@ import torch
 
 from .._naming import normalize_name, unknown_name_error
 
-__all__ = ["ModuleSpec", "MODULES", "register_module", "get_module_spec", "INPUT_KINDS"]
+__all__ = ["INPUT_KINDS", "MODULES", "ModuleSpec", "get_module_spec", "register_module"]
 
 INPUT_KINDS = ("tabular", "image", "sequence", "graph")
 

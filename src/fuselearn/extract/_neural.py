@@ -37,7 +37,7 @@ from ..exceptions import (
 from ..nn import TrainConfig, get_module_spec, predict_module, seeded, train_module
 from ..nn._training import default_collate
 
-__all__ = ["BaseNeuralEstimator", "NeuralExtractor", "INPUT_HANDLERS"]
+__all__ = ["INPUT_HANDLERS", "BaseNeuralEstimator", "NeuralExtractor"]
 
 
 # --- input handling per input kind -------------------------------------------------------------

@@ -11,6 +11,7 @@ from ._training import (
     seeded,
     train_module,
 )
+from .backbones import FusionCNN, FusionGNN, FusionRNN
 from .fusion import AFF, FUSIONS, AdaptiveFeatureFusion, FusionLayer, make_fusion, register_fusion
 from .mlp import MLP
 
@@ -21,7 +22,10 @@ __all__ = [
     "MLP",
     "MODULES",
     "AdaptiveFeatureFusion",
+    "FusionCNN",
+    "FusionGNN",
     "FusionLayer",
+    "FusionRNN",
     "History",
     "ModuleSpec",
     "TrainConfig",

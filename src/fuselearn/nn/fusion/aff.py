@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ...exceptions import InvalidInputError, InvalidParameterError
-from ._base import FusionLayer, channel_linear, per_sample
+from ._base import FusionLayer, channel_linear
 from ._registry import register_fusion
 
 __all__ = ["AFF", "AdaptiveFeatureFusion"]
@@ -190,52 +190,55 @@ class AdaptiveFeatureFusion(FusionLayer):
         self.aux_loss = None
         b, s, d = xs[0].shape[0], self.n_sources, self.out_dim
         spatial_dims = tuple(xs[0].shape[2:])
-        z = torch.stack([p(x) for p, x in zip(self.projs, xs)], dim=1)  # (B, S, F*D, ...)
-        funcs = list(z.split(d, dim=2))  # each (B, S, D, ...)
-        if self.nonlinear:
-            funcs[-1] = F.gelu(funcs[-1])
+        # work on (B, S, F*D, P) with P positions (1 for vectors): plain matmuls and reductions only,
+        # which are several times faster on CPU than the equivalent einsums
+        z = torch.stack([p(x) for p, x in zip(self.projs, xs)], dim=1)
+        z = z.flatten(3) if spatial_dims else z.unsqueeze(-1)
         if self.use_graph:
             eye = torch.eye(s, dtype=torch.bool, device=z.device)
             adj = torch.softmax(self.edge_logits.masked_fill(eye, float("-inf")), dim=1)
             beta = torch.sigmoid(self.mix_logit)
-            funcs = [(1 - beta) * h + beta * torch.einsum("st,btd...->bsd...", adj, h) for h in funcs]
+            z = z + beta * (torch.tensordot(adj, z, dims=([1], [1])).movedim(0, 1) - z)
+        funcs = list(z.split(d, dim=2))  # each (B, S, D, P)
+        if self.nonlinear:
+            funcs[-1] = F.gelu(funcs[-1])
         joint = funcs[0] if len(funcs) == 1 else funcs[0] + funcs[1]
-        logits = torch.zeros((b, s) + spatial_dims, dtype=z.dtype, device=z.device)
+        logits = None
         if self.score is not None:
-            logits = logits + torch.einsum("bsd...,sd->bs...", torch.tanh(joint), self.score)
-            logits = logits + self.score_bias.view(1, s, *(1,) * len(spatial_dims))
+            logits = (torch.tanh(joint) * self.score.view(1, s, d, 1)).sum(2) + self.score_bias.view(1, s, 1)
         if self.prior is not None:
-            logits = logits + self.prior.view(1, s, *(1,) * len(spatial_dims))
+            prior = self.prior.view(1, s, 1)
+            logits = prior.expand(b, s, joint.shape[-1]) if logits is None else logits + prior
+        if logits is None:
+            logits = joint.new_zeros(b, s, joint.shape[-1])
         mask = self._source_mask(b, z.device)
         if mask is not None:
-            mask = mask.view(b, s, *(1,) * len(spatial_dims))
-            logits = logits.masked_fill(~mask, float("-inf"))
-        w = torch.softmax(logits, dim=1)
-        self.last_weights = per_sample(w).detach()
+            logits = logits.masked_fill(~mask.unsqueeze(-1), float("-inf"))
+        w = torch.softmax(logits, dim=1)  # (B, S, P)
+        self.last_weights = w.mean(-1).detach()
         wb = w.unsqueeze(2)
-        candidates = [(wb * h).sum(1) for h in funcs]
+        candidates = [(wb * h).sum(1) for h in funcs]  # each (B, D, P)
         if self.gate is not None:
-            pooled = joint if mask is None else joint.masked_fill(~mask.unsqueeze(2), float("-inf"))
+            pooled = joint if mask is None else joint.masked_fill(~mask.view(b, s, 1, 1), float("-inf"))
             candidates.append(pooled.amax(1))
-            summary = joint.mean(1)
-            summary = summary.flatten(2).mean(-1) if summary.dim() > 2 else summary
-            g = torch.softmax(self.gate(summary), dim=1)  # (B, K)
+            g = torch.softmax(self.gate(joint.mean((1, 3))), dim=1)  # (B, K)
             self.last_gate = g.detach()
-            g = g.view(b, self.n_candidates, *(1,) * (1 + len(spatial_dims)))
-            out = (g * torch.stack(candidates, dim=1)).sum(1)
+            out = candidates[0] * g[:, 0, None, None]
+            for k in range(1, len(candidates)):
+                out = out + candidates[k] * g[:, k, None, None]
         else:
             out = candidates[0] if len(candidates) == 1 else candidates[0] + candidates[1]
         if self.aux_weight is not None and self.training and self._aux_target is not None:
             self.aux_loss = self._aux(joint, self._aux_target)
             self._aux_target = None
-        return out
+        return out.view(b, d, *spatial_dims)
 
     def _aux(self, joint: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         if target.shape[0] != joint.shape[0]:
             raise InvalidInputError(
                 f"AFF auxiliary targets have {target.shape[0]} rows but the batch has {joint.shape[0]}."
             )
-        feats = joint.flatten(3).mean(-1) if joint.dim() > 3 else joint  # (B, S, D)
+        feats = joint.mean(-1)  # (B, S, D)
         logits = torch.einsum("bsd,sdc->bsc", feats, self.aux_weight) + self.aux_bias
         if self.aux_classes > 1:
             t = target.long().view(-1, 1).expand(-1, self.n_sources)

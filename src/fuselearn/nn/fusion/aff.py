@@ -52,7 +52,8 @@ class AdaptiveFeatureFusion(FusionLayer):
         Learned per-source prior logits, independent of the input, added to the attention logits.
     graph_mixing : bool
         Before weighting, each source mixes in the others along a learned source graph
-        ``A = softmax(E)`` (no self loops), ``h_s <- (1 - b) h_s + b sum_t A_st h_t``, ``b`` learned.
+        ``A = softmax(E)`` (no self loops; fixed for two sources), ``h_s <- (1 - b) h_s + b sum_t A_st h_t``,
+        ``b`` learned.
     meta_gate : bool
         A per-sample softmax gate, computed from the pooled projections, mixes the candidate outputs:
         the weighted sum for each fusion function and the element-wise maximum over sources. Off: the
@@ -131,7 +132,8 @@ class AdaptiveFeatureFusion(FusionLayer):
         self.score_bias = nn.Parameter(torch.empty(s)) if data_weights else None
         self.prior = nn.Parameter(torch.empty(s)) if model_weights else None
         self.use_graph = graph_mixing and s > 1
-        self.edge_logits = nn.Parameter(torch.empty(s, s)) if self.use_graph else None
+        # with two sources each one's only neighbour is the other: nothing to learn in the edges
+        self.edge_logits = nn.Parameter(torch.empty(s, s)) if self.use_graph and s > 2 else None
         self.mix_logit = nn.Parameter(torch.empty(())) if self.use_graph else None
         self.n_candidates = self.n_functions + 1 if meta_gate else self.n_functions
         self.gate = nn.Linear(d, self.n_candidates) if meta_gate else None
@@ -155,6 +157,7 @@ class AdaptiveFeatureFusion(FusionLayer):
             nn.init.zeros_(self.prior)
         if self.edge_logits is not None:
             nn.init.normal_(self.edge_logits, std=0.02)
+        if self.mix_logit is not None:
             nn.init.zeros_(self.mix_logit)
         if self.gate is not None:
             self.gate.reset_parameters()
@@ -196,7 +199,10 @@ class AdaptiveFeatureFusion(FusionLayer):
         z = z.flatten(3) if spatial_dims else z.unsqueeze(-1)
         if self.use_graph:
             eye = torch.eye(s, dtype=torch.bool, device=z.device)
-            adj = torch.softmax(self.edge_logits.masked_fill(eye, float("-inf")), dim=1)
+            if self.edge_logits is None:
+                adj = (~eye).to(z.dtype)
+            else:
+                adj = torch.softmax(self.edge_logits.masked_fill(eye, float("-inf")), dim=1)
             beta = torch.sigmoid(self.mix_logit)
             z = z + beta * (torch.tensordot(adj, z, dims=([1], [1])).movedim(0, 1) - z)
         funcs = list(z.split(d, dim=2))  # each (B, S, D, P)

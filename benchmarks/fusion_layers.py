@@ -248,19 +248,20 @@ def run_cifar(args) -> None:
     X_tr, X_te = torch.as_tensor((X_tr - mean) / std), torch.as_tensor((X_te - mean) / std)
     if args.quick:
         X_tr, y_tr, X_te, y_te = X_tr[:1000], y_tr[:1000], X_te[:1000], y_te[:1000]
+    channels = tuple(args.cifar_channels)
     epochs = 1 if args.quick else args.cifar_epochs
     for seed in range(args.seeds):
         for fusion in args.fusions:
             if (seed, fusion) in done:
                 continue
             t0 = time.perf_counter()
-            net = seeded_build(seed, lambda f=fusion: FusionCNN(3, 10, channels=(32, 64, 128), fusion_dim=64, fusion=f))
+            net = seeded_build(seed, lambda f=fusion: FusionCNN(3, 10, channels=channels, fusion_dim=64, fusion=f))
             config = TrainConfig(max_epochs=epochs, batch_size=128, lr=2e-3, patience=None)
             train_module(net, X_tr, torch.as_tensor(y_tr), loss_fn=torch.nn.functional.cross_entropy, config=config,
                          seed=seed)
             acc = accuracy(net, X_te, y_te, lambda X, idx: X[torch.as_tensor(idx)])
             rows.append({"seed": seed, "fusion": fusion, "test_acc": acc, "params": n_params(net), "epochs": epochs,
-                         "seconds": time.perf_counter() - t0})
+                         "channels": list(channels), "n_train": len(y_tr), "seconds": time.perf_counter() - t0})
             save_rows(out, rows)
             print(f"cifar seed {seed} {fusion:9s} test {acc:.4f} {time.perf_counter() - t0:.0f}s", flush=True)
 
@@ -423,6 +424,7 @@ def main(argv=None) -> None:
     parser.add_argument("--lr", type=float, default=5e-3)
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--cifar-epochs", type=int, default=5)
+    parser.add_argument("--cifar-channels", type=int, nargs="+", default=[32, 64, 128])
     parser.add_argument("--imdb-n", type=int, default=5000, help="reviews per split (class-balanced sample)")
     parser.add_argument("--imdb-epochs", type=int, default=3)
     parser.add_argument("--max-len", type=int, default=200)

@@ -11,19 +11,30 @@ from ._training import (
     seeded,
     train_module,
 )
+from .backbones import FusionCNN, FusionGNN, FusionRNN
+from .fusion import AFF, FUSIONS, AdaptiveFeatureFusion, FusionLayer, make_fusion, register_fusion
 from .mlp import MLP
 
 __all__ = [
+    "AFF",
+    "FUSIONS",
     "INPUT_KINDS",
     "MLP",
     "MODULES",
+    "AdaptiveFeatureFusion",
+    "FusionCNN",
+    "FusionGNN",
+    "FusionLayer",
+    "FusionRNN",
     "History",
     "ModuleSpec",
     "TrainConfig",
     "collect_aux_loss",
     "default_collate",
     "get_module_spec",
+    "make_fusion",
     "predict_module",
+    "register_fusion",
     "register_module",
     "resolve_device",
     "seeded",

@@ -3,7 +3,8 @@
 It knows nothing of scikit-learn: it takes a module, inputs that ``collate`` turns into batches, a
 target tensor and a loss, and trains with AdamW, mini-batches, optional early stopping on a given
 validation set (restoring the best weights), auxiliary losses that modules expose as ``aux_loss``
-after their forward pass, and a rich progress bar. All randomness (shuffling, dropout, initialisation
+after their forward pass (modules with ``set_aux_targets(target)`` get the batch targets before each
+training forward, so auxiliary heads can be supervised), and a rich progress bar. All randomness (shuffling, dropout, initialisation
 done inside :func:`seeded`) comes from the seed, so the same seed gives the same weights.
 """
 
@@ -137,6 +138,13 @@ def collect_aux_loss(module: torch.nn.Module) -> torch.Tensor | None:
     return total
 
 
+def _set_aux_targets(module: torch.nn.Module, target: torch.Tensor) -> None:
+    """Hand the batch targets to a module with auxiliary heads (``set_aux_targets``) before its forward."""
+    setter = getattr(module, "set_aux_targets", None)
+    if callable(setter):
+        setter(target)
+
+
 def _n_rows(X: Any) -> int:
     if isinstance(X, tuple):
         return _n_rows(X[0])
@@ -196,6 +204,7 @@ def train_module(
                 batch = _to_device(collate(X, idx), device)
                 target = y[torch.as_tensor(idx)].to(device)
                 optimizer.zero_grad(set_to_none=True)
+                _set_aux_targets(module, target)
                 out = _forward(module, batch)
                 loss = loss_fn(out, target)
                 aux = collect_aux_loss(module)

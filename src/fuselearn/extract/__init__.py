@@ -1,5 +1,16 @@
 """Deep and classical feature extractors (scikit-learn transformers) and the embedding cache."""
 
+from ._cache import FeatureCache, content_hash, resolve_cache
 from ._neural import INPUT_HANDLERS, BaseNeuralEstimator, NeuralExtractor
+from ._text import TextEmbedder, TfidfExtractor
 
-__all__ = ["INPUT_HANDLERS", "BaseNeuralEstimator", "NeuralExtractor"]
+__all__ = [
+    "INPUT_HANDLERS",
+    "BaseNeuralEstimator",
+    "FeatureCache",
+    "NeuralExtractor",
+    "TextEmbedder",
+    "TfidfExtractor",
+    "content_hash",
+    "resolve_cache",
+]

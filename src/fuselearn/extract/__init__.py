@@ -1,16 +1,20 @@
 """Deep and classical feature extractors (scikit-learn transformers) and the embedding cache."""
 
+from ._autoencoder import AutoencoderEmbedder
 from ._cache import FeatureCache, content_hash, resolve_cache
 from ._neural import INPUT_HANDLERS, BaseNeuralEstimator, NeuralExtractor
+from ._series import WindowFeatures
 from ._text import TextEmbedder, TfidfExtractor
 
 __all__ = [
     "INPUT_HANDLERS",
+    "AutoencoderEmbedder",
     "BaseNeuralEstimator",
     "FeatureCache",
     "NeuralExtractor",
     "TextEmbedder",
     "TfidfExtractor",
+    "WindowFeatures",
     "content_hash",
     "resolve_cache",
 ]

@@ -16,7 +16,12 @@ from sklearn.utils.estimator_checks import (
 
 from fuselearn import FusionClassifier
 from fuselearn.estimators import ModalityFusion
-from fuselearn.exceptions import InvalidInputError, InvalidParameterError, NotFittedError, UnknownNameError
+from fuselearn.exceptions import (
+    InvalidInputError,
+    InvalidParameterError,
+    NotFittedError,
+    UnknownNameError,
+)
 from fuselearn.extract import TfidfExtractor
 
 POS = ["love it", "great fit", "perfect colour"]

@@ -2,6 +2,7 @@
 
 from ._autoencoder import AutoencoderEmbedder
 from ._cache import FeatureCache, content_hash, resolve_cache
+from ._graph import GraphEmbedder, WLFeatures
 from ._neural import INPUT_HANDLERS, BaseNeuralEstimator, NeuralExtractor
 from ._series import WindowFeatures
 from ._text import TextEmbedder, TfidfExtractor
@@ -11,9 +12,11 @@ __all__ = [
     "AutoencoderEmbedder",
     "BaseNeuralEstimator",
     "FeatureCache",
+    "GraphEmbedder",
     "NeuralExtractor",
     "TextEmbedder",
     "TfidfExtractor",
+    "WLFeatures",
     "WindowFeatures",
     "content_hash",
     "resolve_cache",

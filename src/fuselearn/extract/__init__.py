@@ -3,6 +3,7 @@
 from ._autoencoder import AutoencoderEmbedder
 from ._cache import FeatureCache, content_hash, resolve_cache
 from ._graph import GraphEmbedder, WLFeatures
+from ._image import ImageEmbedder, RandomFlipCrop
 from ._neural import INPUT_HANDLERS, BaseNeuralEstimator, NeuralExtractor
 from ._series import WindowFeatures
 from ._text import TextEmbedder, TfidfExtractor
@@ -13,7 +14,9 @@ __all__ = [
     "BaseNeuralEstimator",
     "FeatureCache",
     "GraphEmbedder",
+    "ImageEmbedder",
     "NeuralExtractor",
+    "RandomFlipCrop",
     "TextEmbedder",
     "TfidfExtractor",
     "WLFeatures",

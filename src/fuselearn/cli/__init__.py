@@ -6,6 +6,7 @@ import typer
 
 from .datasets import app as datasets_app
 from .demo import demo
+from .predict import predict
 
 app = typer.Typer(
     name="fuselearn",
@@ -15,6 +16,7 @@ app = typer.Typer(
 )
 app.add_typer(datasets_app, name="datasets")
 app.command("demo")(demo)
+app.command("predict")(predict)
 
 
 def main() -> None:

@@ -50,7 +50,8 @@ def make_members(seed: int = 0) -> list[tuple[str, object]]:
 
     return [
         ("neural", make_pipeline(StandardScaler(), NeuralClassifier(
-            hidden_sizes=(64,), max_epochs=100, lr=3e-3, patience=10, random_state=seed))),
+            hidden_sizes=(64,), max_epochs=100, lr=3e-3, batch_size=128, patience=10,
+            random_state=seed))),
         ("logreg", make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))),
         ("forest", RandomForestClassifier(n_estimators=200, random_state=seed, n_jobs=1)),
         ("lightgbm", LGBMClassifier(n_estimators=100, learning_rate=0.1, random_state=seed,
@@ -69,8 +70,8 @@ def make_hybrid(seed: int = 0):
     from ..estimators import HybridClassifier
     from ..extract import NeuralExtractor
 
-    extractor = make_pipeline(StandardScaler(), NeuralExtractor(hidden_sizes=(64, 32), max_epochs=100,
-                                                                lr=3e-3, random_state=seed))
+    extractor = make_pipeline(StandardScaler(), NeuralExtractor(
+        hidden_sizes=(64, 32), max_epochs=100, lr=3e-3, batch_size=128, random_state=seed))
     return HybridClassifier(extractor, CalibratedClassifierCV(SVC(), ensemble=False), cross_fit=5,
                             random_state=seed)
 

@@ -2,6 +2,7 @@
 
 from ._fusion import FusionClassifier, FusionRegressor, Uncertainty
 from ._hybrid import HybridClassifier, HybridRegressor
+from ._modality import ModalityFusion
 from ._neural import NeuralClassifier, NeuralRegressor
 
 __all__ = [
@@ -9,6 +10,7 @@ __all__ = [
     "FusionRegressor",
     "HybridClassifier",
     "HybridRegressor",
+    "ModalityFusion",
     "NeuralClassifier",
     "NeuralRegressor",
     "Uncertainty",

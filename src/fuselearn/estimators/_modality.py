@@ -1,0 +1,506 @@
+"""Data fusion: one classifier over several modalities of a record (text, numbers, categories...).
+
+Three strategies, the classic taxonomy of multimodal learning (Baltrušaitis et al. 2019):
+
+- ``"early"``: each modality's extractor turns its columns into features; the blocks are
+  concatenated (scikit-learn's ``ColumnTransformer``) and one estimator learns on all of them;
+- ``"late"``: one estimator per modality on its own features; their decisions are fused by a
+  :class:`~fuselearn.FusionClassifier` method (stacking by default), each member seeing its columns;
+- ``"intermediate"``: per-modality MLP encoders on the extracted features, a fusion layer from
+  :mod:`fuselearn.nn` joining the encodings, and a classification head, trained end to end with
+  :func:`fuselearn.nn.train_module`. Sparse features (TF-IDF) stay sparse: their encoder's first
+  layer is a sparse-dense product.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+
+from .._naming import normalize_name, unknown_name_error
+from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError
+from ..nn import TrainConfig, predict_module, seeded, train_module
+from ._fusion import FusionClassifier
+
+__all__ = ["ModalityFusion"]
+
+STRATEGIES = ("early", "late", "intermediate")
+_OWN_PARAMS = ("modalities", "strategy", "estimator", "fusion", "method", "cv", "hidden_size",
+               "dropout", "max_epochs", "batch_size", "lr", "weight_decay", "validation_fraction",
+               "patience", "device", "random_state", "verbose")
+
+
+# --- the intermediate-fusion network ---------------------------------------------------------------
+
+
+class _ConcatFusion(torch.nn.Module):
+    """Concatenate the sources and project to ``out_dim`` (used while ``fuselearn.nn.make_fusion`` is absent).
+
+    Shapes:
+        - input: a list of ``(batch, in_dims[i])`` tensors
+        - output: ``(batch, out_dim)``
+    """
+
+    def __init__(self, in_dims: list[int], out_dim: int) -> None:
+        super().__init__()
+        self.in_dims, self.out_dim = list(in_dims), int(out_dim)
+        self.proj = torch.nn.Linear(sum(self.in_dims), self.out_dim)
+
+    def reset_parameters(self) -> None:
+        self.proj.reset_parameters()
+
+    def forward(self, xs: list[torch.Tensor]) -> torch.Tensor:
+        return self.proj(torch.cat(list(xs), dim=1))
+
+    def __repr__(self) -> str:
+        return f"_ConcatFusion({self.in_dims}, {self.out_dim})"
+
+
+def _make_fusion(name: str, in_dims: list[int], out_dim: int) -> torch.nn.Module:
+    try:
+        from ..nn import make_fusion
+    except ImportError:  # the fusion-layer registry has not landed in fuselearn.nn yet
+        if normalize_name(name) != "concat":
+            raise InvalidParameterError(
+                f"The 'fusion' parameter of ModalityFusion is {name!r}, but this fuselearn has only "
+                "'concat' (fuselearn.nn.make_fusion is not available)."
+            ) from None
+        return _ConcatFusion(in_dims, out_dim)
+    return make_fusion(name, in_dims, out_dim)
+
+
+class _SparseLinear(torch.nn.Module):
+    """``nn.Linear`` that also takes a sparse COO input (a sparse-dense matrix product)."""
+
+    def __init__(self, in_features: int, out_features: int) -> None:
+        super().__init__()
+        self.inner = torch.nn.Linear(in_features, out_features)
+
+    def reset_parameters(self) -> None:
+        self.inner.reset_parameters()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.is_sparse:
+            return torch.sparse.mm(x, self.inner.weight.t()) + self.inner.bias
+        return self.inner(x)
+
+
+class _ModalityNet(torch.nn.Module):
+    """Per-modality encoders -> fusion layer -> head.
+
+    Shapes:
+        - input: one ``(batch, in_dims[i])`` tensor per modality (dense or sparse COO)
+        - output: ``(batch, n_classes)`` logits; ``embed`` gives the fused ``(batch, hidden)``.
+    """
+
+    def __init__(self, in_dims: list[int], n_classes: int, hidden: int, dropout: float, fusion: str) -> None:
+        super().__init__()
+        self.in_dims, self.n_classes, self.hidden = list(in_dims), int(n_classes), int(hidden)
+        self.encoders = torch.nn.ModuleList(
+            torch.nn.Sequential(_SparseLinear(d, hidden), torch.nn.ReLU(), torch.nn.Dropout(dropout))
+            for d in in_dims
+        )
+        self.fusion = _make_fusion(fusion, [hidden] * len(in_dims), hidden)
+        self.head = torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Dropout(dropout),
+                                        torch.nn.Linear(hidden, n_classes))
+
+    def reset_parameters(self) -> None:
+        for m in self.modules():
+            if m is not self and hasattr(m, "reset_parameters"):
+                m.reset_parameters()
+
+    def embed(self, *xs: torch.Tensor) -> torch.Tensor:
+        return self.fusion([enc(x) for enc, x in zip(self.encoders, xs)])
+
+    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
+        return self.head(self.embed(*xs))
+
+    def __repr__(self) -> str:
+        return f"_ModalityNet({self.in_dims}, {self.n_classes}, hidden={self.hidden})"
+
+
+class _Blocks:
+    """Per-modality feature blocks (dense arrays or CSR matrices) indexed by row together."""
+
+    def __init__(self, blocks: list) -> None:
+        self.blocks = [b.tocsr().astype(np.float32) if sp.issparse(b) else np.asarray(b, dtype=np.float32)
+                       for b in blocks]
+
+    def __len__(self) -> int:
+        return self.blocks[0].shape[0]
+
+    def subset(self, idx) -> _Blocks:
+        return _Blocks([b[idx] for b in self.blocks])
+
+
+def _collate_blocks(data: _Blocks, idx) -> tuple[torch.Tensor, ...]:
+    out = []
+    for b in data.blocks:
+        part = b[idx]
+        if sp.issparse(part):
+            coo = part.tocoo()
+            indices = torch.as_tensor(np.vstack([coo.row, coo.col]).astype(np.int64))
+            out.append(torch.sparse_coo_tensor(indices, torch.as_tensor(coo.data), coo.shape,
+                                                check_invariants=False).coalesce())
+        else:
+            out.append(torch.as_tensor(part))
+    return tuple(out)
+
+
+# --- the estimator ------------------------------------------------------------------------------------
+
+
+class ModalityFusion(ClassifierMixin, BaseEstimator):
+    """Classify records made of several modalities by early, late or intermediate fusion.
+
+    Parameters
+    ----------
+    modalities : dict of str -> (columns, extractor)
+        Each modality's input columns (a name, a list of names, or positions) and the transformer
+        that turns them into features (``TfidfExtractor``, ``TextEmbedder``, a ``ColumnTransformer``,
+        ``"passthrough"``). ``None`` as the extractor means ``fuselearn.data.default_preprocessor``
+        on those columns (imputation, scaling, one-hot encoding). Extractors are cloned before fitting.
+    strategy : {"early", "late", "intermediate"}, default="early"
+        Where the modalities meet: features, decisions, or learned encodings (see the module notes).
+    estimator : classifier, default=None
+        The learner of ``"early"`` (on all features) and of ``"late"`` (one clone per modality);
+        ``LogisticRegression(max_iter=1000)`` when None. Unused by ``"intermediate"``.
+    fusion : str, default="concat"
+        Fusion layer of ``"intermediate"`` (a name known to ``fuselearn.nn.make_fusion``).
+    method : {"mean", "vote", "weighted", "stacking", "bayes"}, default="stacking"
+        Decision fusion of ``"late"`` (a :class:`~fuselearn.FusionClassifier` method).
+    cv : int or CV splitter, default=5
+        Folds for the out-of-fold predictions of ``"late"`` with an out-of-fold method.
+    hidden_size : int, default=64
+        Width of each modality encoding and of the fused representation (``"intermediate"``).
+    dropout : float, default=0.2
+        Dropout in the encoders and the head (``"intermediate"``).
+    max_epochs, batch_size, lr, weight_decay, validation_fraction, patience, device, verbose
+        Training settings of ``"intermediate"``, as in :class:`~fuselearn.NeuralClassifier`.
+    random_state : int, RandomState or None, default=None
+        Seeds the network, its validation split and the late-fusion folds.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        Class labels.
+    extractors_ : dict of str -> fitted transformer
+        Fitted extractors (``"early"`` and ``"intermediate"``).
+    pipeline_ : Pipeline
+        Features then estimator (``"early"``).
+    fusion_ : FusionClassifier
+        The fitted decision fusion (``"late"``); ``fusion_.weights_`` gives each modality's weight.
+    module_ : torch.nn.Module
+        The trained network (``"intermediate"``).
+    feature_dims_ : dict of str -> int
+        Width of each modality's features.
+
+    See Also
+    --------
+    fuselearn.FusionClassifier : decision fusion of any classifiers.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from fuselearn.extract import TfidfExtractor
+    >>> X = pd.DataFrame({"review": ["love it", "too small", "great fit", "poor fabric"] * 5,
+    ...                   "age": [30, 40, None, 50] * 5})
+    >>> y = [1, 0, 1, 0] * 5
+    >>> clf = ModalityFusion({"text": ("review", TfidfExtractor()), "table": (["age"], None)},
+    ...                      strategy="early").fit(X, y)
+    >>> clf.predict(X.head(2)).tolist()
+    [1, 0]
+    """
+
+    def __init__(
+        self,
+        modalities,
+        *,
+        strategy: str = "early",
+        estimator=None,
+        fusion: str = "concat",
+        method: str = "stacking",
+        cv=5,
+        hidden_size: int = 64,
+        dropout: float = 0.2,
+        max_epochs: int = 30,
+        batch_size: int = 128,
+        lr: float = 1e-3,
+        weight_decay: float = 1e-4,
+        validation_fraction: float = 0.1,
+        patience: int | None = 5,
+        device: str = "cpu",
+        random_state=None,
+        verbose: int = 0,
+    ) -> None:
+        self.modalities = modalities
+        self.strategy = strategy
+        self.estimator = estimator
+        self.fusion = fusion
+        self.method = method
+        self.cv = cv
+        self.hidden_size = hidden_size
+        self.dropout = dropout
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- nested parameters: <modality>__<param> reaches that modality's extractor ------------------
+    def get_params(self, deep: bool = True) -> dict:
+        params = super().get_params(deep=deep)
+        if deep and isinstance(self.modalities, dict):
+            for name, entry in self.modalities.items():
+                if isinstance(entry, (tuple, list)) and len(entry) == 2:
+                    ext = entry[1]
+                    params[name] = ext
+                    if hasattr(ext, "get_params") and not isinstance(ext, type):
+                        for key, value in ext.get_params(deep=True).items():
+                            params[f"{name}__{key}"] = value
+        return params
+
+    def set_params(self, **params):
+        if "modalities" in params:
+            self.modalities = params.pop("modalities")
+        modal = self.modalities if isinstance(self.modalities, dict) else {}
+        own, nested = {}, {}
+        for key, value in params.items():
+            head, _, rest = key.partition("__")
+            if head in modal and head not in _OWN_PARAMS:
+                if rest:
+                    nested.setdefault(head, {})[rest] = value
+                else:  # a new extractor: a new dict, the caller's stays as it was
+                    modal = {**modal, head: (modal[head][0], value)}
+                    self.modalities = modal
+            else:
+                own[key] = value
+        for head, sub in nested.items():
+            modal[head][1].set_params(**sub)
+        super().set_params(**own)
+        return self
+
+    # -- validation --------------------------------------------------------------------------------
+    def _check_params(self):
+        if not isinstance(self.modalities, dict) or not self.modalities:
+            raise InvalidParameterError(
+                "The 'modalities' parameter of ModalityFusion must be a non-empty dict "
+                "{name: (columns, extractor)}. Got "
+                f"{type(self.modalities).__name__ if not isinstance(self.modalities, dict) else '{}'} instead."
+            )
+        mods = []
+        for name, entry in self.modalities.items():
+            if not isinstance(name, str) or "__" in name or name in _OWN_PARAMS:
+                raise InvalidParameterError(
+                    f"ModalityFusion: modality name {name!r} must be a string without '__' and not one of "
+                    f"the parameter names {list(_OWN_PARAMS)}."
+                )
+            if not isinstance(entry, (tuple, list)) or len(entry) != 2:
+                raise InvalidParameterError(
+                    f"ModalityFusion: modality {name!r} must be a (columns, extractor) pair; got {entry!r}."
+                )
+            columns, ext = entry
+            if ext is not None and ext != "passthrough" and not (hasattr(ext, "fit") and hasattr(ext, "transform")):
+                raise InvalidParameterError(
+                    f"ModalityFusion: the extractor of modality {name!r} must be a transformer (fit and "
+                    f"transform), 'passthrough' or None; got {type(ext).__name__}."
+                )
+            mods.append((name, columns, ext))
+        if not isinstance(self.strategy, str) or normalize_name(self.strategy) not in STRATEGIES:
+            raise unknown_name_error("strategy", self.strategy, STRATEGIES, "the 'strategy' parameter of ModalityFusion")
+        strategy = normalize_name(self.strategy)
+        if self.estimator is not None and not hasattr(self.estimator, "fit"):
+            raise InvalidParameterError(
+                f"The 'estimator' parameter of ModalityFusion must be a classifier or None. "
+                f"Got {type(self.estimator).__name__} instead."
+            )
+        if strategy == "intermediate":
+            for pname, low in (("hidden_size", 1), ("max_epochs", 1), ("batch_size", 1)):
+                v = getattr(self, pname)
+                if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < low:
+                    raise InvalidParameterError(
+                        f"The '{pname}' parameter of ModalityFusion must be an integer >= {low}. Got {v!r} instead."
+                    )
+            if not (isinstance(self.dropout, numbers.Real) and 0 <= self.dropout < 1):
+                raise InvalidParameterError(
+                    f"The 'dropout' parameter of ModalityFusion must be in [0, 1). Got {self.dropout!r} instead."
+                )
+        return mods, strategy
+
+    def _extractor(self, ext, X, columns):
+        if ext is None:
+            from ..data import default_preprocessor
+
+            sample = _safe_indexing(X, columns, axis=1)
+            if not isinstance(sample, pd.DataFrame):
+                sample = pd.DataFrame(sample)
+            return default_preprocessor(sample)
+        return "passthrough" if ext == "passthrough" else clone(ext)
+
+    def _column_transformer(self, X, mods):
+        # Single-name columns stay a name, so a text extractor receives a 1-D column.
+        return ColumnTransformer(
+            [(name, self._extractor(ext, X, cols), cols) for name, cols, ext in mods],
+            sparse_threshold=0.3,
+        )
+
+    def _default_estimator(self):
+        return LogisticRegression(max_iter=1000) if self.estimator is None else self.estimator
+
+    # -- fitting -----------------------------------------------------------------------------------
+    def fit(self, X, y):
+        """Fit the extractors and the fused model on a table ``X`` (DataFrame or array) and labels ``y``."""
+        mods, strategy = self._check_params()
+        if y is None:
+            raise InvalidInputError("ModalityFusion.fit requires y to be passed, but the target y is None.")
+        y = np.asarray(y)
+        if y.ndim != 1 or len(y) != _n_rows(X):
+            raise InvalidInputError(
+                f"ModalityFusion.fit: y must be 1-D with one label per row of X ({_n_rows(X)}); got shape {y.shape}."
+            )
+        check_classification_targets(y)
+        self._le = LabelEncoder().fit(y)
+        self.classes_ = self._le.classes_
+        if len(self.classes_) < 2:
+            raise InvalidInputError(
+                f"ModalityFusion.fit: y has one class only ({self.classes_[0]!r}); at least 2 are needed."
+            )
+        if isinstance(X, pd.DataFrame):
+            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = X.shape[1] if hasattr(X, "shape") and len(X.shape) == 2 else None
+        self.strategy_ = strategy
+        for attr in ("pipeline_", "fusion_", "module_", "extractors_"):
+            self.__dict__.pop(attr, None)
+        if strategy == "early":
+            self.pipeline_ = Pipeline([("features", self._column_transformer(X, mods)),
+                                       ("estimator", clone(self._default_estimator()))]).fit(X, y)
+            ct = self.pipeline_.named_steps["features"]
+            self.extractors_ = dict(ct.named_transformers_)
+            self.feature_dims_ = {name: int(sl.stop - sl.start) for name, sl in ct.output_indices_.items()
+                                  if name in self.modalities}
+        elif strategy == "late":
+            members = [
+                (name, Pipeline([("extract", self._extractor(ext, X, cols)),
+                                 ("estimator", clone(self._default_estimator()))]), cols)
+                for name, cols, ext in mods
+            ]
+            self.fusion_ = FusionClassifier(members, method=self.method, cv=self.cv,
+                                            random_state=self.random_state).fit(X, y)
+        else:
+            self._fit_intermediate(X, y, mods)
+        return self
+
+    def _fit_intermediate(self, X, y, mods):
+        self.extractors_, blocks = {}, []
+        for name, cols, ext in mods:
+            extractor = self._extractor(ext, X, cols)
+            part = _safe_indexing(X, cols, axis=1)
+            if extractor == "passthrough":
+                extractor = _Passthrough()
+            out = extractor.fit_transform(part, y)
+            self.extractors_[name] = extractor
+            blocks.append(out)
+        data = _Blocks(blocks)
+        self.feature_dims_ = {name: int(b.shape[1]) for (name, _, _), b in zip(mods, data.blocks)}
+        target = torch.as_tensor(self._le.transform(y), dtype=torch.long)
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        n = len(data)
+        n_valid = math.ceil(self.validation_fraction * n) if self.patience else 0
+        X_tr, y_tr, X_va, y_va = data, target, None, None
+        if n_valid >= len(self.classes_) and n - n_valid >= 2 and n >= 10:
+            _, counts = np.unique(y, return_counts=True)
+            tr, va = train_test_split(np.arange(n), test_size=n_valid,
+                                      random_state=rng.randint(np.iinfo(np.int32).max),
+                                      stratify=y if counts.min() >= 2 else None)
+            tr, va = np.sort(tr), np.sort(va)
+            X_tr, y_tr, X_va, y_va = data.subset(tr), target[tr], data.subset(va), target[va]
+        with seeded(seed):
+            self.module_ = _ModalityNet(list(self.feature_dims_.values()), len(self.classes_),
+                                        self.hidden_size, float(self.dropout), self.fusion)
+        config = TrainConfig(max_epochs=self.max_epochs, batch_size=self.batch_size, lr=self.lr,
+                             weight_decay=self.weight_decay,
+                             patience=self.patience if X_va is not None else None,
+                             device=self.device, verbose=self.verbose)
+        self.history_ = train_module(self.module_, X_tr, y_tr, loss_fn=torch.nn.functional.cross_entropy,
+                                     config=config, seed=seed, collate=_collate_blocks,
+                                     X_valid=X_va, y_valid=y_va)
+        self.module_.cpu().eval()
+
+    # -- prediction --------------------------------------------------------------------------------
+    def _check_fitted(self, method):
+        try:
+            check_is_fitted(self, "strategy_")
+        except Exception as exc:
+            raise NotFittedError(
+                f"This ModalityFusion instance is not fitted yet. Call 'fit' before '{method}'."
+            ) from exc
+
+    def _has_proba(self):
+        return (normalize_name(self.strategy) == "intermediate" if isinstance(self.strategy, str) else False) \
+            or hasattr(self._default_estimator(), "predict_proba") or self.method == "vote"
+
+    @available_if(_has_proba)
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, columns in ``classes_`` order."""
+        self._check_fitted("predict_proba")
+        if self.strategy_ == "early":
+            return self.pipeline_.predict_proba(X)
+        if self.strategy_ == "late":
+            return self.fusion_.predict_proba(X)
+        blocks = []
+        for name, cols, _ in self._check_params()[0]:
+            blocks.append(self.extractors_[name].transform(_safe_indexing(X, cols, axis=1)))
+        logits = predict_module(self.module_, _Blocks(blocks), batch_size=1024, collate=_collate_blocks)
+        return torch.softmax(logits, dim=1).numpy().astype(np.float64)
+
+    def predict(self, X) -> np.ndarray:
+        """The predicted class per row."""
+        self._check_fitted("predict")
+        if self.strategy_ == "early":
+            return self.pipeline_.predict(X)
+        if self.strategy_ == "late":
+            return self.fusion_.predict(X)
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        tags.input_tags.allow_nan = True
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+
+class _Passthrough:
+    """Dense float features of the given columns, unchanged (``"passthrough"`` for intermediate fusion)."""
+
+    def fit_transform(self, X, y=None):
+        return self.transform(X)
+
+    def transform(self, X):
+        arr = np.asarray(X, dtype=np.float64)
+        return arr.reshape(len(arr), -1)
+
+
+def _n_rows(X) -> int:
+    return X.shape[0] if hasattr(X, "shape") else len(X)

@@ -1,0 +1,232 @@
+"""An MLP autoencoder as a transformer: bottleneck codes and reconstruction-error anomaly scores."""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from .. import _torch_state
+from ..exceptions import InvalidParameterError, NotFittedError
+from ..nn import MLP, TrainConfig, predict_module, seeded, train_module
+from ._neural import _check_float, _check_int, _validate
+
+__all__ = ["AutoencoderEmbedder"]
+
+
+class _Autoencoder(torch.nn.Module):
+    """Encoder MLP ``in -> hidden... -> code`` and a mirrored decoder ``code -> ...hidden -> in``.
+
+    Shapes:
+        - input: ``(batch, in_features)``
+        - output: ``(batch, in_features)``, the reconstruction; ``embed`` gives ``(batch, code_size)``.
+    """
+
+    def __init__(self, in_features: int, code_size: int, hidden_sizes=(64,), dropout: float = 0.0) -> None:
+        super().__init__()
+        hidden = tuple(int(h) for h in hidden_sizes)
+        self.in_features, self.code_size, self.hidden_sizes = int(in_features), int(code_size), hidden
+        # An MLP's body is its hidden stack and its head a linear map: encoder ends linear in the code.
+        self.encoder = MLP(in_features, code_size, hidden_sizes=hidden, dropout=dropout)
+        self.decoder = MLP(code_size, in_features, hidden_sizes=hidden[::-1], dropout=dropout)
+
+    def reset_parameters(self) -> None:
+        self.encoder.reset_parameters()
+        self.decoder.reset_parameters()
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encoder(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.encoder(x))
+
+    def __repr__(self) -> str:
+        return f"_Autoencoder({self.in_features}, {self.code_size}, hidden_sizes={self.hidden_sizes})"
+
+
+class AutoencoderEmbedder(TransformerMixin, BaseEstimator):
+    """An MLP autoencoder: ``transform`` gives the bottleneck code, ``score_samples`` an anomaly score.
+
+    Trained without labels (``fit(X, y=None)``) to reconstruct standardised inputs with mean squared
+    error, through :func:`fuselearn.nn.train_module` (AdamW, early stopping on a held-out share).
+    Trained on normal data only, rows it reconstructs badly are unusual: ``reconstruction_error``
+    gives the per-row mean squared error in standardised units (higher = more anomalous) and
+    ``score_samples`` its negative, following scikit-learn's convention for outlier detectors
+    (``IsolationForest.score_samples``: higher = more normal).
+
+    Parameters
+    ----------
+    encoding_dim : int, default=8
+        Width of the bottleneck code.
+    hidden_sizes : tuple of int, default=(64,)
+        Hidden widths of the encoder (the decoder mirrors them).
+    dropout : float, default=0.0
+        Dropout after each hidden layer.
+    max_epochs, batch_size, lr, weight_decay, validation_fraction, patience, device, random_state, verbose
+        Training settings, as in :class:`fuselearn.NeuralClassifier`.
+
+    Attributes
+    ----------
+    module_ : torch.nn.Module
+        The trained autoencoder.
+    mean_, scale_ : ndarray of shape (n_features_in_,)
+        Standardisation learned in ``fit`` (a constant column gets scale 1).
+    history_ : fuselearn.nn.History
+        Training and validation losses.
+    n_features_in_ : int
+        Number of input features.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(100, 5))
+    >>> ae = AutoencoderEmbedder(encoding_dim=2, max_epochs=5, random_state=0).fit(X)
+    >>> ae.transform(X).shape, ae.reconstruction_error(X).shape
+    ((100, 2), (100,))
+    """
+
+    def __init__(
+        self,
+        *,
+        encoding_dim: int = 8,
+        hidden_sizes: tuple[int, ...] = (64,),
+        dropout: float = 0.0,
+        max_epochs: int = 100,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        validation_fraction: float = 0.1,
+        patience: int | None = 10,
+        device: str = "cpu",
+        random_state=None,
+        verbose: int = 0,
+    ) -> None:
+        self.encoding_dim = encoding_dim
+        self.hidden_sizes = hidden_sizes
+        self.dropout = dropout
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _check_params(self) -> tuple[int, ...]:
+        _check_int("encoding_dim", self.encoding_dim)
+        hs = self.hidden_sizes
+        if isinstance(hs, numbers.Integral) and not isinstance(hs, bool):
+            hs = (hs,)
+        if not isinstance(hs, (tuple, list)) or any(
+            isinstance(h, bool) or not isinstance(h, numbers.Integral) or h < 1 for h in hs
+        ):
+            raise InvalidParameterError(
+                "The 'hidden_sizes' parameter of AutoencoderEmbedder must be a tuple of positive integers. "
+                f"Got {self.hidden_sizes!r} instead."
+            )
+        _check_float("dropout", self.dropout, 0, 1, high_open=True)
+        _check_int("max_epochs", self.max_epochs)
+        _check_int("batch_size", self.batch_size)
+        _check_int("patience", self.patience, allow_none=True)
+        _check_int("verbose", self.verbose, minimum=0)
+        _check_float("lr", self.lr, 0, math.inf, low_open=True, high_open=True)
+        _check_float("weight_decay", self.weight_decay, 0, math.inf, high_open=True)
+        _check_float("validation_fraction", self.validation_fraction, 0, 1, high_open=True)
+        return tuple(int(h) for h in hs)
+
+    def _build(self) -> _Autoencoder:
+        return _Autoencoder(self.n_features_in_, self.encoding_dim, self._hidden, self.dropout)
+
+    def fit(self, X, y=None):
+        """Train the autoencoder to reconstruct ``X`` (``y`` is ignored)."""
+        self._hidden = self._check_params()
+        X = _validate(self, X, reset=True, dtype=[np.float64, np.float32])
+        self.mean_ = X.mean(axis=0)
+        std = X.std(axis=0)
+        self.scale_ = np.where(std > 0, std, 1.0)
+        Z = torch.as_tensor((X - self.mean_) / self.scale_, dtype=torch.float32)
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        n = len(Z)
+        n_valid = math.ceil(self.validation_fraction * n) if self.patience is not None else 0
+        if n_valid >= 1 and n >= 10 and n - n_valid >= 2:
+            tr, va = train_test_split(np.arange(n), test_size=n_valid,
+                                      random_state=rng.randint(np.iinfo(np.int32).max))
+            Z_tr, Z_va = Z[np.sort(tr)], Z[np.sort(va)]
+        else:
+            Z_tr, Z_va = Z, None
+        with seeded(seed):
+            self.module_ = self._build()
+        config = TrainConfig(max_epochs=self.max_epochs, batch_size=self.batch_size, lr=self.lr,
+                             weight_decay=self.weight_decay,
+                             patience=self.patience if Z_va is not None else None,
+                             device=self.device, verbose=self.verbose)
+        self.history_ = train_module(self.module_, Z_tr, Z_tr, loss_fn=torch.nn.functional.mse_loss,
+                                     config=config, seed=seed, X_valid=Z_va, y_valid=Z_va)
+        self.module_.cpu().eval()
+        self.n_epochs_ = self.history_.n_epochs
+        return self
+
+    def _scaled(self, X, method: str) -> torch.Tensor:
+        try:
+            check_is_fitted(self, "module_")
+        except Exception as exc:
+            raise NotFittedError(
+                f"This AutoencoderEmbedder instance is not fitted yet. Call 'fit' before '{method}'."
+            ) from exc
+        X = _validate(self, X, reset=False, dtype=[np.float64, np.float32])
+        return torch.as_tensor((X - self.mean_) / self.scale_, dtype=torch.float32)
+
+    def transform(self, X) -> np.ndarray:
+        """Bottleneck codes ``(n_samples, encoding_dim)``."""
+        Z = self._scaled(X, "transform")
+        return predict_module(self.module_, Z, batch_size=1024, method="embed").numpy().astype(np.float64)
+
+    def reconstruction_error(self, X) -> np.ndarray:
+        """Per-row mean squared reconstruction error in standardised units (higher = more anomalous)."""
+        Z = self._scaled(X, "reconstruction_error")
+        recon = predict_module(self.module_, Z, batch_size=1024)
+        return ((recon - Z) ** 2).mean(dim=1).numpy().astype(np.float64)
+
+    def score_samples(self, X) -> np.ndarray:
+        """Negative reconstruction error: higher is more normal, as for scikit-learn outlier detectors."""
+        return -self.reconstruction_error(X)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names ``autoencoderembedder0 ... autoencoderembedder{encoding_dim-1}``."""
+        check_is_fitted(self, "module_")
+        return np.asarray([f"autoencoderembedder{i}" for i in range(self.encoding_dim)], dtype=object)
+
+    # -- persistence through fuselearn.save: weights go to safetensors, not into the pickle stream --
+    def __getstate__(self):
+        state = super().__getstate__()
+        module = state.get("module_")
+        if isinstance(module, torch.nn.Module):
+            key = _torch_state.stash(module)
+            if key is not None:
+                state = dict(state)
+                state["module_"] = None
+                state["_torch_key"] = key
+        return state
+
+    def __setstate__(self, state):
+        key = state.pop("_torch_key", None) if isinstance(state, dict) else None
+        super().__setstate__(state)
+        if key is not None:
+            with seeded(0):
+                module = self._build()
+            module.load_state_dict(_torch_state.fetch(key))
+            self.module_ = module.eval()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = self.random_state is None
+        return tags

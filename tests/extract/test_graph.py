@@ -1,0 +1,132 @@
+"""WLFeatures (hand-checked WL relabelling, invariance, unseen labels) and GraphEmbedder with a tiny GNN."""
+
+import importlib.util
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.svm import SVC
+from sklearn.utils.estimator_checks import (
+    check_get_params_invariance,
+    check_no_attributes_set_in_init,
+    check_parameters_default_constructible,
+    check_set_params,
+)
+from torch_geometric.data import Data
+
+from fuselearn.data import Graph
+from fuselearn.exceptions import InvalidInputError, InvalidParameterError, NotFittedError
+from fuselearn.extract import GraphEmbedder, WLFeatures
+
+
+def _undirected(edges):
+    e = np.array(edges).T
+    return np.hstack([e, e[::-1]])
+
+
+def cycle(n, labels=None):
+    return SimpleNamespace(edge_index=_undirected([(i, (i + 1) % n) for i in range(n)]),
+                           node_labels=np.zeros(n, int) if labels is None else np.asarray(labels))
+
+
+def path(n, labels=None):
+    return SimpleNamespace(edge_index=_undirected([(i, i + 1) for i in range(n - 1)]),
+                           node_labels=np.zeros(n, int) if labels is None else np.asarray(labels))
+
+
+def test_grakel_absent_so_wl_is_ours():
+    assert importlib.util.find_spec("grakel") is None
+
+
+def test_wl_counts_by_hand():
+    wl = WLFeatures(n_iter=2).fit([path(4)])
+    out = wl.transform([path(4)]).toarray()[0]
+    # round 0: four nodes labelled 0; round 1: two ends (1 neighbour), two middles (2 neighbours);
+    # round 2: ends see a middle, middles see an end and a middle -> again 2 + 2.
+    assert out.tolist() == [4, 2, 2, 2, 2]
+    assert wl.get_feature_names_out()[0].startswith("wl0_")
+
+
+def test_wl_is_permutation_invariant_and_input_types_agree():
+    rng = np.random.default_rng(0)
+    g = path(6, labels=[0, 1, 2, 0, 1, 2])
+    perm = rng.permutation(6)
+    inv = np.argsort(perm)
+    permuted = SimpleNamespace(edge_index=inv[g.edge_index], node_labels=g.node_labels[perm])
+    onehot = Data(x=torch.eye(3)[torch.as_tensor(g.node_labels)], edge_index=torch.as_tensor(g.edge_index))
+    fg = Graph(edge_index=g.edge_index, num_nodes=6, node_labels=g.node_labels)
+    wl = WLFeatures(n_iter=3).fit([g])
+    rows = [wl.transform([h]).toarray() for h in (g, permuted, onehot, fg)]
+    for r in rows[1:]:
+        np.testing.assert_array_equal(r, rows[0])
+
+
+def test_wl_unseen_labels_are_dropped_and_kernel_separates():
+    graphs = [cycle(n) for n in range(4, 9)] + [path(n) for n in range(4, 9)]
+    y = [1] * 5 + [0] * 5
+    wl = WLFeatures(n_iter=2).fit(graphs)
+    X = wl.transform(graphs)
+    assert X.shape == (10, wl.n_features_out_)
+    assert SVC(kernel="linear").fit(X, y).score(X, y) == 1.0
+    new = wl.transform([path(3, labels=[7, 7, 7])])  # label 7 never seen: every WL label unseen
+    assert new.nnz == 0
+    again = clone(wl).fit(graphs)
+    assert again.vocabulary_ == wl.vocabulary_  # stable hashes, no per-process salt
+
+
+def test_wl_errors():
+    with pytest.raises(NotFittedError):
+        WLFeatures().transform([path(3)])
+    with pytest.raises(InvalidParameterError, match="n_iter"):
+        WLFeatures(n_iter=-1).fit([path(3)])
+    with pytest.raises(InvalidInputError, match="list of graphs"):
+        WLFeatures().fit(np.zeros((3, 3)))
+    with pytest.raises(InvalidInputError, match="edge_index"):
+        WLFeatures().fit([object()])
+    with pytest.raises(InvalidInputError, match="outside"):
+        WLFeatures().fit([SimpleNamespace(edge_index=np.array([[0], [5]]), node_labels=np.zeros(2))])
+
+
+# Graph input is not a 2-D array: scikit-learn's data-driven common checks do not apply; these do.
+@pytest.mark.parametrize("est", [WLFeatures(), GraphEmbedder()], ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("check", [check_parameters_default_constructible, check_no_attributes_set_in_init,
+                                   check_get_params_invariance, check_set_params], ids=lambda c: c.__name__)
+def test_input_free_common_checks(est, check):
+    check(type(est).__name__, est)
+
+
+class TinyGNN(torch.nn.Module):
+    def __init__(self, n_in, n_out, hidden=16):
+        super().__init__()
+        from torch_geometric.nn import GCNConv, global_add_pool
+
+        self.conv, self.pool = GCNConv(n_in, hidden), global_add_pool
+        self.head = torch.nn.Linear(hidden, n_out)
+
+    def embed(self, batch):
+        return self.pool(torch.relu(self.conv(batch.x, batch.edge_index)), batch.batch)
+
+    def forward(self, batch):
+        return self.head(self.embed(batch))
+
+
+def test_graph_embedder_trains_a_gnn_on_labels():
+    graphs = [cycle(n, labels=[i % 2 for i in range(n)]) for n in range(4, 12)] + \
+             [path(n, labels=[i % 3 for i in range(n)]) for n in range(4, 12)]
+    y = np.array([1] * 8 + [0] * 8)
+    emb = GraphEmbedder(module=TinyGNN, max_epochs=40, lr=1e-2, random_state=0).fit(graphs, y)
+    Z = emb.transform(graphs)
+    assert Z.shape == (16, 16) and emb.n_features_in_ == 3
+    assert SVC().fit(Z, y).score(Z, y) >= 0.9
+    np.testing.assert_allclose(clone(emb).fit(graphs, y).transform(graphs), Z, atol=1e-5)
+
+
+def test_graph_embedder_without_registered_gnn_lists_choices():
+    from fuselearn.nn import MODULES
+
+    if "gnn" in MODULES:
+        pytest.skip("the gnn backbone is registered")
+    with pytest.raises(Exception, match="Unknown module 'gnn'"):
+        GraphEmbedder().fit([cycle(4), path(4)], [0, 1])

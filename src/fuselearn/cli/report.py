@@ -25,6 +25,7 @@ def report(
     The report reads only the run's store, never the data or the config file.
     """
     from rich.console import Console
+    from rich.markup import escape
 
     from ..experiment import write_report
 
@@ -32,6 +33,6 @@ def report(
     try:
         path = write_report(run_dir, out, run_id=run_id)
     except ConfigError as exc:
-        err.print(f"[red]Error:[/] {exc}", highlight=False)
+        err.print(f"[red]Error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     err.print(f"Report written to {path}")

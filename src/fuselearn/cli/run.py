@@ -41,6 +41,7 @@ def run(
     bad config or usage. Run it again on the same folder to retry failed and missing cells.
     """
     from rich.console import Console
+    from rich.markup import escape
 
     from ..experiment import load_config, run_experiment
 
@@ -61,7 +62,7 @@ def run(
             command=["fuselearn", *sys.argv[1:]],
         )
     except ConfigError as exc:
-        err.print(f"[red]Error:[/] {exc}", markup=True, highlight=False)
+        err.print(f"[red]Error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     failed = f", {result.n_failed} failed" if result.n_failed else ""
     err.print(

@@ -536,7 +536,7 @@ class _Progress:
         self.failed = 0
         self._bar = None
 
-    def __enter__(self):  # noqa: PYI034
+    def __enter__(self):
         if self.enabled and not self.quiet and self.total:
             from rich.console import Console
             from rich.progress import (

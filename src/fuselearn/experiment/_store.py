@@ -125,7 +125,7 @@ class Store:
         """Close the connection."""
         self._db.close()
 
-    def __enter__(self):  # noqa: PYI034
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import tiny_config
 from typer.testing import CliRunner
 
+from conftest import tiny_config
 from fuselearn.cli import app
 from fuselearn.exceptions import ConfigError
 from fuselearn.experiment import load_config, parse_config

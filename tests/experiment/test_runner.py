@@ -12,9 +12,9 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import subprocess_env, tiny_config
 from typer.testing import CliRunner
 
+from conftest import subprocess_env, tiny_config
 from fuselearn.cli import app
 from fuselearn.exceptions import ConfigError
 from fuselearn.experiment import Store, parse_config, run_experiment
@@ -92,7 +92,7 @@ def test_changed_config_is_refused_unless_forced(tmp_path):
 
 
 def test_time_budget_kills_a_runaway_cell(tmp_path):
-    config = tiny_config(datasets=[{"name": "iris", "max_rows": 30}], time_budget=3)
+    config = tiny_config(datasets=[{"name": "iris", "max_rows": 30}], time_budget=1.5)
     config["pipelines"] = [
         config["pipelines"][1],
         {"name": "hang", "estimator": "helpers.HangingClassifier"},
@@ -104,7 +104,7 @@ def test_time_budget_kills_a_runaway_cell(tmp_path):
     with Store(tmp_path / "run", readonly=True) as store:
         cells = store.cells()
     hang = cells[cells.pipeline == "hang"]
-    assert hang.error.str.contains("time budget of 3 s").all()
+    assert hang.error.str.contains("time budget of 1.5 s").all()
 
 
 def test_parallel_workers_give_the_same_scores(tmp_path):
@@ -174,7 +174,9 @@ def test_sigkill_mid_run_then_resume_loses_and_doubles_nothing(write_config, tmp
     db.close()
     assert 6 <= killed_at < 32, "the run must be killed mid-way"
 
-    resumed = subprocess.run(cmd, env=subprocess_env(), capture_output=True, text=True, timeout=120)
+    resumed = subprocess.run(
+        cmd, env=subprocess_env(), capture_output=True, text=True, timeout=120, check=False
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert f"{killed_at} already done" in resumed.stderr
 

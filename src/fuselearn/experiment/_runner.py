@@ -170,6 +170,7 @@ def _limit_threads() -> None:
 def _worker_main(conn, single_thread: bool) -> None:
     if single_thread:
         _limit_threads()
+    conn.send("ready")  # imports are done: the time budget starts with the first cell
     while True:
         try:
             payload = conn.recv()
@@ -192,6 +193,7 @@ class _Worker:
         child.close()
         self.payload: dict | None = None
         self.started = 0.0
+        self.ready = False
 
     def send(self, payload: dict) -> None:
         self.payload = payload
@@ -238,17 +240,30 @@ def _run_local(
     try:
         while pending or any(w.payload is not None for w in workers):
             for w in workers:
-                if w.payload is None and pending:
+                if w.ready and w.payload is None and pending:
                     payload = pending.popleft()
                     on_start(payload)
                     w.send(payload)
             busy = [w for w in workers if w.payload is not None]
+            starting = [w for w in workers if not w.ready]
             timeout = 0.5
             if budget is not None:
                 now = time.monotonic()
                 timeout = max(0.0, min([timeout] + [w.started + budget - now for w in busy]))
-            ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout)
-            for i, w in enumerate(workers):
+            watched = busy + starting
+            ready = wait([w.conn for w in watched] + [w.proc.sentinel for w in watched], timeout)
+            for i, w in enumerate(list(workers)):
+                if not w.ready and w.payload is None:
+                    if w.conn in ready:
+                        try:
+                            w.ready = w.conn.recv() == "ready"
+                        except (EOFError, OSError):
+                            w.ready = False
+                    if not w.ready and not w.proc.is_alive():
+                        raise RuntimeError(
+                            f"A worker process failed to start (exit code {w.proc.exitcode})."
+                        )
+                    continue
                 if w.payload is None:
                     continue
                 result = None
@@ -264,7 +279,7 @@ def _run_local(
                         f"The worker process running this cell died (exit code "
                         f"{w.proc.exitcode}); it may have run out of memory or crashed.",
                     )
-                    workers[i] = _Worker(ctx, jobs > 1)
+                    workers[i] = _Worker(ctx, jobs > 1) if pending else None
                 elif (
                     result is None
                     and budget is not None
@@ -276,10 +291,11 @@ def _run_local(
                         f"TimeoutError: the cell ran past its time budget of {budget:g} s "
                         "and its worker process was killed.",
                     )
-                    workers[i] = _Worker(ctx, jobs > 1)
+                    workers[i] = _Worker(ctx, jobs > 1) if pending else None
                 if result is not None:
                     w.payload = None
                     yield result
+            workers = [w for w in workers if w is not None]
     finally:
         for w in workers:
             if w.payload is not None:

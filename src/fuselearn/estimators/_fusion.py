@@ -118,6 +118,7 @@ class _BaseFusion(_BaseComposition):
         passthrough=False,
         cv=5,
         prefit=False,
+        metric=None,
         n_iter=50,
         n_bootstrap=1000,
         n_jobs=None,
@@ -130,6 +131,7 @@ class _BaseFusion(_BaseComposition):
         self.passthrough = passthrough
         self.cv = cv
         self.prefit = prefit
+        self.metric = metric
         self.n_iter = n_iter
         self.n_bootstrap = n_bootstrap
         self.n_jobs = n_jobs
@@ -415,7 +417,7 @@ class FusionClassifier(ClassifierMixin, _BaseFusion):
         - ``"mean"``: soft voting, the (weighted) mean of the members' probabilities;
         - ``"vote"``: hard voting; ``predict_proba`` gives the weighted vote shares;
         - ``"weighted"``: weights fitted on out-of-fold probabilities by Caruana's greedy ensemble
-          selection with replacement, minimising log-loss (``n_iter`` rounds);
+          selection with replacement (``n_iter`` rounds), minimising log-loss or ``metric``;
         - ``"stacking"``: ``meta_learner`` trained on out-of-fold probabilities (plus ``X`` when
           ``passthrough``);
         - ``"bayes"``: pseudo-BMA+ posterior model weights from the out-of-fold log-likelihood;
@@ -432,6 +434,11 @@ class FusionClassifier(ClassifierMixin, _BaseFusion):
     prefit : bool, default=False
         Members are already fitted and are not refitted; ``fit(X, y)`` then fits only the combiner,
         treating ``X`` as a hold-out set the members did not see.
+    metric : str, default=None
+        What ``"weighted"`` selects members for: a name from ``fuselearn.metrics`` (e.g.
+        ``"accuracy"``, ``"roc_auc"``), with log-loss breaking ties; None means log-loss, a proper
+        scoring rule. Optimise the metric you will be judged on: log-loss weights follow the best
+        calibrated members, which need not be the most accurate ones.
     n_iter : int, default=50
         Rounds of Caruana selection for ``"weighted"``.
     n_bootstrap : int, default=1000
@@ -559,7 +566,18 @@ class FusionClassifier(ClassifierMixin, _BaseFusion):
             def logloss(p):
                 return -np.mean(np.log(np.clip((p * onehot).sum(axis=1), _EPS, 1)))
 
-            self.weights_ = _caruana(oof, logloss, self.n_iter)
+            objective = logloss
+            if self.metric is not None and normalize_name(self.metric) != "log_loss":
+                from ..metrics import get_metric
+
+                metric = get_metric(self.metric)
+                sign = -1.0 if metric.greater_is_better else 1.0
+
+                def objective(p):  # the metric, with log-loss breaking its ties
+                    return sign * metric.from_predictions(y_enc, y_pred=p.argmax(axis=1), y_proba=p,
+                                                          classes=np.arange(p.shape[1])) + 1e-4 * logloss(p)
+
+            self.weights_ = _caruana(oof, objective, self.n_iter)
         elif method == "bayes":
             oof = self.oof_predictions_
             ll = np.log(np.clip(oof[:, np.arange(len(y_enc)), y_enc], _EPS, 1.0))
@@ -648,6 +666,8 @@ class FusionRegressor(RegressorMixin, _BaseFusion):
         log-likelihood with each member's out-of-fold residual variance).
     weights, meta_learner, passthrough, cv, prefit, n_iter, n_bootstrap, n_jobs, random_state
         As in :class:`FusionClassifier` (``KFold`` instead of ``StratifiedKFold``).
+    metric : None
+        Not used yet: ``"weighted"`` minimises squared error.
 
     Attributes
     ----------

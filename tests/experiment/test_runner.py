@@ -190,3 +190,24 @@ def test_sigkill_mid_run_then_resume_loses_and_doubles_nothing(write_config, tmp
     assert len(cells) == 32 and cells.cell_id.is_unique
     assert set(cells.status) == {"ok"} and set(cells.attempts) == {1}
     pd.testing.assert_frame_equal(_scores(out), _scores(fresh))
+
+
+def test_fusions_share_members_fit_with_identical_scores(tmp_path, monkeypatch):
+    import fuselearn.experiment._cell as cell_module
+
+    config = tiny_config(datasets=[{"name": "bc", "source": "breast_cancer", "max_rows": 40}])
+    members = [{"ref": "lr"}, {"ref": "tree"}]
+    config["pipelines"][2] = {"name": "stack", "estimator": "fuselearn.FusionClassifier",
+                              "estimators": members, "params": {"method": "stacking", "cv": 2}}
+    for method in ("weighted", "mean", "vote"):
+        config["pipelines"].append({"name": method, "estimator": "fuselearn.FusionClassifier",
+                                    "estimators": members, "params": {"method": method, "cv": 2}})
+    cfg = parse_config(config)
+    run_experiment(cfg, tmp_path / "shared", progress=False)
+    with Store(tmp_path / "shared", readonly=True) as store:
+        cells = store.cells()
+    assert len(cells) == 12 and set(cells.status) == {"ok"}
+    monkeypatch.setattr(cell_module, "share_key", lambda payload, pipeline: None)
+    cell_module._FITTED.clear()
+    run_experiment(cfg, tmp_path / "separate", progress=False)
+    pd.testing.assert_frame_equal(_scores(tmp_path / "shared"), _scores(tmp_path / "separate"))

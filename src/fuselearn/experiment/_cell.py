@@ -36,6 +36,48 @@ class Cell:
 # Per-process caches, so that a worker parses the config and loads each dataset once.
 _CONFIGS: dict[str, Any] = {}
 _DATA: dict[tuple[str, str], Any] = {}
+# Fitted FusionClassifiers by share key: fusions that differ only in `method` reuse one fit of the
+# members (and their out-of-fold predictions) on the same fold through `refit_combiner`.
+_FITTED: dict[str, Any] = {}
+_FITTED_MAX = 16
+
+
+def share_key(payload: dict, pipeline: Any) -> str | None:
+    """The key under which fusions of one fold share their members' fit, or None.
+
+    Two cells share it when they are the same (dataset, seed, fold) of one run and their
+    pipelines are FusionClassifiers that differ at most in ``params.method``.
+    """
+    import json
+
+    if pipeline.estimator not in (
+        "fuselearn.FusionClassifier",
+        "fuselearn.estimators.FusionClassifier",
+    ):
+        return None
+    spec = pipeline.model_dump(exclude={"name"})
+    spec["params"] = {k: v for k, v in spec["params"].items() if k != "method"}
+    return json.dumps(
+        [payload["config_hash"], payload["dataset"], payload["seed"], payload["fold"], spec],
+        sort_keys=True,
+        default=str,
+    )
+
+
+def _fit(estimator: Any, key: str | None, X, y) -> tuple[Any, bool]:
+    """Fit, or refit only the combiner of a cached fusion fitted on the same rows."""
+    import copy
+
+    if key is not None and key in _FITTED:
+        fused = copy.deepcopy(_FITTED[key])
+        fused.refit_combiner(X, y, method=estimator.method)
+        return fused, True
+    estimator.fit(X, y)
+    if key is not None and getattr(estimator, "oof_predictions_", None) is not None:
+        if len(_FITTED) >= _FITTED_MAX:
+            _FITTED.pop(next(iter(_FITTED)))
+        _FITTED[key] = copy.deepcopy(estimator)
+    return estimator, False
 
 
 def _config(payload: dict) -> Any:
@@ -124,8 +166,9 @@ def run_cell(payload: dict) -> dict[str, Any]:
         y_train, y_test = data.y[train], data.y[test]
         result["setup_time"] = time.perf_counter() - started
 
+        key = share_key(payload, pipe_cfg)
         t0 = time.perf_counter()
-        estimator.fit(X_train, y_train)
+        estimator, result["shared_fit"] = _fit(estimator, key, X_train, y_train)
         result["fit_time"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import ConfigError
-from ._cell import Cell, run_cell
+from ._cell import Cell, run_cell, share_key
 from ._config import ExperimentConfig, config_hash
 from ._data import iter_splits, load_data
 from ._store import Store
@@ -194,6 +194,7 @@ class _Worker:
         self.payload: dict | None = None
         self.started = 0.0
         self.ready = False
+        self.group: str | None = None
 
     def send(self, payload: dict) -> None:
         self.payload = payload
@@ -213,6 +214,17 @@ class _Worker:
         self.proc.join(2)
         if self.proc.is_alive():
             self.kill()
+
+
+def _next_payload(pending: deque, group: str | None) -> dict:
+    """The next cell for a worker: one of the group it just ran (its fit is cached), else the
+    first waiting one."""
+    if group is not None:
+        for i, payload in enumerate(pending):
+            if payload.get("group") == group:
+                del pending[i]
+                return payload
+    return pending.popleft()
 
 
 def _failed(payload: dict, message: str) -> dict:
@@ -241,7 +253,8 @@ def _run_local(
         while pending or any(w.payload is not None for w in workers):
             for w in workers:
                 if w.ready and w.payload is None and pending:
-                    payload = pending.popleft()
+                    payload = _next_payload(pending, w.group)
+                    w.group = payload.get("group")
                     on_start(payload)
                     w.send(payload)
             busy = [w for w in workers if w.payload is not None]
@@ -490,8 +503,12 @@ def run_experiment(
             )
         store.set_manifest(run_id, manifest)
         base = {"config": config.to_dict(), "base_dir": config.base_dir, "config_hash": chash}
-        payloads = [
-            {
+        by_name = {p.name: p for p in config.pipelines}
+        payloads = []
+        for cell, train, test in grid:
+            if cell.cell_id in done:
+                continue
+            payload = {
                 **base,
                 "cell_id": cell.cell_id,
                 "dataset": cell.dataset,
@@ -501,9 +518,8 @@ def run_experiment(
                 "train": train,
                 "test": test,
             }
-            for cell, train, test in grid
-            if cell.cell_id not in done
-        ]
+            payload["group"] = share_key(payload, by_name[cell.pipeline])
+            payloads.append(payload)
         n_skipped = len(grid) - len(payloads)
         if progress and (quiet or n_skipped):
             emit(

@@ -350,7 +350,7 @@ class BaseNeuralEstimator(BaseEstimator):
         validate, collate = self._handler()
         data, _ = validate(self, X, reset=False)
         return predict_module(
-            self.module_, data, batch_size=max(self.batch_size, 256), device=self.device,
+            self.module_, data, batch_size=max(self.batch_size, 256), device=_module_device(self.module_),
             collate=collate, method=method,
         )
 
@@ -373,6 +373,10 @@ class BaseNeuralEstimator(BaseEstimator):
             with seeded(0):
                 module = self._build_module()
             module.load_state_dict(_torch_state.fetch(key))
+            # Weights load on the CPU; move them to the saved device only where it exists.
+            wanted = torch.device(self.device or "cpu")
+            if wanted.type == "cuda" and torch.cuda.is_available():
+                module.to(wanted)
             self.module_ = module.eval()
 
     def __sklearn_tags__(self):
@@ -382,6 +386,13 @@ class BaseNeuralEstimator(BaseEstimator):
         if self._input_kind() != "tabular":
             tags.input_tags.two_d_array = False
         return tags
+
+
+def _module_device(module: torch.nn.Module) -> torch.device:
+    """Where ``module``'s weights live (CPU for a module without parameters)."""
+    for p in module.parameters():
+        return p.device
+    return torch.device("cpu")
 
 
 def _check_y(est, y, n_rows):
@@ -473,7 +484,7 @@ patience, aux_loss_weight, device, random_state, verbose
             return self
         data = self._fit_network(X, y)
         _, collate = self._handler()
-        sample = predict_module(self.module_, collate_subset(data, np.arange(1)), device=self.device,
+        sample = predict_module(self.module_, collate_subset(data, np.arange(1)), device=_module_device(self.module_),
                                 collate=collate, method=self._embed_method())
         self.embedding_dim_ = int(sample.reshape(1, -1).shape[1])
         return self
@@ -491,7 +502,7 @@ patience, aux_loss_weight, device, random_state, verbose
         if self._wraps_instance():
             X = _validate(self, X, reset=False, dtype=[np.float32, np.float64], allow_nd=True)
             out = predict_module(self.module_, torch.as_tensor(X, dtype=torch.float32),
-                                 batch_size=max(self.batch_size, 256), device=self.device,
+                                 batch_size=max(self.batch_size, 256), device=_module_device(self.module_),
                                  method=self._embed_method())
         else:
             out = self._forward(X, method=self._embed_method())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -11,9 +12,10 @@ import typer
 def demo(
     jobs: int = typer.Option(None, "--jobs", "-j", help="Parallel worker processes (default: all cores)."),
     seed: int = typer.Option(0, help="Seed of the splitter and every model."),
-    out: Path = typer.Option(
-        None, "--out", "-o", help="Run folder (default: runs/demo-seed<SEED>); run again to resume."
-    ),
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Run folder (default: runs/demo-seed<SEED>); run again to resume."),
+    ] = None,
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
 ) -> None:
     """Every fusion level on breast cancer, digits and wine (5-fold CV), with a leaderboard.

@@ -7,6 +7,8 @@ import typer
 from .datasets import app as datasets_app
 from .demo import demo
 from .predict import predict
+from .report import report
+from .run import run
 
 app = typer.Typer(
     name="fuselearn",
@@ -17,6 +19,8 @@ app = typer.Typer(
 app.add_typer(datasets_app, name="datasets")
 app.command("demo")(demo)
 app.command("predict")(predict)
+app.command("run")(run)
+app.command("report")(report)
 
 
 def main() -> None:

@@ -1,1 +1,39 @@
 """Experiments: validated config, runner, SQLite store, HTML report, the demo."""
+
+from ._build import build_pipeline, import_object, pipeline_members
+from ._cell import Cell, run_cell
+from ._config import (
+    ComponentConfig,
+    CVConfig,
+    DatasetConfig,
+    ExperimentConfig,
+    PipelineConfig,
+    config_hash,
+    load_config,
+    parse_config,
+)
+from ._report import build_report_context, write_report
+from ._runner import RunResult, expand_grid, run_experiment
+from ._store import Store
+
+__all__ = [
+    "CVConfig",
+    "Cell",
+    "ComponentConfig",
+    "DatasetConfig",
+    "ExperimentConfig",
+    "PipelineConfig",
+    "RunResult",
+    "Store",
+    "build_pipeline",
+    "build_report_context",
+    "config_hash",
+    "expand_grid",
+    "import_object",
+    "load_config",
+    "parse_config",
+    "pipeline_members",
+    "run_cell",
+    "run_experiment",
+    "write_report",
+]

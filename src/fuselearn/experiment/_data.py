@@ -1,0 +1,227 @@
+"""Load the datasets of a config and split them into the folds of its CV scheme."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import (
+    KFold,
+    RepeatedStratifiedKFold,
+    StratifiedKFold,
+    TimeSeriesSplit,
+    train_test_split,
+)
+
+from ..exceptions import ConfigError, DataError
+from ._config import BUILTIN_DATASETS, CVConfig, DatasetConfig, ExperimentConfig, did_you_mean
+
+__all__ = ["LoadedData", "iter_splits", "load_data", "n_folds"]
+
+
+@dataclass
+class LoadedData:
+    """The inputs and target of one dataset, with what is known of its origin."""
+
+    name: str
+    X: Any
+    y: np.ndarray
+    task: str
+    checksums: dict[str, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+
+def _task(y: np.ndarray) -> str:
+    if y.dtype.kind == "f" and len(np.unique(y)) > 20:
+        return "regression"
+    return "binary" if len(np.unique(y)) == 2 else "multiclass"
+
+
+def _array_digest(*arrays) -> str:
+    h = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(np.asarray(a))
+        h.update(str(a.dtype).encode() + str(a.shape).encode())
+        h.update(a.tobytes() if a.dtype.kind != "O" else repr(a.tolist()).encode())
+    return h.hexdigest()
+
+
+def _source(ds: DatasetConfig) -> str:
+    return ds.source or ds.name
+
+
+def _fuselearn_registry() -> list[str]:
+    try:
+        from ..data import list_datasets
+    except ImportError:  # pragma: no cover - data layer absent
+        return []
+    try:
+        return [getattr(d, "name", d) for d in list_datasets()]
+    except Exception:  # noqa: BLE001 - a broken registry must not hide the real error
+        return []
+
+
+def check_dataset(ds: DatasetConfig, config: ExperimentConfig, where: str) -> list[str]:
+    """Problems with one dataset entry that can be found without loading it."""
+    source = _source(ds)
+    if source in BUILTIN_DATASETS:
+        return []
+    if source == "csv":
+        problems = []
+        if not ds.path:
+            problems.append(f"{where}.path: required for source 'csv'.")
+        if not ds.target:
+            problems.append(f"{where}.target: required for source 'csv'.")
+        if ds.path:
+            path = config.resolve_path(ds.path)
+            if not path.is_file():
+                problems.append(f"{where}.path: file {str(path)!r} does not exist.")
+            elif ds.target:
+                header = pd.read_csv(path, nrows=0).columns.tolist()
+                if ds.target not in header:
+                    problems.append(
+                        f"{where}.target: column {ds.target!r} is not in {path.name}."
+                        f"{did_you_mean(ds.target, header)}"
+                    )
+        return problems
+    registry = _fuselearn_registry()
+    if source in registry:
+        return []
+    choices = list(BUILTIN_DATASETS) + ["csv"] + registry
+    key = "source" if ds.source else "name"
+    message = (
+        f"{where}.{key}: unknown dataset {source!r}.{did_you_mean(source, choices)} "
+        f"Valid sources: {', '.join(choices)}."
+    )
+    return [message]
+
+
+def load_data(ds: DatasetConfig, config: ExperimentConfig) -> LoadedData:
+    """Load one dataset of the config (subsampled to ``max_rows`` when set).
+
+    Parameters
+    ----------
+    ds : DatasetConfig
+    config : ExperimentConfig
+        For paths relative to the config file.
+
+    Returns
+    -------
+    LoadedData
+    """
+    source = _source(ds)
+    if source in BUILTIN_DATASETS:
+        import sklearn.datasets as skd
+
+        bunch = getattr(skd, f"load_{source}")(**ds.options)
+        X, y = np.asarray(bunch.data, dtype=np.float64), np.asarray(bunch.target)
+        checksums = {f"sklearn:{source}": _array_digest(X, y)}
+    elif source == "csv":
+        path = config.resolve_path(ds.path)
+        frame = pd.read_csv(path, **ds.options)
+        y = frame.pop(ds.target).to_numpy()
+        X = frame
+        with open(path, "rb") as fh:
+            checksums = {path.name: hashlib.sha256(fh.read()).hexdigest()}
+    else:
+        from ..data import load_dataset
+
+        data = load_dataset(source, ds.data_dir, **ds.options)
+        X, y, checksums = data.X, np.asarray(data.target), dict(data.checksums)
+    if ds.max_rows is not None and ds.max_rows < len(y):
+        rng = np.random.RandomState(0)
+        task = _task(y)
+        stratify = y if task != "regression" else None
+        try:
+            keep, _ = train_test_split(
+                np.arange(len(y)), train_size=ds.max_rows, stratify=stratify, random_state=rng
+            )
+        except ValueError:
+            keep = rng.choice(len(y), ds.max_rows, replace=False)
+        keep = np.sort(keep)
+        X = X.iloc[keep] if isinstance(X, (pd.DataFrame, pd.Series)) else _take(X, keep)
+        y = y[keep]
+    if isinstance(X, pd.DataFrame):
+        X = X.reset_index(drop=True)
+    return LoadedData(name=ds.name, X=X, y=y, task=_task(y), checksums=checksums)
+
+
+def _take(X: Any, idx: np.ndarray) -> Any:
+    if isinstance(X, np.ndarray):
+        return X[idx]
+    if isinstance(X, list):
+        return [X[i] for i in idx]
+    raise DataError(f"Cannot subsample inputs of type {type(X).__name__}.")
+
+
+def take_rows(X: Any, idx: np.ndarray) -> Any:
+    """Rows ``idx`` of a NumPy array, DataFrame or list."""
+    if isinstance(X, (pd.DataFrame, pd.Series)):
+        return X.iloc[idx]
+    return _take(X, idx)
+
+
+def n_folds(cv: CVConfig) -> int:
+    """Number of (train, test) splits one seed gives."""
+    if cv.scheme == "holdout":
+        return 1
+    if cv.scheme == "5x2":
+        return 10
+    if cv.scheme == "repeated_kfold":
+        return cv.n_splits * cv.n_repeats
+    return cv.n_splits
+
+
+def iter_splits(cv: CVConfig, y: np.ndarray, seed: int, task: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (train, test) index pairs of one seed, in fold order.
+
+    Parameters
+    ----------
+    cv : CVConfig
+    y : ndarray
+        The target (stratification).
+    seed : int
+    task : str
+        ``"regression"`` turns stratified schemes into plain ones.
+
+    Returns
+    -------
+    list of (ndarray, ndarray)
+    """
+    n = len(y)
+    X = np.zeros((n, 1))
+    stratified = task != "regression"
+    if cv.scheme == "holdout":
+        train, test = train_test_split(
+            np.arange(n), test_size=cv.test_size, random_state=seed,
+            stratify=y if stratified else None,
+        )
+        return [(np.sort(train), np.sort(test))]
+    if cv.scheme == "time_series":
+        splitter: Any = TimeSeriesSplit(n_splits=cv.n_splits)
+    elif cv.scheme == "kfold":
+        splitter = KFold(cv.n_splits, shuffle=cv.shuffle, random_state=seed if cv.shuffle else None)
+    elif cv.scheme in ("repeated_kfold", "5x2"):
+        k, r = (2, 5) if cv.scheme == "5x2" else (cv.n_splits, cv.n_repeats)
+        if stratified:
+            splitter = RepeatedStratifiedKFold(n_splits=k, n_repeats=r, random_state=seed)
+        else:
+            from sklearn.model_selection import RepeatedKFold
+
+            splitter = RepeatedKFold(n_splits=k, n_repeats=r, random_state=seed)
+    else:  # stratified_kfold
+        if stratified:
+            splitter = StratifiedKFold(
+                cv.n_splits, shuffle=cv.shuffle, random_state=seed if cv.shuffle else None
+            )
+        else:
+            splitter = KFold(cv.n_splits, shuffle=cv.shuffle, random_state=seed if cv.shuffle else None)
+    try:
+        return [(tr, te) for tr, te in splitter.split(X, y if stratified else None)]
+    except ValueError as exc:
+        raise ConfigError(f"cv: cannot split {n} rows with scheme {cv.scheme!r}: {exc}") from None

@@ -1,0 +1,469 @@
+"""The HTML report of a run: built from the store alone, one self-contained file.
+
+Leaderboard per dataset, "fusion vs best member" (Nadeau-Bengio corrected t-test), a
+critical-difference diagram across datasets, pairwise p-value heatmaps, ROC / precision-recall
+curves and the confusion matrix of each dataset's best pipeline, fold-level scores, failed cells
+and the manifest. Plots are matplotlib figures inlined as base64 PNG.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import ConfigError
+from ._store import Store
+
+__all__ = ["build_report_context", "write_report"]
+
+
+# --- plots --------------------------------------------------------------------------------------
+
+
+def _figure(width: float = 5.0, height: float = 3.6):
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+
+
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _cd_diagram(ranks: pd.Series, cd: float | None, title: str) -> str:
+    """A critical-difference diagram: average ranks on an axis, the CD bar, cliques joined."""
+    k = len(ranks)
+    fig = _figure(7.0, 1.2 + 0.32 * k)
+    ax = fig.add_subplot()
+    lo, hi = 1, max(k, 2)
+    ax.set_xlim(lo - 0.3, hi + 0.3)
+    ax.set_ylim(-k - 1, 1.6)
+    ax.axhline(0, color="black", lw=1)
+    for r in range(lo, hi + 1):
+        ax.plot([r, r], [0, 0.15], color="black", lw=1)
+        ax.text(r, 0.3, str(r), ha="center", va="bottom", fontsize=9)
+    order = ranks.sort_values()
+    for i, (name, rank) in enumerate(order.items()):
+        y = -(i + 1) * 0.8
+        ax.plot([rank, rank], [0, y], color="tab:blue", lw=1)
+        ax.plot(rank, 0, "o", color="tab:blue", ms=4)
+        ax.text(rank + 0.05, y, f"{name} ({rank:.2f})", va="center", fontsize=9)
+    if cd is not None and np.isfinite(cd):
+        ax.plot([lo, lo + cd], [1.2, 1.2], color="tab:red", lw=2)
+        ax.text(lo + cd / 2, 1.3, f"CD = {cd:.2f}", ha="center", va="bottom", fontsize=9)
+        # Groups of methods whose ranks are within CD of each other (not significantly different).
+        values = order.to_numpy()
+        y = -0.25
+        drawn = []
+        for i in range(len(values)):
+            j = max(j for j in range(i, len(values)) if values[j] - values[i] <= cd)
+            if j > i and not any(a <= i and j <= b for a, b in drawn):
+                ax.plot([values[i] - 0.03, values[j] + 0.03], [y, y], color="black", lw=3)
+                drawn.append((i, j))
+                y -= 0.18
+    ax.set_title(title, fontsize=10)
+    ax.axis("off")
+    return _png(fig)
+
+
+def _heatmap(matrix: pd.DataFrame, title: str) -> str:
+    n = len(matrix)
+    fig = _figure(1.6 + 0.7 * n, 1.2 + 0.55 * n)
+    ax = fig.add_subplot()
+    im = ax.imshow(matrix.to_numpy(dtype=float), vmin=0, vmax=1, cmap="viridis_r")
+    ax.set_xticks(range(n), matrix.columns, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(n), matrix.index, fontsize=8)
+    for i in range(n):
+        for j in range(n):
+            v = matrix.iat[i, j]
+            if np.isfinite(v) and i != j:
+                ax.text(j, i, f"{v:.3f}", ha="center", va="center", fontsize=7,
+                        color="white" if v >= 0.5 else "black")
+    fig.colorbar(im, ax=ax, label="Holm-adjusted p")
+    ax.set_title(title, fontsize=10)
+    return _png(fig)
+
+
+def _curves(y_true: np.ndarray, proba: np.ndarray, classes: np.ndarray, title: str) -> str:
+    from sklearn.metrics import auc, precision_recall_curve, roc_curve
+    from sklearn.preprocessing import label_binarize
+
+    fig = _figure(8.0, 3.6)
+    ax_roc, ax_pr = fig.subplots(1, 2)
+    if len(classes) == 2:
+        series = [(str(classes[1]), (y_true == classes[1]).astype(int), proba[:, 1])]
+    else:
+        onehot = label_binarize(y_true, classes=classes)
+        series = [(str(c), onehot[:, i], proba[:, i]) for i, c in enumerate(classes)][:10]
+    for label, truth, score in series:
+        if truth.min() == truth.max():
+            continue
+        fpr, tpr, _ = roc_curve(truth, score)
+        ax_roc.plot(fpr, tpr, lw=1.2, label=f"{label} (AUC {auc(fpr, tpr):.3f})")
+        prec, rec, _ = precision_recall_curve(truth, score)
+        ax_pr.plot(rec, prec, lw=1.2, label=label)
+    ax_roc.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--")
+    ax_roc.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC")
+    ax_pr.set(xlabel="recall", ylabel="precision", title="precision-recall")
+    ax_roc.legend(fontsize=7, loc="lower right")
+    fig.suptitle(title, fontsize=10)
+    return _png(fig)
+
+
+def _confusion(y_true: np.ndarray, y_pred: np.ndarray, title: str) -> str:
+    from sklearn.metrics import confusion_matrix
+
+    labels = np.unique(np.concatenate([y_true, y_pred]))
+    cm = confusion_matrix(y_true, y_pred, labels=labels)
+    n = len(labels)
+    fig = _figure(1.8 + 0.45 * n, 1.4 + 0.45 * n)
+    ax = fig.add_subplot()
+    ax.imshow(cm, cmap="Blues")
+    ax.set_xticks(range(n), [str(x) for x in labels], fontsize=8)
+    ax.set_yticks(range(n), [str(x) for x in labels], fontsize=8)
+    ax.set(xlabel="predicted", ylabel="true")
+    for i in range(n):
+        for j in range(n):
+            ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=7,
+                    color="white" if cm[i, j] > cm.max() / 2 else "black")
+    ax.set_title(title, fontsize=10)
+    return _png(fig)
+
+
+# --- tables -------------------------------------------------------------------------------------
+
+
+def _greater_is_better(metric: str) -> bool:
+    try:
+        from ..metrics import get_metric
+
+        return bool(get_metric(metric).greater_is_better)
+    except Exception:  # noqa: BLE001 - a metric registered only at run time: assume a score
+        return True
+
+
+def _leaderboard(ok: pd.DataFrame, metrics: list[str], primary: str) -> pd.DataFrame:
+    agg: dict[str, Any] = {"n": ("fold", "size"), "fit_time": ("fit_time", "mean")}
+    for m in metrics:
+        if m in ok:
+            agg[f"{m}_mean"] = (m, "mean")
+            agg[f"{m}_std"] = (m, "std")
+    board = ok.groupby("pipeline").agg(**agg).reset_index()
+    higher = _greater_is_better(primary)
+    board["rank"] = board[f"{primary}_mean"].rank(ascending=not higher, method="min").astype(int)
+    return board.sort_values(["rank", "pipeline"]).reset_index(drop=True)
+
+
+def _paired(ok: pd.DataFrame, pipeline: str, metric: str) -> pd.Series:
+    sub = ok[ok.pipeline == pipeline].set_index(["seed", "fold"])[metric]
+    return sub.sort_index()
+
+
+def _fusion_vs_members(
+    ok: pd.DataFrame, members: dict[str, list[str]], primary: str
+) -> list[dict[str, Any]]:
+    from ..evaluate.stats import corrected_ttest
+
+    higher = _greater_is_better(primary)
+    rows = []
+    for dataset, df in ok.groupby("dataset"):
+        means = df.groupby("pipeline")[primary].mean()
+        for pipe, parts in members.items():
+            parts = [p for p in parts if p in means.index]
+            if pipe not in means.index or not parts:
+                continue
+            best = max(parts, key=lambda p: means[p] if higher else -means[p])
+            a, b = _paired(df, pipe, primary), _paired(df, best, primary)
+            common = a.index.intersection(b.index)
+            row = {
+                "dataset": dataset,
+                "pipeline": pipe,
+                "best_member": best,
+                "mean": float(a[common].mean()) if len(common) else float("nan"),
+                "member_mean": float(b[common].mean()) if len(common) else float("nan"),
+                "n_folds": len(common),
+                "p_value": None,
+                "note": "",
+            }
+            diff = row["mean"] - row["member_mean"]
+            row["difference"] = diff
+            if len(common) >= 2:
+                n_train = round(df.n_train.mean())
+                n_test = round(df.n_test.mean())
+                test = corrected_ttest(
+                    a[common].to_numpy(), b[common].to_numpy(), n_train=n_train, n_test=n_test
+                )
+                row["p_value"] = float(test.p_value)
+                row["note"] = test.note
+            else:
+                row["note"] = "fewer than 2 paired folds: no test"
+            better = diff > 0 if higher else diff < 0
+            significant = row["p_value"] is not None and row["p_value"] < 0.05
+            if diff == 0:
+                row["verdict"] = "tied with"
+            elif better:
+                row["verdict"] = "beat" if significant else "beat (not significant)"
+            else:
+                row["verdict"] = "lost to" if significant else "lost to (not significant)"
+            rows.append(row)
+    return rows
+
+
+def _fmt(value: Any, digits: int = 4) -> str:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "–"
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _fmt_p(p: Any) -> str:
+    if p is None or not np.isfinite(p):
+        return "–"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+def build_report_context(run_dir: str | os.PathLike, *, run_id: str | None = None) -> dict:
+    """Everything the template shows, computed from the store of ``run_dir``.
+
+    Parameters
+    ----------
+    run_dir : path-like
+        The run folder.
+    run_id : str, optional
+        Which run of the store (default: the latest).
+
+    Returns
+    -------
+    dict
+    """
+    from ._build import pipeline_members
+    from ._config import PipelineConfig
+
+    store = Store(run_dir, readonly=True)
+    try:
+        runs = store.runs()
+        if not runs:
+            raise ConfigError(f"The store of {str(run_dir)!r} holds no run yet.")
+        run = next((r for r in runs if r["run_id"] == run_id), None) if run_id else runs[-1]
+        if run is None:
+            ids = ", ".join(r["run_id"] for r in runs)
+            raise ConfigError(f"No run {run_id!r} in {str(run_dir)!r}; runs: {ids}.")
+        cells = store.cells(run["run_id"])
+        config = run["config"]
+        metrics = [m for m in config.get("metrics", ["accuracy"])]
+        primary = metrics[0]
+        pipelines = [PipelineConfig.model_validate(p) for p in config.get("pipelines", [])]
+        members = {k: v for k, v in pipeline_members(pipelines).items() if v}
+        ok = cells[cells.status == "ok"] if len(cells) else cells
+        failed = cells[cells.status != "ok"] if len(cells) else cells
+        ctx: dict[str, Any] = {
+            "title": f"fuselearn report: {config.get('name', 'experiment')}",
+            "run": run,
+            "generated": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+            "primary": primary,
+            "higher_is_better": _greater_is_better(primary),
+            "metrics": metrics,
+            "n_cells": len(cells),
+            "n_ok": len(ok),
+            "n_failed": len(failed),
+            "datasets": [],
+            "fusion_rows": [],
+            "cd": None,
+            "failed": [
+                {
+                    "cell_id": r.cell_id,
+                    "summary": (r.error or "").strip().splitlines()[-1] if r.error else "",
+                    "error": r.error or "",
+                    "attempts": int(r.attempts),
+                }
+                for r in failed.itertuples()
+            ],
+            "manifest_json": json.dumps(run["manifest"], indent=2, sort_keys=True, default=str),
+            "config_json": json.dumps(config, indent=2, sort_keys=True),
+            "members": members,
+        }
+        if not len(ok):
+            return ctx
+        dataset_order = [d["name"] for d in config.get("datasets", [])]
+        dataset_order += [d for d in ok.dataset.unique() if d not in dataset_order]
+        for dataset in dataset_order:
+            df = ok[ok.dataset == dataset]
+            if not len(df):
+                continue
+            board = _leaderboard(df, metrics, primary)
+            entry: dict[str, Any] = {
+                "name": dataset,
+                "rows_info": run["manifest"].get("datasets", {}).get(dataset, {}),
+                "n_train": round(df.n_train.mean()),
+                "n_test": round(df.n_test.mean()),
+                "leaderboard": [
+                    {
+                        "rank": int(r["rank"]),
+                        "pipeline": r["pipeline"],
+                        "n": int(r["n"]),
+                        "fit_time": _fmt(r["fit_time"], 3),
+                        "scores": [
+                            f"{_fmt(r.get(f'{m}_mean'))} ± {_fmt(r.get(f'{m}_std'))}"
+                            for m in metrics
+                        ],
+                    }
+                    for _, r in board.iterrows()
+                ],
+                "folds": df[["pipeline", "seed", "fold", *[m for m in metrics if m in df]]]
+                .sort_values(["pipeline", "seed", "fold"])
+                .to_dict("records"),
+            }
+            entry["heatmap"] = _pairwise(df, dataset, primary)
+            best = board.iloc[0]["pipeline"]
+            entry["best"] = best
+            entry["curves"], entry["confusion"] = _best_plots(
+                store, run["run_id"], dataset, best
+            )
+            ctx["datasets"].append(entry)
+        ctx["fusion_rows"] = [
+            {**r, "p": _fmt_p(r["p_value"]), "diff": _fmt(r["difference"]),
+             "mean_s": _fmt(r["mean"]), "member_s": _fmt(r["member_mean"])}
+            for r in _fusion_vs_members(ok, members, primary)
+        ]
+        ctx["cd"] = _critical_difference(ok, primary)
+        return ctx
+    finally:
+        store.close()
+
+
+def _pairwise(df: pd.DataFrame, dataset: str, primary: str) -> str | None:
+    from ..evaluate.stats import compare_pipelines
+
+    names = sorted(df.pipeline.unique())
+    if len(names) < 2:
+        return None
+    long = df[["dataset", "pipeline", "seed", "fold", primary]].rename(columns={primary: "score"})
+    # Pair only the folds every pipeline finished.
+    counts = long.groupby(["seed", "fold"]).pipeline.nunique()
+    complete = counts[counts == len(names)].index
+    long = long.set_index(["seed", "fold"]).loc[complete].reset_index()
+    if long[["seed", "fold"]].drop_duplicates().shape[0] < 2:
+        return None
+    try:
+        table = compare_pipelines(
+            long, n_train=round(df.n_train.mean()), n_test=round(df.n_test.mean())
+        )
+    except Exception:  # noqa: BLE001 - a report without one heatmap beats no report
+        return None
+    matrix = pd.DataFrame(np.eye(len(names)), index=names, columns=names)
+    for r in table.itertuples():
+        matrix.loc[r.pipeline_a, r.pipeline_b] = r.p_holm
+        matrix.loc[r.pipeline_b, r.pipeline_a] = r.p_holm
+    return _heatmap(matrix, f"{dataset}: pairwise corrected t-tests ({primary})")
+
+
+def _best_plots(store: Store, run_id: str, dataset: str, pipeline: str):
+    preds = store.predictions(run_id, dataset, pipeline)
+    if not preds:
+        return None, None
+    first_seed = preds[0]["seed"]
+    preds = [p for p in preds if p["seed"] == first_seed and "y_true" in p]
+    if not preds:
+        return None, None
+    y_true = np.concatenate([p["y_true"] for p in preds])
+    y_pred = np.concatenate([p["y_pred"] for p in preds])
+    confusion = None
+    if y_true.dtype.kind not in "f" or len(np.unique(y_true)) <= 20:
+        confusion = _confusion(
+            y_true, y_pred, f"{dataset}: {pipeline}, all test folds of seed {first_seed}"
+        )
+    curves = None
+    if all("y_proba" in p and "classes" in p for p in preds):
+        classes = preds[0]["classes"]
+        if all(np.array_equal(p["classes"], classes) for p in preds):
+            proba = np.concatenate([p["y_proba"] for p in preds])
+            if proba.ndim == 2 and proba.shape[1] == len(classes) and len(classes) >= 2:
+                curves = _curves(
+                    y_true, proba, classes, f"{dataset}: {pipeline} (test folds of seed {first_seed})"
+                )
+    return curves, confusion
+
+
+def _critical_difference(ok: pd.DataFrame, primary: str) -> dict[str, Any] | None:
+    from ..evaluate.stats import critical_difference, friedman, rank_table
+
+    means = ok.groupby(["dataset", "pipeline"])[primary].mean().unstack()
+    means = means.dropna(axis=1)  # pipelines with a score on every dataset
+    n_datasets, k = means.shape
+    if n_datasets < 2 or k < 2:
+        return {
+            "image": None,
+            "note": (
+                f"A critical-difference diagram needs at least 2 datasets and 2 pipelines scored "
+                f"on all of them; this run has {n_datasets} and {k}."
+            ),
+        }
+    higher = _greater_is_better(primary)
+    long = means.stack().rename("score").reset_index()
+    ranks = rank_table(long, higher_is_better=higher)["average_rank"]
+    cd = critical_difference(k, n_datasets)
+    note = f"Nemenyi critical difference at alpha 0.05 for {k} pipelines over {n_datasets} datasets."
+    if k >= 3:
+        try:
+            fr = friedman(long, higher_is_better=higher)
+            note += f" {fr.summary()}"
+        except Exception as exc:  # noqa: BLE001
+            note += f" Friedman test not computed: {exc}"
+    return {
+        "image": _cd_diagram(ranks, cd, f"average rank by {primary} (1 = best)"),
+        "note": note,
+        "ranks": [{"pipeline": p, "rank": f"{r:.2f}"} for p, r in ranks.sort_values().items()],
+    }
+
+
+def write_report(
+    run_dir: str | os.PathLike, out: str | os.PathLike | None = None, *, run_id: str | None = None
+) -> Path:
+    """Render the HTML report of a run folder.
+
+    Parameters
+    ----------
+    run_dir : path-like
+        The run folder (it holds ``store.sqlite``); only the store is read.
+    out : path-like, optional
+        The HTML file to write (default: ``run_dir/report.html``).
+    run_id : str, optional
+        Which run of the store (default: the latest).
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+
+    Raises
+    ------
+    ConfigError
+        ``run_dir`` is not a run folder or holds no run.
+    """
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    ctx = build_report_context(run_dir, run_id=run_id)
+    env = Environment(
+        loader=PackageLoader("fuselearn.experiment", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+    )
+    env.filters["fmt"] = _fmt
+    html_text = env.get_template("report.html.j2").render(**ctx, escape=html.escape)
+    path = Path(out) if out is not None else Path(run_dir) / "report.html"
+    path.write_text(html_text, encoding="utf-8")
+    return path

@@ -1,0 +1,619 @@
+"""The runner: expand the grid into cells, skip the finished ones, run the rest, store each result.
+
+Backends
+--------
+``local``
+    With one job and no time budget the cells run in this process. Otherwise each of ``jobs``
+    long-lived worker processes (``spawn``) takes one cell at a time through a pipe; a cell that
+    runs past ``time_budget`` has its worker killed (SIGKILL) and replaced, and is stored as
+    failed. (joblib cannot stop one running task, which is why the pool is our own.)
+``dask``
+    Each cell is one task on a ``distributed`` cluster: ``scheduler`` names one, otherwise a
+    ``LocalCluster`` of ``jobs`` single-threaded worker processes on 127.0.0.1 is started. A cell
+    past its budget exits its worker process (the nanny restarts it) and is stored as failed.
+
+Only this process writes the store, one transaction per cell, so a killed run loses at most the
+cells that were running.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import multiprocessing
+import os
+import platform
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import wait
+from pathlib import Path
+from typing import Any
+
+from ..exceptions import ConfigError
+from ._cell import Cell, run_cell, share_key
+from ._config import ExperimentConfig, config_hash
+from ._data import iter_splits, load_data
+from ._store import Store
+
+__all__ = ["RunResult", "expand_grid", "run_experiment"]
+
+
+@dataclass
+class RunResult:
+    """What a call to :func:`run_experiment` did.
+
+    Attributes
+    ----------
+    run_id : str
+    out : pathlib.Path
+        The run folder.
+    n_cells : int
+        Cells in the grid.
+    n_skipped : int
+        Cells already finished in the store (resume).
+    n_ok, n_failed : int
+        Cells run now that succeeded or failed.
+    resumed : bool
+        Whether an existing run was continued.
+    """
+
+    run_id: str
+    out: Path
+    n_cells: int
+    n_skipped: int
+    n_ok: int
+    n_failed: int
+    resumed: bool
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every cell of the grid is ok, 1 when some failed."""
+        return 0 if self.n_failed == 0 else 1
+
+
+def expand_grid(config: ExperimentConfig, data: dict[str, Any]) -> list[tuple[Cell, Any, Any]]:
+    """Every cell of the grid with its (train, test) indices, in a stable order.
+
+    Parameters
+    ----------
+    config : ExperimentConfig
+    data : dict of str to LoadedData
+        The loaded datasets by name.
+
+    Returns
+    -------
+    list of (Cell, ndarray, ndarray)
+    """
+    cells = []
+    for ds in config.datasets:
+        loaded = data[ds.name]
+        for seed in config.seeds:
+            splits = iter_splits(config.cv, loaded.y, seed, loaded.task)
+            for pipe in config.pipelines:
+                for fold, (train, test) in enumerate(splits):
+                    cells.append((Cell(ds.name, pipe.name, seed, fold), train, test))
+    return cells
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for name in (
+        "fuselearn", "numpy", "scipy", "scikit-learn", "pandas", "torch", "joblib", "dask",
+        "distributed", "lightgbm", "xgboost", "matplotlib",
+    ):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return out
+
+
+def _machine() -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "processor": platform.processor() or "",
+        "cpu_count": os.cpu_count(),
+        "hostname": platform.node(),
+    }
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    info["cpu_model"] = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    try:
+        import torch
+
+        info["gpu"] = (
+            torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none (CPU only)"
+        )
+    except Exception:  # noqa: BLE001 - no torch, or a broken driver: still write the manifest
+        info["gpu"] = "unknown"
+    return info
+
+
+def _lock(out: Path):
+    fh = open(out / ".lock", "w")  # noqa: SIM115 - held open for the whole run
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fh.close()
+        raise ConfigError(
+            f"The run folder {str(out)!r} is in use by another `fuselearn run`; wait for it or "
+            "use another --out folder."
+        ) from None
+    return fh
+
+
+# --- local backend -----------------------------------------------------------------------------
+
+
+def _limit_threads() -> None:
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = "1"
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:  # pragma: no cover
+        pass
+
+
+def _worker_main(conn, single_thread: bool) -> None:
+    if single_thread:
+        _limit_threads()
+    conn.send("ready")  # imports are done: the time budget starts with the first cell
+    while True:
+        try:
+            payload = conn.recv()
+        except (EOFError, OSError):  # the parent is gone
+            return
+        if payload is None:
+            return
+        result = run_cell(payload)
+        try:
+            conn.send(result)
+        except (BrokenPipeError, OSError):
+            return
+
+
+class _Worker:
+    def __init__(self, ctx, single_thread: bool) -> None:
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_main, args=(child, single_thread), daemon=True)
+        self.proc.start()
+        child.close()
+        self.payload: dict | None = None
+        self.started = 0.0
+        self.ready = False
+        self.group: str | None = None
+
+    def send(self, payload: dict) -> None:
+        self.payload = payload
+        self.started = time.monotonic()
+        self.conn.send(payload)
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.join(5)
+        self.conn.close()
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except (BrokenPipeError, OSError):
+            pass
+        self.proc.join(2)
+        if self.proc.is_alive():
+            self.kill()
+
+
+def _next_payload(pending: deque, group: str | None) -> dict:
+    """The next cell for a worker: one of the group it just ran (its fit is cached), else the
+    first waiting one."""
+    if group is not None:
+        for i, payload in enumerate(pending):
+            if payload.get("group") == group:
+                del pending[i]
+                return payload
+    return pending.popleft()
+
+
+def _failed(payload: dict, message: str) -> dict:
+    return {
+        **{k: payload[k] for k in ("cell_id", "dataset", "pipeline", "seed", "fold")},
+        "status": "failed",
+        "scores": {},
+        "error": message,
+        "n_train": len(payload["train"]),
+        "n_test": len(payload["test"]),
+    }
+
+
+def _run_local(
+    payloads: list[dict], jobs: int, budget: float | None, on_start: Callable[[dict], None]
+) -> Iterator[dict]:
+    if jobs == 1 and budget is None:
+        for payload in payloads:
+            on_start(payload)
+            yield run_cell(payload)
+        return
+    ctx = multiprocessing.get_context("spawn")
+    pending = deque(payloads)
+    workers = [_Worker(ctx, jobs > 1) for _ in range(min(jobs, len(payloads)))]
+    try:
+        while pending or any(w.payload is not None for w in workers):
+            for w in workers:
+                if w.ready and w.payload is None and pending:
+                    payload = _next_payload(pending, w.group)
+                    w.group = payload.get("group")
+                    on_start(payload)
+                    w.send(payload)
+            busy = [w for w in workers if w.payload is not None]
+            starting = [w for w in workers if not w.ready]
+            timeout = 0.5
+            if budget is not None:
+                now = time.monotonic()
+                timeout = max(0.0, min([timeout] + [w.started + budget - now for w in busy]))
+            watched = busy + starting
+            ready = wait([w.conn for w in watched] + [w.proc.sentinel for w in watched], timeout)
+            for i, w in enumerate(list(workers)):
+                if not w.ready and w.payload is None:
+                    if w.conn in ready:
+                        try:
+                            w.ready = w.conn.recv() == "ready"
+                        except (EOFError, OSError):
+                            w.ready = False
+                    if not w.ready and not w.proc.is_alive():
+                        raise RuntimeError(
+                            f"A worker process failed to start (exit code {w.proc.exitcode})."
+                        )
+                    continue
+                if w.payload is None:
+                    continue
+                result = None
+                if w.conn in ready:
+                    try:
+                        result = w.conn.recv()
+                    except (EOFError, OSError):
+                        result = None
+                if result is None and (w.proc.sentinel in ready or w.conn in ready):
+                    w.proc.join(1)
+                    result = _failed(
+                        w.payload,
+                        f"The worker process running this cell died (exit code "
+                        f"{w.proc.exitcode}); it may have run out of memory or crashed.",
+                    )
+                    workers[i] = _Worker(ctx, jobs > 1) if pending else None
+                elif (
+                    result is None
+                    and budget is not None
+                    and time.monotonic() - w.started >= budget
+                ):
+                    w.kill()
+                    result = _failed(
+                        w.payload,
+                        f"TimeoutError: the cell ran past its time budget of {budget:g} s "
+                        "and its worker process was killed.",
+                    )
+                    workers[i] = _Worker(ctx, jobs > 1) if pending else None
+                if result is not None:
+                    w.payload = None
+                    yield result
+            workers = [w for w in workers if w is not None]
+    finally:
+        for w in workers:
+            if w.payload is not None:
+                w.kill()
+            else:
+                w.stop()
+
+
+# --- dask backend ------------------------------------------------------------------------------
+
+
+def _run_cell_with_deadline(payload: dict, budget: float | None) -> dict:
+    """Run a cell on a Dask worker; past ``budget`` seconds, exit the worker process."""
+    timer = None
+    if budget is not None:
+        def expire() -> None:  # pragma: no cover - runs in a killed process
+            os._exit(70)
+
+        timer = threading.Timer(budget, expire)
+        timer.daemon = True
+        timer.start()
+    try:
+        return run_cell(payload)
+    finally:
+        if timer is not None:
+            timer.cancel()
+
+
+def _run_dask(
+    payloads: list[dict],
+    jobs: int,
+    budget: float | None,
+    scheduler: str | None,
+    on_start: Callable[[dict], None],
+) -> Iterator[dict]:
+    try:
+        import dask
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ConfigError(
+            "backend 'dask' needs dask and distributed: pip install 'fuselearn[dask]'."
+        ) from exc
+    cluster = None
+    # A cell that kills its worker must not be retried on the next one.
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        if scheduler:
+            try:
+                client = Client(scheduler, timeout="20s")
+            except OSError as exc:
+                raise ConfigError(f"Cannot reach the Dask scheduler {scheduler!r}: {exc}") from None
+        else:
+            cluster = LocalCluster(
+                n_workers=jobs,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                env={"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"},
+            )
+            client = Client(cluster)
+    try:
+        futures = {}
+        for payload in payloads:
+            fut = client.submit(
+                _run_cell_with_deadline, payload, budget, pure=False, key=f"cell-{os.getpid()}-"
+                f"{payload['cell_id']}"
+            )
+            futures[fut] = payload
+        if payloads:
+            on_start(payloads[0])
+        for fut in as_completed(futures):
+            payload = futures[fut]
+            try:
+                result = fut.result()
+            except Exception as exc:  # noqa: BLE001 - KilledWorker and friends
+                extra = f" (time budget {budget:g} s)" if budget is not None else ""
+                result = _failed(
+                    payload,
+                    f"{type(exc).__name__}: the Dask worker running this cell died or was "
+                    f"stopped for running past its time budget{extra}: {exc}",
+                )
+            yield result
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+def run_experiment(
+    config: ExperimentConfig,
+    out: str | os.PathLike,
+    *,
+    jobs: int | None = None,
+    backend: str | None = None,
+    scheduler: str | None = None,
+    force: bool = False,
+    quiet: bool = False,
+    progress: bool = True,
+    command: list[str] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Run (or resume) every cell of a config and store each result in ``out/store.sqlite``.
+
+    Parameters
+    ----------
+    config : ExperimentConfig
+        A validated config (:func:`load_config`).
+    out : path-like
+        The run folder. An existing folder of the same config is resumed: only missing and failed
+        cells run.
+    jobs, backend, scheduler : optional
+        Override the config's ``jobs``, ``backend`` and ``scheduler``.
+    force : bool, default=False
+        Start a new run in a folder that holds a run of a different config (old rows are kept
+        under their own run id) instead of refusing.
+    quiet : bool, default=False
+        Plain log lines instead of a progress bar.
+    progress : bool, default=True
+        Show progress at all.
+    command : list of str, optional
+        The command line recorded in the manifest (default ``sys.argv``).
+    log : callable, optional
+        Where plain log lines go (default: print to stderr).
+
+    Returns
+    -------
+    RunResult
+
+    Raises
+    ------
+    ConfigError
+        The folder holds another config (without ``force``) or is in use by another run.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from fuselearn.experiment import parse_config, run_experiment
+    >>> cfg = parse_config({
+    ...     "datasets": [{"name": "iris", "max_rows": 30}],
+    ...     "pipelines": [{"name": "lr", "estimator": "sklearn.linear_model.LogisticRegression"}],
+    ...     "cv": {"n_splits": 2}})
+    >>> result = run_experiment(cfg, tempfile.mkdtemp(), progress=False)
+    >>> result.n_ok, result.exit_code
+    (2, 0)
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    jobs = jobs or config.jobs
+    backend = backend or config.backend
+    scheduler = scheduler or config.scheduler
+    if backend not in ("local", "dask"):
+        raise ConfigError(f"backend must be 'local' or 'dask'; got {backend!r}.")
+    if scheduler and backend != "dask":
+        raise ConfigError("--scheduler needs --backend dask.")
+    emit = log or (lambda line: print(line, file=sys.stderr, flush=True))
+    lock = _lock(out)
+    try:
+        store = Store(out)
+        chash = config_hash(config)
+        run_id, resumed = store.open_run(chash, config.to_dict(), force=force)
+        data = {ds.name: load_data(ds, config) for ds in config.datasets}
+        grid = expand_grid(config, data)
+        done = store.done_cells(run_id)
+        manifest = {
+            "run_id": run_id,
+            "config_name": config.name,
+            "config_hash": chash,
+            "command": command if command is not None else sys.argv,
+            "cwd": os.getcwd(),
+            "versions": _versions(),
+            "machine": _machine(),
+            "seeds": list(config.seeds),
+            "cv": config.cv.model_dump(),
+            "metrics": list(config.metrics),
+            "backend": backend,
+            "scheduler": scheduler,
+            "jobs": jobs,
+            "time_budget": config.time_budget,
+            "datasets": {
+                name: {"rows": len(d), "task": d.task, "checksums": d.checksums}
+                for name, d in data.items()
+            },
+            "started": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+        }
+        previous = store.latest_run()
+        if resumed and previous and previous["manifest"].get("started"):
+            manifest["first_started"] = previous["manifest"].get(
+                "first_started", previous["manifest"]["started"]
+            )
+        store.set_manifest(run_id, manifest)
+        base = {"config": config.to_dict(), "base_dir": config.base_dir, "config_hash": chash}
+        by_name = {p.name: p for p in config.pipelines}
+        payloads = []
+        for cell, train, test in grid:
+            if cell.cell_id in done:
+                continue
+            payload = {
+                **base,
+                "cell_id": cell.cell_id,
+                "dataset": cell.dataset,
+                "pipeline": cell.pipeline,
+                "seed": cell.seed,
+                "fold": cell.fold,
+                "train": train,
+                "test": test,
+            }
+            payload["group"] = share_key(payload, by_name[cell.pipeline])
+            payloads.append(payload)
+        n_skipped = len(grid) - len(payloads)
+        if progress and (quiet or n_skipped):
+            emit(
+                f"run {run_id}: {len(grid)} cells, {n_skipped} already done, "
+                f"{len(payloads)} to run ({backend}, {jobs} job(s))"
+            )
+        n_ok = n_failed = 0
+        reporter = _Progress(len(payloads), quiet=quiet or not progress, enabled=progress, emit=emit)
+        if backend == "dask":
+            results = _run_dask(payloads, jobs, config.time_budget, scheduler, reporter.started)
+        else:
+            results = _run_local(payloads, jobs, config.time_budget, reporter.started)
+        with reporter:
+            for result in results:
+                store.write_cell(run_id, result)
+                if result["status"] == "ok":
+                    n_ok += 1
+                else:
+                    n_failed += 1
+                reporter.finished(result)
+        manifest["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %z")
+        store.set_manifest(run_id, manifest)
+        store.close()
+        return RunResult(
+            run_id=run_id,
+            out=out,
+            n_cells=len(grid),
+            n_skipped=n_skipped,
+            n_ok=n_ok,
+            n_failed=n_failed,
+            resumed=resumed,
+        )
+    finally:
+        lock.close()
+
+
+class _Progress:
+    """A rich progress bar (current cell, ETA), or plain log lines when quiet."""
+
+    def __init__(self, total: int, *, quiet: bool, enabled: bool, emit) -> None:
+        self.total = total
+        self.quiet = quiet
+        self.enabled = enabled
+        self.emit = emit
+        self.count = 0
+        self.failed = 0
+        self._bar = None
+
+    def __enter__(self):
+        if self.enabled and not self.quiet and self.total:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self._bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("failed: {task.fields[failed]}"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=False,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task("starting", total=self.total, failed=0)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def started(self, payload: dict) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, description=payload["cell_id"])
+
+    def finished(self, result: dict) -> None:
+        self.count += 1
+        if result["status"] != "ok":
+            self.failed += 1
+        if self._bar is not None:
+            self._bar.update(self._task, advance=1, failed=self.failed)
+        elif self.enabled:
+            took = result.get("fit_time")
+            took = f" fit {took:.2f} s" if took is not None else ""
+            first = (result.get("error") or "").strip().splitlines()
+            why = f": {first[-1]}" if result["status"] != "ok" and first else ""
+            self.emit(
+                f"[{self.count}/{self.total}] {result['status']:6} {result['cell_id']}{took}{why}"
+            )

@@ -1,0 +1,288 @@
+"""The run store: one SQLite file (WAL mode) per run folder, one row per finished cell.
+
+Each cell's status, scores, timings, predictions and error are written in ONE transaction, so a
+killed run leaves every cell either complete or absent. Rows belong to a run id; a folder whose
+config changed is refused unless forced, which starts a new run id instead of mixing rows.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import ConfigError
+
+__all__ = ["STORE_NAME", "Store", "decode_arrays", "encode_arrays"]
+
+STORE_NAME = "store.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id      TEXT PRIMARY KEY,
+    config_hash TEXT NOT NULL,
+    config_json TEXT NOT NULL,
+    created     REAL NOT NULL,
+    manifest    TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS cells (
+    run_id      TEXT NOT NULL REFERENCES runs(run_id),
+    cell_id     TEXT NOT NULL,
+    dataset     TEXT NOT NULL,
+    pipeline    TEXT NOT NULL,
+    seed        INTEGER NOT NULL,
+    fold        INTEGER NOT NULL,
+    status      TEXT NOT NULL,
+    scores      TEXT NOT NULL DEFAULT '{}',
+    fit_time    REAL,
+    predict_time REAL,
+    n_train     INTEGER,
+    n_test      INTEGER,
+    error       TEXT,
+    predictions BLOB,
+    worker      TEXT,
+    attempts    INTEGER NOT NULL DEFAULT 1,
+    finished    REAL NOT NULL,
+    PRIMARY KEY (run_id, cell_id)
+);
+CREATE TABLE IF NOT EXISTS scores (
+    run_id  TEXT NOT NULL,
+    cell_id TEXT NOT NULL,
+    metric  TEXT NOT NULL,
+    value   REAL,
+    PRIMARY KEY (run_id, cell_id, metric)
+);
+"""
+
+
+def encode_arrays(arrays: dict[str, np.ndarray | None]) -> bytes:
+    """Compress named arrays into one ``.npz`` blob (None entries are left out)."""
+    buf = io.BytesIO()
+    clean = {}
+    for k, v in arrays.items():
+        if v is None:
+            continue
+        a = np.asarray(v)
+        if a.dtype.kind == "O":  # string labels: stored as unicode, never pickled
+            a = a.astype(str)
+        clean[k] = a
+    np.savez_compressed(buf, **clean)
+    return buf.getvalue()
+
+
+def decode_arrays(blob: bytes | None) -> dict[str, np.ndarray]:
+    """Inverse of :func:`encode_arrays` (no pickle is ever loaded)."""
+    if not blob:
+        return {}
+    with np.load(io.BytesIO(blob), allow_pickle=False) as data:
+        return {k: data[k] for k in data.files}
+
+
+class Store:
+    """The SQLite file of a run folder.
+
+    Parameters
+    ----------
+    path : path-like
+        The run folder (created if needed) or the ``store.sqlite`` file itself.
+    readonly : bool, default=False
+        Open without writing (the report).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from fuselearn.experiment import Store
+    >>> store = Store(tempfile.mkdtemp())
+    >>> store.runs()
+    []
+    """
+
+    def __init__(self, path: str | os.PathLike, *, readonly: bool = False) -> None:
+        path = Path(path)
+        if path.suffix != ".sqlite":
+            if readonly and not (path / STORE_NAME).is_file():
+                raise ConfigError(f"{str(path)!r} is not a run folder: it has no {STORE_NAME}.")
+            if not readonly:
+                path.mkdir(parents=True, exist_ok=True)
+            path = path / STORE_NAME
+        self.path = path
+        if readonly:
+            self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        else:
+            self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- runs ---------------------------------------------------------------------------------
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Every run of this store, oldest first."""
+        rows = self._db.execute(
+            "SELECT run_id, config_hash, config_json, created, manifest FROM runs ORDER BY created"
+        ).fetchall()
+        return [
+            {
+                "run_id": r[0],
+                "config_hash": r[1],
+                "config": json.loads(r[2]),
+                "created": r[3],
+                "manifest": json.loads(r[4]),
+            }
+            for r in rows
+        ]
+
+    def latest_run(self) -> dict[str, Any] | None:
+        """The newest run, or None for an empty store."""
+        runs = self.runs()
+        return runs[-1] if runs else None
+
+    def open_run(self, config_hash: str, config: dict, *, force: bool = False) -> tuple[str, bool]:
+        """The run id to write into: the existing run when the config is unchanged.
+
+        Returns
+        -------
+        run_id : str
+        resumed : bool
+            Whether an existing run is continued.
+
+        Raises
+        ------
+        ConfigError
+            The folder holds a run of a different config and ``force`` is False.
+        """
+        latest = self.latest_run()
+        if latest is not None and latest["config_hash"] == config_hash:
+            return latest["run_id"], True
+        if latest is not None and not force:
+            raise ConfigError(
+                f"The run folder {str(self.path.parent)!r} holds a run of another config "
+                f"(hash {latest['config_hash']}, now {config_hash}). Use another --out folder, "
+                "or pass --force to start a new run in this folder (old rows are kept apart)."
+            )
+        run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{config_hash[:8]}-{os.getpid()}"
+        self._db.execute(
+            "INSERT INTO runs (run_id, config_hash, config_json, created) VALUES (?, ?, ?, ?)",
+            (run_id, config_hash, json.dumps(config, sort_keys=True), time.time()),
+        )
+        return run_id, False
+
+    def set_manifest(self, run_id: str, manifest: dict) -> None:
+        """Store the run's manifest (versions, command, machine, checksums)."""
+        self._db.execute(
+            "UPDATE runs SET manifest = ? WHERE run_id = ?",
+            (json.dumps(manifest, sort_keys=True, default=str), run_id),
+        )
+
+    # --- cells --------------------------------------------------------------------------------
+
+    def done_cells(self, run_id: str) -> set[str]:
+        """Ids of the cells of ``run_id`` that finished without error."""
+        rows = self._db.execute(
+            "SELECT cell_id FROM cells WHERE run_id = ? AND status = 'ok'", (run_id,)
+        )
+        return {r[0] for r in rows}
+
+    def write_cell(self, run_id: str, result: dict[str, Any]) -> None:
+        """Write one cell's result (status, scores, timings, predictions, error) atomically.
+
+        A failed cell that is retried replaces its earlier row; ``attempts`` counts the tries.
+        """
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            prev = db.execute(
+                "SELECT attempts FROM cells WHERE run_id = ? AND cell_id = ?",
+                (run_id, result["cell_id"]),
+            ).fetchone()
+            attempts = 1 + (prev[0] if prev else 0)
+            scores = result.get("scores") or {}
+            blob = result.get("predictions")
+            if isinstance(blob, dict):
+                blob = encode_arrays(blob)
+            db.execute(
+                "INSERT OR REPLACE INTO cells (run_id, cell_id, dataset, pipeline, seed, fold, "
+                "status, scores, fit_time, predict_time, n_train, n_test, error, predictions, "
+                "worker, attempts, finished) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                "?, ?)",
+                (
+                    run_id,
+                    result["cell_id"],
+                    result["dataset"],
+                    result["pipeline"],
+                    int(result["seed"]),
+                    int(result["fold"]),
+                    result["status"],
+                    json.dumps(scores),
+                    result.get("fit_time"),
+                    result.get("predict_time"),
+                    result.get("n_train"),
+                    result.get("n_test"),
+                    result.get("error"),
+                    blob,
+                    result.get("worker"),
+                    attempts,
+                    time.time(),
+                ),
+            )
+            db.execute(
+                "DELETE FROM scores WHERE run_id = ? AND cell_id = ?", (run_id, result["cell_id"])
+            )
+            db.executemany(
+                "INSERT INTO scores (run_id, cell_id, metric, value) VALUES (?, ?, ?, ?)",
+                [(run_id, result["cell_id"], m, v) for m, v in scores.items()],
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def cells(self, run_id: str | None = None) -> pd.DataFrame:
+        """One row per stored cell of a run (default: the latest), scores as columns.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``cell_id, dataset, pipeline, seed, fold, status, fit_time, predict_time,
+            n_train, n_test, error, attempts`` and one column per metric.
+        """
+        if run_id is None:
+            latest = self.latest_run()
+            if latest is None:
+                return pd.DataFrame()
+            run_id = latest["run_id"]
+        frame = pd.read_sql_query(
+            "SELECT cell_id, dataset, pipeline, seed, fold, status, scores, fit_time, "
+            "predict_time, n_train, n_test, error, attempts FROM cells WHERE run_id = ? "
+            "ORDER BY dataset, pipeline, seed, fold",
+            self._db,
+            params=(run_id,),
+        )
+        scores = pd.DataFrame([json.loads(s) for s in frame.pop("scores")], index=frame.index)
+        return pd.concat([frame, scores], axis=1)
+
+    def predictions(self, run_id: str, dataset: str, pipeline: str) -> list[dict[str, Any]]:
+        """The stored test-fold predictions of one (dataset, pipeline), one dict per ok cell."""
+        rows = self._db.execute(
+            "SELECT seed, fold, predictions FROM cells WHERE run_id = ? AND dataset = ? AND "
+            "pipeline = ? AND status = 'ok' ORDER BY seed, fold",
+            (run_id, dataset, pipeline),
+        ).fetchall()
+        return [{"seed": s, "fold": f, **decode_arrays(b)} for s, f, b in rows]

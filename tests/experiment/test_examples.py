@@ -1,0 +1,45 @@
+"""Every config under examples/ is valid and runs end to end on tiny data (2 folds)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from fuselearn.experiment import parse_config, run_experiment, write_report
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.yaml"))
+
+
+def _shrink(value):
+    """Few epochs, few trees, few cross-fitting folds: the same config, tiny."""
+    if isinstance(value, dict):
+        out = {k: _shrink(v) for k, v in value.items()}
+        for key, small in (("max_epochs", 3), ("n_estimators", 10), ("cross_fit", 2), ("cv", 2)):
+            if key in out and isinstance(out[key], int):
+                out[key] = small
+        return out
+    if isinstance(value, list):
+        return [_shrink(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_example_runs_on_tiny_data(path, tmp_path):
+    config = yaml.safe_load(path.read_text())
+    parse_config(config, base_dir=path.parent)  # the example as shipped is valid
+    config = _shrink(config)
+    for ds in config["datasets"]:
+        ds["max_rows"] = 40
+    config["cv"] = {"scheme": "stratified_kfold", "n_splits": 2}
+    config["seeds"] = [0]
+    config.pop("time_budget", None)  # in-process: no worker start-up in a unit test
+    result = run_experiment(parse_config(config, base_dir=path.parent), tmp_path / "run",
+                            progress=False)
+    assert result.n_failed == 0 and result.n_ok == result.n_cells > 0
+    assert write_report(tmp_path / "run").is_file()
+
+
+def test_there_is_one_example_per_fusion_level():
+    assert {p.stem for p in EXAMPLES} >= {"decision_fusion", "model_fusion", "feature_fusion"}

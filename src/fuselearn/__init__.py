@@ -6,6 +6,7 @@ from .estimators import (
     FusionRegressor,
     HybridClassifier,
     HybridRegressor,
+    ModalityFusion,
     NeuralClassifier,
     NeuralRegressor,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "FusionRegressor",
     "HybridClassifier",
     "HybridRegressor",
+    "ModalityFusion",
     "NeuralClassifier",
     "NeuralExtractor",
     "NeuralRegressor",

@@ -123,10 +123,14 @@ def test_graph_embedder_trains_a_gnn_on_labels():
     np.testing.assert_allclose(clone(emb).fit(graphs, y).transform(graphs), Z, atol=1e-5)
 
 
-def test_graph_embedder_without_registered_gnn_lists_choices():
-    from fuselearn.nn import MODULES
-
-    if "gnn" in MODULES:
-        pytest.skip("the gnn backbone is registered")
-    with pytest.raises(Exception, match="Unknown module 'gnn'"):
-        GraphEmbedder().fit([cycle(4), path(4)], [0, 1])
+def test_graph_embedder_default_gnn_on_plain_graphs():
+    """The registered "gnn" backbone takes fuselearn.data.Graph and plain objects with node labels."""
+    sizes = range(3, 15)
+    graphs = [cycle(n) if n % 2 else path(n) for n in sizes]
+    y = [n % 2 for n in sizes]  # 1 = cycle, 0 = path
+    graphs += [Graph(edge_index=g.edge_index, num_nodes=len(g.node_labels), node_labels=g.node_labels)
+               for g in graphs[:4]]
+    y += y[:4]
+    emb = GraphEmbedder(module_params={"hidden": 8, "num_layers": 2}, max_epochs=3, random_state=0)
+    Z = emb.fit(graphs, y).transform(graphs)
+    assert Z.shape[0] == len(graphs) and np.isfinite(Z).all()

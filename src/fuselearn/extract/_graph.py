@@ -18,7 +18,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError
-from ._neural import INPUT_HANDLERS, NeuralExtractor
+from ._neural import NeuralExtractor
 
 __all__ = ["GraphEmbedder", "WLFeatures", "graph_parts"]
 
@@ -222,12 +222,6 @@ def _validate_graphs(est, X, reset):
     return out, width
 
 
-def _collate_graphs(data, idx):
-    from torch_geometric.data import Batch
-
-    return Batch.from_data_list([data[i] for i in idx])
-
-
 class GraphEmbedder(NeuralExtractor):
     """Graph-level embeddings from a GNN trained on the task (``NeuralExtractor`` on graph input).
 
@@ -261,10 +255,6 @@ patience, aux_loss_weight, device, random_state, verbose
 
     def _input_kind(self) -> str:
         return "graph"
-
-    def _handler(self):
-        # A graph handler registered by fuselearn.nn's backbones wins over this local one.
-        return INPUT_HANDLERS.get("graph", (_validate_graphs, _collate_graphs))
 
     def _wraps_instance(self) -> bool:
         return False

@@ -28,6 +28,12 @@ def validate_graphs(est, X, reset: bool):
         )
     if len(X) == 0:
         raise InvalidInputError(f"{name} got an empty list of graphs; pass at least one graph.")
+    if not all(isinstance(g, Data) for g in X):
+        # fuselearn.data.Graph or objects with edge_index and node_labels/x: convert them to Data
+        # (discrete node labels become one-hot features over the label range seen in fit).
+        from ._graph import _validate_graphs as _to_data
+
+        X, _ = _to_data(est, X, reset)
     graphs, width = [], None
     for i, g in enumerate(X):
         if not isinstance(g, Data):

@@ -15,7 +15,7 @@ what finished and a rerun only does what is missing):
 
 Example::
 
-    FUSELEARN_DATA=/work/shared/datasets python benchmarks/fusion_layers.py graphs --out bench_out
+    FUSELEARN_DATA=/path/to/datasets python benchmarks/fusion_layers.py graphs --out bench_out
     python benchmarks/fusion_layers.py report --out bench_out
 """
 
@@ -57,6 +57,13 @@ ANCHORS = {
                  ("structure-agnostic baseline (Errica et al. 2020, strict)", "75.8 +- 3.7")],
 }
 ALL_FUSIONS = ["concat", "sum", "product", "attention", "gated", "lowrank", "graph", "aff"]
+
+
+def data_root() -> Path:
+    """The datasets folder, from ``$FUSELEARN_DATA``."""
+    if not os.environ.get("FUSELEARN_DATA"):
+        sys.exit("Set FUSELEARN_DATA to the datasets folder (see its MANIFEST.md).")
+    return Path(os.environ["FUSELEARN_DATA"])
 
 
 # --- tiny TU reader (fuselearn.data.load_tu is written separately) ------------------------------------
@@ -120,7 +127,7 @@ def seeded_build(seed, fn):
 def run_graphs(args) -> None:
     from sklearn.model_selection import StratifiedKFold, train_test_split
 
-    root = Path(os.environ.get("FUSELEARN_DATA", "/work/shared/datasets"))
+    root = data_root()
     out = Path(args.out) / "graphs.json"
     rows = load_rows(out)
     done = {(r["dataset"], r["fold"], r["fusion"]) for r in rows}
@@ -184,7 +191,7 @@ def run_timing(args) -> None:
     repeats = 5 if args.quick else 30
     width, n_src = 64, 5
     g = torch.Generator().manual_seed(0)
-    p_graphs, p_y = read_tu(Path(os.environ.get("FUSELEARN_DATA", "/work/shared/datasets")), "PROTEINS")
+    p_graphs, p_y = read_tu(data_root(), "PROTEINS")
     for fusion in args.fusions:
         torch.manual_seed(0)
         entries = {}
@@ -238,7 +245,7 @@ def read_cifar(path: Path):
 
 
 def run_cifar(args) -> None:
-    root = Path(os.environ.get("FUSELEARN_DATA", "/work/shared/datasets")) / "CIFAR-10-images"
+    root = data_root() / "CIFAR-10-images"
     out = Path(args.out) / "cifar.json"
     rows = load_rows(out)
     done = {(r["seed"], r["fusion"]) for r in rows}
@@ -293,7 +300,7 @@ def encode(texts, vocab, max_len):
 
 
 def run_imdb(args) -> None:
-    root = Path(os.environ.get("FUSELEARN_DATA", "/work/shared/datasets")) / "IMDB-reviews"
+    root = data_root() / "IMDB-reviews"
     out = Path(args.out) / "imdb.json"
     rows = load_rows(out)
     done = {(r["seed"], r["fusion"]) for r in rows}

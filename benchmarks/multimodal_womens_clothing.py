@@ -59,7 +59,9 @@ def configs(text_kind: str, cache_dir: str):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", default=os.environ.get("FUSELEARN_DATA", "/work/shared/datasets"))
+    parser.add_argument("--data-dir", default=os.environ.get("FUSELEARN_DATA"),
+                        required=not os.environ.get("FUSELEARN_DATA"),
+                        help="the datasets folder (default: $FUSELEARN_DATA)")
     parser.add_argument("--text", choices=["tfidf", "minilm"], default="tfidf")
     parser.add_argument("--only", default="", help="comma-separated name prefixes to run")
     parser.add_argument("--cache-dir", default=os.path.expanduser("~/.cache/fuselearn/features"))

@@ -24,7 +24,9 @@ from fuselearn.extract import TextEmbedder
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", default=os.environ.get("FUSELEARN_DATA", "/work/shared/datasets"))
+    parser.add_argument("--data-dir", default=os.environ.get("FUSELEARN_DATA"),
+                        required=not os.environ.get("FUSELEARN_DATA"),
+                        help="the datasets folder (default: $FUSELEARN_DATA)")
     parser.add_argument("--n", type=int, default=256)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=32)

@@ -41,7 +41,7 @@ FLOAT32_REASON = (
 
 
 def expected_failed_checks(estimator):
-    if isinstance(estimator, HybridClassifier):
+    if isinstance(estimator, (HybridClassifier, HybridRegressor)):
         return {"check_methods_subset_invariance": FLOAT32_REASON}
     return {}
 

@@ -3,12 +3,17 @@
 import numpy as np
 import pytest
 
-from fuselearn.experiment._demo import DATASETS, FUSIONS, MEMBERS, leaderboard, run_demo
+from fuselearn.experiment._demo import DATASETS, FUSIONS, MEMBERS, leaderboard
+from fuselearn.experiment._demo_run import run_demo_experiment
 
 
 @pytest.fixture(scope="module")
-def results():
-    return run_demo(DATASETS, n_jobs=1, progress=False)
+def results(tmp_path_factory):
+    """The demo's full grid through the runner, in-process (jobs=1)."""
+    frame, report = run_demo_experiment(tmp_path_factory.mktemp("demo") / "run", jobs=1,
+                                        quiet=True, progress=False)
+    assert report.is_file()
+    return frame
 
 
 def test_grid_is_complete(results):
@@ -20,20 +25,18 @@ def test_grid_is_complete(results):
 
 
 @pytest.mark.parametrize("dataset", DATASETS)
-def test_each_fusion_is_at_least_its_best_member_minus_one_standard_error(results, dataset):
-    """Accuracy for every method but ``bayes``; ``bayes`` on ROC-AUC.
-
-    Pseudo-BMA+ weights follow the out-of-fold log-likelihood, which on digits prefers the best
-    calibrated member (the network) over the most accurate one (the SVM): it loses 0.7 accuracy
-    points there while matching the best ROC-AUC. We hold it to the score it optimises and say so
-    in the README instead of tuning it for accuracy.
-    """
+@pytest.mark.parametrize("metric", ["accuracy", "roc_auc"])
+def test_each_fusion_is_at_least_its_best_member_minus_one_standard_error(results, dataset, metric):
+    """Accuracy (the leaderboard's score) for every method; ROC-AUC too for every method that fuses
+    probabilities. Hard voting's ``predict_proba`` is a share of votes: a ranking with a handful of
+    levels, which is not what it is for (it loses 0.4-0.6 ROC-AUC points)."""
     board = leaderboard(results, dataset)
     members = board[board.kind == "member"]
+    best = members.sort_values(f"{metric}_mean", ascending=False).iloc[0]
+    best_se = best[f"{metric}_std"] / np.sqrt(5)
     for method in FUSIONS:
-        metric = "roc_auc" if method == "bayes" else "accuracy"
-        best = members.sort_values(f"{metric}_mean", ascending=False).iloc[0]
-        best_se = best[f"{metric}_std"] / np.sqrt(5)
+        if method == "vote" and metric == "roc_auc":
+            continue
         fused = board[board.pipeline == f"fusion:{method}"].iloc[0]
         assert fused[f"{metric}_mean"] >= best[f"{metric}_mean"] - best_se, (
             dataset, method, metric, fused[f"{metric}_mean"], best.pipeline, best[f"{metric}_mean"])

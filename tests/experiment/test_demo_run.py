@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from typer.testing import CliRunner
 
 from fuselearn.cli import app
 from fuselearn.experiment import parse_config, pipeline_members
 from fuselearn.experiment._demo import DATASETS, FUSIONS, MEMBERS
-from fuselearn.experiment._demo_run import demo_config, run_demo_experiment
+from fuselearn.experiment._demo_run import demo_config
 
 
 def test_demo_config_is_valid_and_mirrors_the_demo():
@@ -25,10 +24,3 @@ def test_demo_config_is_valid_and_mirrors_the_demo():
 def test_demo_help():
     result = CliRunner().invoke(app, ["demo", "--help"])
     assert result.exit_code == 0 and "--out" in result.output
-
-
-@pytest.mark.slow
-def test_full_demo_through_the_runner(tmp_path):
-    results, report = run_demo_experiment(tmp_path / "demo", progress=False)
-    assert len(results) == len(DATASETS) * 5 * 11
-    assert report.is_file() and "fusion:stacking" in report.read_text()

@@ -45,6 +45,23 @@ def test_cnn_classifier():
     assert clf.predict(X).shape == (24,)
 
 
+def test_cnn_classifier_on_flat_pixel_rows():
+    """image_shape reads (n, C*H*W) rows as images: the same network as on (n, C, H, W)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(24, 2, 4, 4)).astype(np.float32)
+    y = np.arange(24) % 2
+    params = {"channels": (4,), "fusion_dim": 4}
+    images = NeuralClassifier(module="cnn", module_params=params, max_epochs=2, random_state=0).fit(X, y)
+    flat = NeuralClassifier(module="cnn", module_params={**params, "image_shape": (2, 4, 4)},
+                            max_epochs=2, random_state=0).fit(X.reshape(24, -1), y)
+    np.testing.assert_allclose(flat.predict_proba(X.reshape(24, -1)), images.predict_proba(X), atol=1e-6)
+    with pytest.raises(InvalidInputError, match=r"image_shape.*\(C, H, W\) with C\*H\*W equal to the 32"):
+        NeuralClassifier(module="cnn", module_params={**params, "image_shape": (1, 4, 4)},
+                         max_epochs=1).fit(X.reshape(24, -1), y)
+    with pytest.raises(InvalidInputError, match="or flat rows with module_params"):
+        NeuralClassifier(module="cnn", module_params=params, max_epochs=1).fit(X.reshape(24, -1), y)
+
+
 def test_rnn_classifier():
     rng = np.random.default_rng(0)
     X = rng.integers(1, 30, size=(24, 10))

@@ -9,14 +9,15 @@ for every method, no out-of-fold predictions kept, and no fitted member weights)
 - one CV splitter, seeded once, gives the same folds to every member;
 - methods ``"mean"``, ``"vote"``, ``"weighted"`` (Caruana et al. 2004 greedy ensemble selection with
   replacement on out-of-fold log-loss or squared error), ``"stacking"`` (a meta-learner on out-of-fold
-  predictions, optional passthrough) and ``"bayes"`` (pseudo-BMA+ posterior model weights from the
-  out-of-fold log predictive density with Bayesian-bootstrap regularisation, Yao et al. 2018);
+  predictions, optional passthrough) and ``"bayes"`` (Bayesian model averaging weights fitted by EM
+  on the out-of-fold predictive densities, Raftery et al. 2005, with Bayesian-bootstrap spreads);
 - ``oof_predictions_`` and ``weights_`` after fit; ``predict_uncertainty`` for the mixture methods.
 """
 
 from __future__ import annotations
 
 import numbers
+import time
 from typing import NamedTuple
 
 import numpy as np
@@ -57,11 +58,14 @@ class Uncertainty(NamedTuple):
 
 
 def _fit_member(estimator, X, y, columns, train_idx=None):
+    """A fitted clone of ``estimator`` and the seconds its ``fit`` took."""
     est = clone(estimator)
     Xs = _select(X, columns)
     if train_idx is not None:
         Xs, y = _safe_indexing(Xs, train_idx), _safe_indexing(y, train_idx)
-    return est.fit(Xs, y)
+    start = time.perf_counter()
+    est.fit(Xs, y)
+    return est, time.perf_counter() - start
 
 
 def _select(X, columns):
@@ -87,21 +91,74 @@ def _caruana(oof: np.ndarray, loss, n_iter: int) -> np.ndarray:
     return counts / counts.sum()
 
 
-def _pseudo_bma_plus(loglik: np.ndarray, n_boot: int, rng) -> np.ndarray:
-    """Pseudo-BMA+ weights from per-row out-of-fold log predictive densities ``(n_members, n)``.
+def _temper(proba: np.ndarray, temperature) -> np.ndarray:
+    """``softmax(log(proba) / T)`` along the last axis; ``temperature`` broadcasts from the left."""
+    t = np.asarray(temperature, dtype=float)
+    t = t.reshape(t.shape + (1,) * (proba.ndim - t.ndim))
+    logits = np.log(np.clip(proba, _EPS, 1.0)) / t
+    logits -= logits.max(axis=-1, keepdims=True)
+    out = np.exp(logits)
+    return out / out.sum(axis=-1, keepdims=True)
 
-    Yao, Vehtari, Simpson & Gelman (2018), "Using stacking to average Bayesian predictive
-    distributions", section 3.3: weights proportional to ``exp(elpd_m)`` averaged over Bayesian
-    bootstrap replicates of the rows, which keeps them from collapsing onto one member when the
-    members are close. ArviZ has this for posterior samples, not for point predictions of fitted models.
+
+def _fit_temperature(proba: np.ndarray, y: np.ndarray) -> float:
+    """The temperature that maximises the likelihood of ``y`` under ``proba`` (Guo et al. 2017).
+
+    scikit-learn 1.8+ has temperature scaling inside ``CalibratedClassifierCV`` (an estimator and
+    its own CV); here the probabilities are the fusion's out-of-fold ones, so we fit the single
+    parameter directly, on log T in [-3, 3].
     """
-    n = loglik.shape[1]
-    alphas = rng.dirichlet(np.ones(n), size=n_boot)  # (n_boot, n)
-    z = n * alphas @ loglik.T  # (n_boot, n_members)
-    z -= z.max(axis=1, keepdims=True)
-    w = np.exp(z)
-    w /= w.sum(axis=1, keepdims=True)
-    return w.mean(axis=0)
+    from scipy.optimize import minimize_scalar
+
+    rows = np.arange(len(y))
+
+    def nll(log_t):
+        return -np.log(np.clip(_temper(proba, np.exp(log_t))[rows, y], _EPS, 1.0)).mean()
+
+    return float(np.exp(minimize_scalar(nll, bounds=(-3.0, 3.0), method="bounded").x))
+
+
+def _bma_em(loglik: np.ndarray, n_boot: int, rng, *, max_iter: int = 1000, tol: float = 1e-7):
+    """Bayesian model averaging weights from per-row out-of-fold log predictive densities.
+
+    ``loglik`` has shape ``(n_members, n)``. The weights maximise the out-of-fold likelihood of the
+    mixture ``sum_k w_k p_k(y_i | x_i)`` over the simplex, found by EM as in Raftery, Gneiting,
+    Balabdaoui & Polakowski (2005), "Using Bayesian model averaging to calibrate forecast
+    ensembles"; this is also the "stacking of predictive distributions" of Yao, Vehtari, Simpson &
+    Gelman (2018), which they recommend over pseudo-BMA because it does not collapse onto the single
+    best member when the members complement each other. The spread of the weights comes from the
+    same EM on ``n_boot`` Bayesian-bootstrap replicates of the rows (all replicates at once).
+    ArviZ has stacking weights for posterior samples of Bayesian models, not for point predictions
+    of fitted ones; scikit-learn has no mixture-weight EM over fixed densities.
+
+    Returns
+    -------
+    weights : ndarray of shape (n_members,)
+    weights_std : ndarray of shape (n_members,)
+    """
+    k, n = loglik.shape
+    # Densities scaled per row: the scale cancels in the responsibilities.
+    dens = np.exp(loglik - loglik.max(axis=0, keepdims=True))  # (k, n)
+
+    def em(rows):  # rows: (b, n) row weights summing to 1 -> (b, k) mixture weights
+        w = np.full((len(rows), k), 1.0 / k)
+        for _ in range(max_iter):
+            mix = np.maximum(w @ dens, _EPS)  # (b, n)
+            new = w * np.einsum("kn,bn->bk", dens, rows / mix)
+            new /= new.sum(axis=1, keepdims=True)
+            done = np.abs(new - w).max() < tol
+            w = new
+            if done:
+                break
+        return w
+
+    weights = em(np.full((1, n), 1.0 / n))[0]
+    if n_boot < 2:
+        return weights, np.zeros(k)
+    chunk = max(1, 2_000_000 // n)  # bounded memory on large n
+    boot = np.vstack([em(rng.dirichlet(np.ones(n), size=min(chunk, n_boot - i)))
+                      for i in range(0, n_boot, chunk)])
+    return weights, boot.std(axis=0)
 
 
 class _BaseFusion(_BaseComposition):
@@ -120,7 +177,7 @@ class _BaseFusion(_BaseComposition):
         prefit=False,
         metric=None,
         n_iter=50,
-        n_bootstrap=1000,
+        n_bootstrap=100,
         n_jobs=None,
         random_state=None,
     ):
@@ -257,9 +314,11 @@ class _BaseFusion(_BaseComposition):
             for i, k, est, cols in jobs
         )
         full, per_fold = {}, {}
-        for (i, k, _, _), est in zip(jobs, fitted):
+        self.member_fit_seconds_ = {}
+        for (i, k, _, _), (est, seconds) in zip(jobs, fitted):
             if k is None:
                 full[i] = est
+                self.member_fit_seconds_[members[i][0]] = seconds
             else:
                 per_fold[(i, k)] = est
         if self.prefit:
@@ -420,7 +479,10 @@ class FusionClassifier(ClassifierMixin, _BaseFusion):
           selection with replacement (``n_iter`` rounds), minimising log-loss or ``metric``;
         - ``"stacking"``: ``meta_learner`` trained on out-of-fold probabilities (plus ``X`` when
           ``passthrough``);
-        - ``"bayes"``: pseudo-BMA+ posterior model weights from the out-of-fold log-likelihood;
+        - ``"bayes"``: Bayesian model averaging (Raftery et al. 2005): each member's probabilities
+          are tempered to their maximum-likelihood temperature on the out-of-fold rows
+          (``temperatures_``), then the mixture weights with the highest out-of-fold likelihood
+          are fitted by EM, with Bayesian-bootstrap spreads in ``weights_std_``;
           ``predict_uncertainty`` splits predictive entropy into aleatoric and epistemic parts.
     weights : array-like of shape (n_members,), default=None
         Fixed member weights for ``"mean"`` and ``"vote"`` (uniform when None).
@@ -441,8 +503,8 @@ class FusionClassifier(ClassifierMixin, _BaseFusion):
         calibrated members, which need not be the most accurate ones.
     n_iter : int, default=50
         Rounds of Caruana selection for ``"weighted"``.
-    n_bootstrap : int, default=1000
-        Bayesian-bootstrap replicates for ``"bayes"``.
+    n_bootstrap : int, default=100
+        Bayesian-bootstrap replicates of the out-of-fold rows for ``weights_std_`` (``"bayes"``).
     n_jobs : int, default=None
         Parallel member fits (joblib).
     random_state : int, RandomState or None, default=None
@@ -456,6 +518,8 @@ class FusionClassifier(ClassifierMixin, _BaseFusion):
         Fitted members by name.
     member_names_ : list of str
         Names of the fitted members.
+    member_fit_seconds_ : dict
+        Seconds each member's fit on all rows took, by name (empty with ``prefit=True``).
     classes_ : ndarray of shape (n_classes,)
         Class labels.
     weights_ : ndarray of shape (n_members,) or None
@@ -466,6 +530,10 @@ class FusionClassifier(ClassifierMixin, _BaseFusion):
         Out-of-fold probabilities the combiner was fitted on (None for ``"mean"``/``"vote"``).
     meta_learner_ : estimator
         The fitted meta-learner (stacking only).
+    temperatures_ : ndarray of shape (n_members,)
+        Per-member temperature applied to the members' probabilities (``"bayes"`` only).
+    weights_std_ : ndarray of shape (n_members,)
+        Bayesian-bootstrap standard deviation of ``weights_`` (``"bayes"`` only).
 
     See Also
     --------
@@ -579,9 +647,14 @@ class FusionClassifier(ClassifierMixin, _BaseFusion):
 
             self.weights_ = _caruana(oof, objective, self.n_iter)
         elif method == "bayes":
+            # Each member's distribution is first tempered to its maximum-likelihood temperature,
+            # so that BMA weighs what a member knows, not how sharp its probabilities happen to
+            # be (a random forest's or a calibrated SVM's are far too soft on digits).
             oof = self.oof_predictions_
-            ll = np.log(np.clip(oof[:, np.arange(len(y_enc)), y_enc], _EPS, 1.0))
-            self.weights_ = _pseudo_bma_plus(ll, self.n_bootstrap, rng)
+            self.temperatures_ = np.array([_fit_temperature(o, y_enc) for o in oof])
+            tempered = _temper(oof, self.temperatures_)
+            ll = np.log(np.clip(tempered[:, np.arange(len(y_enc)), y_enc], _EPS, 1.0))
+            self.weights_, self.weights_std_ = _bma_em(ll, self.n_bootstrap, rng)
         elif method == "stacking":
             meta = clone(self.meta_learner) if self.meta_learner is not None else LogisticRegression(max_iter=1000)
             feats = self._stack_features(self.oof_predictions_, X)
@@ -590,6 +663,8 @@ class FusionClassifier(ClassifierMixin, _BaseFusion):
 
     def _proba(self, X):
         outputs = self._member_outputs(X)
+        if self.method_ == "bayes":
+            outputs = _temper(outputs, self.temperatures_)
         if self.method_ == "stacking":
             feats = self._stack_features(outputs, X)
             proba = np.zeros((len(feats), len(self.classes_)))
@@ -662,8 +737,9 @@ class FusionRegressor(RegressorMixin, _BaseFusion):
     method : {"mean", "median", "weighted", "stacking", "bayes"}, default="mean"
         ``"mean"`` (weighted by ``weights``), ``"median"``, ``"weighted"`` (Caruana selection on
         out-of-fold squared error), ``"stacking"`` (``meta_learner``, ``RidgeCV`` when None, on
-        out-of-fold predictions) or ``"bayes"`` (pseudo-BMA+ weights from the out-of-fold Gaussian
-        log-likelihood with each member's out-of-fold residual variance).
+        out-of-fold predictions) or ``"bayes"`` (Bayesian model averaging weights fitted by EM on
+        the out-of-fold Gaussian densities with each member's out-of-fold residual variance, as in
+        Raftery et al. 2005).
     weights, meta_learner, passthrough, cv, prefit, n_iter, n_bootstrap, n_jobs, random_state
         As in :class:`FusionClassifier` (``KFold`` instead of ``StratifiedKFold``).
     metric : None
@@ -671,10 +747,12 @@ class FusionRegressor(RegressorMixin, _BaseFusion):
 
     Attributes
     ----------
-    estimators_, named_estimators_, member_names_, weights_, oof_predictions_, meta_learner_
+    estimators_, named_estimators_, member_names_, member_fit_seconds_, weights_, oof_predictions_, meta_learner_
         As in :class:`FusionClassifier`; ``oof_predictions_`` has shape ``(n_members, n_samples)``.
     residual_std_ : ndarray of shape (n_members,)
         Out-of-fold residual standard deviation per member (``"bayes"`` only).
+    weights_std_ : ndarray of shape (n_members,)
+        Bayesian-bootstrap standard deviation of ``weights_`` (``"bayes"`` only).
 
     Examples
     --------
@@ -730,7 +808,7 @@ class FusionRegressor(RegressorMixin, _BaseFusion):
             var = np.maximum(resid.var(axis=1) + np.mean(resid, axis=1) ** 2, _EPS)
             self.residual_std_ = np.sqrt(var)
             ll = -0.5 * (np.log(2 * np.pi * var)[:, None] + resid**2 / var[:, None])
-            self.weights_ = _pseudo_bma_plus(ll, self.n_bootstrap, rng)
+            self.weights_, self.weights_std_ = _bma_em(ll, self.n_bootstrap, rng)
         elif method == "stacking":
             meta = clone(self.meta_learner) if self.meta_learner is not None else RidgeCV()
             feats = self._stack_features(self.oof_predictions_[..., None], X)

@@ -34,7 +34,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._naming import normalize_name, unknown_name_error
 from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError
-from ..nn import TrainConfig, predict_module, seeded, train_module
+from ..nn import TrainConfig, make_fusion, predict_module, seeded, train_module
 from ._fusion import FusionClassifier
 
 __all__ = ["ModalityFusion"]
@@ -46,42 +46,6 @@ _OWN_PARAMS = ("modalities", "strategy", "estimator", "fusion", "method", "cv", 
 
 
 # --- the intermediate-fusion network ---------------------------------------------------------------
-
-
-class _ConcatFusion(torch.nn.Module):
-    """Concatenate the sources and project to ``out_dim`` (used while ``fuselearn.nn.make_fusion`` is absent).
-
-    Shapes:
-        - input: a list of ``(batch, in_dims[i])`` tensors
-        - output: ``(batch, out_dim)``
-    """
-
-    def __init__(self, in_dims: list[int], out_dim: int) -> None:
-        super().__init__()
-        self.in_dims, self.out_dim = list(in_dims), int(out_dim)
-        self.proj = torch.nn.Linear(sum(self.in_dims), self.out_dim)
-
-    def reset_parameters(self) -> None:
-        self.proj.reset_parameters()
-
-    def forward(self, xs: list[torch.Tensor]) -> torch.Tensor:
-        return self.proj(torch.cat(list(xs), dim=1))
-
-    def __repr__(self) -> str:
-        return f"_ConcatFusion({self.in_dims}, {self.out_dim})"
-
-
-def _make_fusion(name: str, in_dims: list[int], out_dim: int) -> torch.nn.Module:
-    try:
-        from ..nn import make_fusion
-    except ImportError:  # the fusion-layer registry has not landed in fuselearn.nn yet
-        if normalize_name(name) != "concat":
-            raise InvalidParameterError(
-                f"The 'fusion' parameter of ModalityFusion is {name!r}, but this fuselearn has only "
-                "'concat' (fuselearn.nn.make_fusion is not available)."
-            ) from None
-        return _ConcatFusion(in_dims, out_dim)
-    return make_fusion(name, in_dims, out_dim)
 
 
 class _SparseLinear(torch.nn.Module):
@@ -115,7 +79,7 @@ class _ModalityNet(torch.nn.Module):
             torch.nn.Sequential(_SparseLinear(d, hidden), torch.nn.ReLU(), torch.nn.Dropout(dropout))
             for d in in_dims
         )
-        self.fusion = _make_fusion(fusion, [hidden] * len(in_dims), hidden)
+        self.fusion = make_fusion(fusion, [hidden] * len(in_dims), hidden)
         self.head = torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Dropout(dropout),
                                         torch.nn.Linear(hidden, n_classes))
 

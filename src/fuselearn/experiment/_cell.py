@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Cell", "run_cell"]
+__all__ = ["Cell", "member_share", "run_cell", "share_key"]
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,13 @@ class Cell:
 _CONFIGS: dict[str, Any] = {}
 _DATA: dict[tuple[str, str], Any] = {}
 # Fitted FusionClassifiers by share key: fusions that differ only in `method` reuse one fit of the
-# members (and their out-of-fold predictions) on the same fold through `refit_combiner`.
+# members (and their out-of-fold predictions) on the same fold through `refit_combiner`, and the
+# members' own cells take their fitted member (see `member_share`).
 _FITTED: dict[str, Any] = {}
 _FITTED_MAX = 16
+
+
+_FUSIONS = ("fuselearn.FusionClassifier", "fuselearn.estimators.FusionClassifier")
 
 
 def share_key(payload: dict, pipeline: Any) -> str | None:
@@ -50,10 +54,7 @@ def share_key(payload: dict, pipeline: Any) -> str | None:
     """
     import json
 
-    if pipeline.estimator not in (
-        "fuselearn.FusionClassifier",
-        "fuselearn.estimators.FusionClassifier",
-    ):
+    if pipeline.estimator not in _FUSIONS:
         return None
     spec = pipeline.model_dump(exclude={"name"})
     spec["params"] = {k: v for k, v in spec["params"].items() if k != "method"}
@@ -64,20 +65,60 @@ def share_key(payload: dict, pipeline: Any) -> str | None:
     )
 
 
-def _fit(estimator: Any, key: str | None, X, y) -> tuple[Any, bool]:
-    """Fit, or refit only the combiner of a cached fusion fitted on the same rows."""
+def member_share(payload: dict, pipeline: Any, pipelines: list) -> tuple[str, str] | None:
+    """For a pipeline that a fusion of the same run takes as a member (``ref``): that fusion's
+    share key and the member's name in it, else None.
+
+    The fusion fits each member on all of the fold's training rows, exactly as the member's own
+    cell would (same spec, same seed), so the member's cell can take that fitted member instead of
+    fitting it again; :func:`_fit` checks that the two estimators' parameters are equal first.
+    Fusions that set nested member parameters (``name__param``) are not used.
+    """
+    for other in pipelines:
+        if other.estimator not in _FUSIONS or any("__" in k for k in other.params):
+            continue
+        for member in other.estimators or []:
+            if member.ref == pipeline.name:
+                return share_key(payload, other), member.name or member.ref
+    return None
+
+
+def _same_params(a: Any, b: Any) -> bool:
+    from joblib import hash as joblib_hash
+    from sklearn.base import clone
+
+    try:
+        return joblib_hash(clone(a)) == joblib_hash(clone(b))
+    except Exception:  # noqa: BLE001 - anything unclonable or unhashable is simply not shared
+        return False
+
+
+def _fit(estimator: Any, key: str | None, X, y, member: str | None = None) -> tuple[Any, bool, float]:
+    """Fit, or take the fit from a cached fusion fitted on the same rows.
+
+    Returns the fitted estimator, whether the fit was shared, and the fit's seconds (for a member
+    taken from a fusion, the seconds the fusion spent fitting it).
+    """
     import copy
 
+    start = time.perf_counter()
     if key is not None and key in _FITTED:
-        fused = copy.deepcopy(_FITTED[key])
-        fused.refit_combiner(X, y, method=estimator.method)
-        return fused, True
+        fused = _FITTED[key]
+        if member is None:
+            fused = copy.deepcopy(fused)
+            fused.refit_combiner(X, y, method=estimator.method)
+            return fused, True, time.perf_counter() - start
+        fitted = fused.named_estimators_.get(member)
+        seconds = getattr(fused, "member_fit_seconds_", {}).get(member)
+        if fitted is not None and seconds is not None and _same_params(fitted, estimator):
+            return copy.deepcopy(fitted), True, seconds
     estimator.fit(X, y)
-    if key is not None and getattr(estimator, "oof_predictions_", None) is not None:
+    seconds = time.perf_counter() - start
+    if key is not None and member is None and getattr(estimator, "oof_predictions_", None) is not None:
         if len(_FITTED) >= _FITTED_MAX:
             _FITTED.pop(next(iter(_FITTED)))
         _FITTED[key] = copy.deepcopy(estimator)
-    return estimator, False
+    return estimator, False, seconds
 
 
 def _config(payload: dict) -> Any:
@@ -166,10 +207,12 @@ def run_cell(payload: dict) -> dict[str, Any]:
         y_train, y_test = data.y[train], data.y[test]
         result["setup_time"] = time.perf_counter() - started
 
-        key = share_key(payload, pipe_cfg)
-        t0 = time.perf_counter()
-        estimator, result["shared_fit"] = _fit(estimator, key, X_train, y_train)
-        result["fit_time"] = time.perf_counter() - t0
+        key, member = share_key(payload, pipe_cfg), None
+        if key is None and (found := member_share(payload, pipe_cfg, config.pipelines)):
+            key, member = found
+        estimator, result["shared_fit"], result["fit_time"] = _fit(
+            estimator, key, X_train, y_train, member
+        )
 
         t0 = time.perf_counter()
         y_pred = np.asarray(estimator.predict(X_test))

@@ -1,20 +1,12 @@
-"""``fuselearn demo``: every fusion level on data that ships inside scikit-learn, with a leaderboard.
+"""``fuselearn demo``: the leaderboard and the fusion-vs-best-member verdicts it prints.
 
-Five members (a neural network, logistic regression, a random forest, LightGBM, an SVM), a
-HybridClassifier (neural embeddings -> SVM, cross-fitted) and every FusionClassifier method over the
-five members, scored by 5-fold CV with one seeded splitter on breast cancer, digits and wine.
-
-Per outer fold the members are fitted once inside a stacking FusionClassifier (which also makes their
-out-of-fold predictions); the other fusion methods reuse those fits through ``refit_combiner``, and
-the members' own scores come from the same fitted members. This is exactly what fitting each fusion
-separately with the same seeds would give, at a fifth of the cost.
+The demo's grid itself is a config run by the experiment runner (:mod:`._demo_run`): five members (a
+neural network, logistic regression, a random forest, LightGBM, an SVM), a HybridClassifier (neural
+embeddings -> SVM, cross-fitted) and every FusionClassifier method over the five members, scored by
+5-fold CV with one seeded splitter on breast cancer, digits and wine.
 """
 
 from __future__ import annotations
-
-import os
-import time
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -22,7 +14,8 @@ import pandas as pd
 DATASETS = ("breast_cancer", "digits", "wine")
 MEMBERS = ("neural", "logreg", "forest", "lightgbm", "svc")
 FUSIONS = ("mean", "vote", "weighted", "stacking", "bayes")
-N_SPLITS = 5
+N_SPLITS = 5  # outer folds, scored
+INNER_SPLITS = 3  # folds of the fusions' out-of-fold predictions and of the hybrid's cross-fitting
 
 
 def load_builtin(name: str):
@@ -34,136 +27,6 @@ def load_builtin(name: str):
     from .._naming import resolve_name
 
     return resolve_name("built-in dataset", name, loaders)(return_X_y=True)
-
-
-def make_members(seed: int = 0) -> list[tuple[str, object]]:
-    """The demo's five members, each with its own preprocessing."""
-    from lightgbm import LGBMClassifier
-    from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.ensemble import RandomForestClassifier
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-    from sklearn.svm import SVC
-
-    from ..estimators import NeuralClassifier
-
-    return [
-        ("neural", make_pipeline(StandardScaler(), NeuralClassifier(
-            hidden_sizes=(64,), max_epochs=100, lr=3e-3, batch_size=128, patience=10,
-            random_state=seed))),
-        ("logreg", make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))),
-        ("forest", RandomForestClassifier(n_estimators=200, random_state=seed, n_jobs=1)),
-        ("lightgbm", LGBMClassifier(n_estimators=100, learning_rate=0.1, random_state=seed,
-                                    n_jobs=1, verbose=-1)),
-        ("svc", make_pipeline(StandardScaler(), CalibratedClassifierCV(SVC(), ensemble=False))),
-    ]
-
-
-def make_hybrid(seed: int = 0):
-    """Neural embeddings into an SVM head, cross-fitted."""
-    from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-    from sklearn.svm import SVC
-
-    from ..estimators import HybridClassifier
-    from ..extract import NeuralExtractor
-
-    extractor = make_pipeline(StandardScaler(), NeuralExtractor(
-        hidden_sizes=(64, 32), max_epochs=100, lr=3e-3, batch_size=128, random_state=seed))
-    return HybridClassifier(extractor, CalibratedClassifierCV(SVC(), ensemble=False), cross_fit=5,
-                            random_state=seed)
-
-
-@dataclass
-class FoldResult:
-    dataset: str
-    fold: int
-    rows: list[dict]
-
-
-def _score(name, kind, y_true, proba, classes, fit_seconds):
-    from ..metrics import get_metric
-
-    auc = get_metric("roc_auc" if len(classes) == 2 else "roc_auc_ovr")
-    y_pred = classes[np.argmax(proba, axis=1)]
-    return {
-        "pipeline": name, "kind": kind,
-        "accuracy": float(np.mean(y_pred == y_true)),
-        "roc_auc": float(auc.from_predictions(y_true, y_proba=proba, classes=classes)),
-        "fit_seconds": fit_seconds,
-    }
-
-
-def run_fold(dataset: str, fold: int, train, test, seed: int = 0) -> FoldResult:
-    """Fit and score every pipeline on one outer fold."""
-    import torch
-
-    from ..estimators import FusionClassifier
-
-    torch.set_num_threads(1)
-    X, y = load_builtin(dataset)
-    X_tr, X_te, y_tr, y_te = X[train], X[test], y[train], y[test]
-    rows = []
-    t0 = time.perf_counter()
-    # "weighted" selects members for accuracy, the metric the leaderboard ranks by
-    fusion = FusionClassifier(make_members(seed), method="stacking", cv=N_SPLITS, metric="accuracy",
-                              random_state=seed).fit(X_tr, y_tr)
-    members_seconds = time.perf_counter() - t0
-    classes = fusion.classes_
-    for name, est in fusion.named_estimators_.items():
-        # members_seconds covers all six fits of every member; a single fit is about a sixth of it
-        rows.append(_score(name, "member", y_te, est.predict_proba(X_te), classes, np.nan))
-    for method in FUSIONS:
-        t1 = time.perf_counter()
-        fusion.refit_combiner(X_tr, y_tr, method=method)
-        combiner_seconds = time.perf_counter() - t1
-        rows.append(_score(f"fusion:{method}", "fusion", y_te, fusion.predict_proba(X_te), classes,
-                           members_seconds + combiner_seconds))
-    t2 = time.perf_counter()
-    hybrid = make_hybrid(seed).fit(X_tr, y_tr)
-    rows.append(_score("hybrid:neural->svc", "hybrid", y_te, hybrid.predict_proba(X_te), classes,
-                       time.perf_counter() - t2))
-    return FoldResult(dataset, fold, rows)
-
-
-def run_demo(datasets=DATASETS, *, n_jobs: int | None = None, seed: int = 0, progress: bool = True):
-    """Run the demo grid and return one row per (dataset, fold, pipeline) as a DataFrame."""
-    from joblib import Parallel, delayed
-    from sklearn.model_selection import StratifiedKFold
-
-    splitter = StratifiedKFold(N_SPLITS, shuffle=True, random_state=seed)  # one seeded splitter
-    tasks = []
-    for name in datasets:
-        X, y = load_builtin(name)
-        for fold, (train, test) in enumerate(splitter.split(X, y)):
-            tasks.append((name, fold, train, test))
-    n_jobs = n_jobs or min(len(tasks), os.cpu_count() or 1)
-    results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-        delayed(run_fold)(name, fold, train, test, seed) for name, fold, train, test in tasks
-    )
-    rows = []
-    bar = _progress(progress)
-    with bar:
-        task = bar.add_task("demo", total=len(tasks)) if progress else None
-        for res in results:
-            for row in res.rows:
-                rows.append({"dataset": res.dataset, "fold": res.fold, **row})
-            if progress:
-                bar.update(task, advance=1, description=f"{res.dataset} fold {res.fold + 1}")
-    return pd.DataFrame(rows).sort_values(["dataset", "pipeline", "fold"]).reset_index(drop=True)
-
-
-def _progress(enabled):
-    from contextlib import nullcontext
-
-    if not enabled:
-        return nullcontext()
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), transient=True)
 
 
 def leaderboard(results: pd.DataFrame, dataset: str) -> pd.DataFrame:
@@ -228,6 +91,7 @@ def print_report(results: pd.DataFrame, console=None) -> None:
             )
         console.print()
     console.print(
-        "fit s: mean seconds per outer fold. Fusions share one fit of the members (6 fits each: "
-        "5 out-of-fold + 1 on all rows); members' own fit time is inside it."
+        f"fit s: mean seconds per outer fold. Fusions share one fit of the members ({INNER_SPLITS + 1} "
+        f"fits each: {INNER_SPLITS} out-of-fold + 1 on all rows); a member's own fit s is its fit on "
+        "all rows inside that shared fit, which its cell reuses."
     )

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import ConfigError
-from ._cell import Cell, run_cell, share_key
+from ._cell import Cell, member_share, run_cell, share_key
 from ._config import ExperimentConfig, config_hash
 from ._data import iter_splits, load_data
 from ._store import Store
@@ -157,8 +157,14 @@ def _lock(out: Path):
 
 
 def _limit_threads() -> None:
+    """One thread per worker. The environment variables reach libraries loaded from now on; the
+    BLAS that NumPy already loaded (this module imports it) is limited through threadpoolctl, else
+    two workers each spinning two OpenBLAS threads on two cores run 50x slower."""
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = "1"
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
     try:
         import torch
 
@@ -216,14 +222,20 @@ class _Worker:
             self.kill()
 
 
-def _next_payload(pending: deque, group: str | None) -> dict:
+def _next_payload(pending: deque, group: str | None, busy_groups: set[str] | None = None) -> dict:
     """The next cell for a worker: one of the group it just ran (its fit is cached), else the
-    first waiting one."""
+    first waiting one whose group no other worker is on (so two workers never fit the same
+    members at once), else the first waiting one."""
     if group is not None:
         for i, payload in enumerate(pending):
             if payload.get("group") == group:
                 del pending[i]
                 return payload
+    busy_groups = busy_groups or set()
+    for i, payload in enumerate(pending):
+        if payload.get("group") is None or payload.get("group") not in busy_groups:
+            del pending[i]
+            return payload
     return pending.popleft()
 
 
@@ -253,7 +265,8 @@ def _run_local(
         while pending or any(w.payload is not None for w in workers):
             for w in workers:
                 if w.ready and w.payload is None and pending:
-                    payload = _next_payload(pending, w.group)
+                    others = {o.group for o in workers if o is not w and o.group is not None}
+                    payload = _next_payload(pending, w.group, others)
                     w.group = payload.get("group")
                     on_start(payload)
                     w.send(payload)
@@ -518,8 +531,13 @@ def run_experiment(
                 "train": train,
                 "test": test,
             }
-            payload["group"] = share_key(payload, by_name[cell.pipeline])
+            pipe = by_name[cell.pipeline]
+            payload["group"] = share_key(payload, pipe)
+            if payload["group"] is None and (found := member_share(payload, pipe, config.pipelines)):
+                payload["group"], payload["member_of"] = found[0], True
             payloads.append(payload)
+        # A fusion's members run after it, so that they take their fit from it (stable sort).
+        payloads.sort(key=lambda p: bool(p.get("member_of")))
         n_skipped = len(grid) - len(payloads)
         if progress and (quiet or n_skipped):
             emit(

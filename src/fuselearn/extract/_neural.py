@@ -52,9 +52,19 @@ def _validate_tabular(est, X, reset):
 
 def _validate_image(est, X, reset):
     X = _validate(est, X, reset=reset, dtype=[np.float32, np.float64], allow_nd=True)
+    shape = (getattr(est, "module_params", None) or {}).get("image_shape")
+    if X.ndim == 2 and shape is not None:  # images stored as flat rows (pixel columns)
+        shape = tuple(int(s) for s in shape)
+        if len(shape) != 3 or int(np.prod(shape)) != X.shape[1]:
+            raise InvalidInputError(
+                f"{type(est).__name__}: module_params['image_shape']={shape} must be (C, H, W) with "
+                f"C*H*W equal to the {X.shape[1]} columns of X."
+            )
+        X = X.reshape((len(X),) + shape)
     if X.ndim != 4:
         raise InvalidInputError(
-            f"{type(est).__name__} with an image module expects X of shape (n, C, H, W); got shape {X.shape}."
+            f"{type(est).__name__} with an image module expects X of shape (n, C, H, W), or flat rows "
+            f"with module_params['image_shape']=(C, H, W); got shape {X.shape}."
         )
     return torch.as_tensor(np.ascontiguousarray(X, dtype=np.float32)), X.shape[1]
 

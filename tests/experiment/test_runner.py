@@ -203,11 +203,17 @@ def test_fusions_share_members_fit_with_identical_scores(tmp_path, monkeypatch):
         config["pipelines"].append({"name": method, "estimator": "fuselearn.FusionClassifier",
                                     "estimators": members, "params": {"method": method, "cv": 2}})
     cfg = parse_config(config)
+    taken = []  # members whose cell took its fit from the fusion
+    same_params = cell_module._same_params
+    monkeypatch.setattr(cell_module, "_same_params",
+                        lambda a, b: taken.append(type(b).__name__) or same_params(a, b))
     run_experiment(cfg, tmp_path / "shared", progress=False)
     with Store(tmp_path / "shared", readonly=True) as store:
         cells = store.cells()
     assert len(cells) == 12 and set(cells.status) == {"ok"}
+    assert len(taken) == 4  # lr and tree on both folds
     monkeypatch.setattr(cell_module, "share_key", lambda payload, pipeline: None)
+    monkeypatch.setattr(cell_module, "member_share", lambda payload, pipeline, pipelines: None)
     cell_module._FITTED.clear()
     run_experiment(cfg, tmp_path / "separate", progress=False)
     pd.testing.assert_frame_equal(_scores(tmp_path / "shared"), _scores(tmp_path / "separate"))

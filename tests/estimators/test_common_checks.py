@@ -14,7 +14,7 @@ from fuselearn import (
     NeuralRegressor,
 )
 
-TINY = dict(max_epochs=20, lr=1e-2, hidden_sizes=(16,), random_state=0)
+TINY = {"max_epochs": 20, "lr": 1e-2, "hidden_sizes": (16,), "random_state": 0}
 
 ESTIMATORS = [
     NeuralClassifier(**TINY),

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 
 def predict(
-    model: Path = typer.Argument(..., help="A model folder written by fuselearn.save."),
-    data: Path = typer.Argument(..., help="CSV file with the model's input columns."),
-    out: Path = typer.Option(None, "--out", "-o", help="Write predictions here (CSV); default: stdout."),
-    proba: bool = typer.Option(False, "--proba", help="Also write class probabilities."),
+    model: Annotated[Path, typer.Argument(help="A model folder written by fuselearn.save.")],
+    data: Annotated[Path, typer.Argument(help="CSV file with the model's input columns.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write predictions here (CSV); default: stdout.")
+    ] = None,
+    proba: Annotated[bool, typer.Option("--proba", help="Also write class probabilities.")] = False,
 ) -> None:
     """Predict with a saved model on the rows of a CSV file."""
     import numpy as np

@@ -87,12 +87,12 @@ class _BaseHybrid(BaseEstimator):
                 f"got {type(head).__name__}."
             )
         cf = self.cross_fit
-        if cf is not None and not hasattr(cf, "split"):
-            if isinstance(cf, bool) or not isinstance(cf, numbers.Integral) or cf < 2:
-                raise InvalidParameterError(
-                    f"The 'cross_fit' parameter of {name} must be None, an int >= 2 or a CV splitter. "
-                    f"Got {cf!r} instead."
-                )
+        bad_int = isinstance(cf, bool) or not isinstance(cf, numbers.Integral) or cf < 2
+        if cf is not None and not hasattr(cf, "split") and bad_int:
+            raise InvalidParameterError(
+                f"The 'cross_fit' parameter of {name} must be None, an int >= 2 or a CV splitter. "
+                f"Got {cf!r} instead."
+            )
         return ext, head
 
     def _splits(self, X, y, rng):

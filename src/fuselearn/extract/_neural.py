@@ -332,7 +332,7 @@ class BaseNeuralEstimator(BaseEstimator):
         """Indices of the training and early-stopping rows (None when no validation is used)."""
         if not self.validation_fraction or self.patience is None:
             return None, None
-        n_valid = int(math.ceil(self.validation_fraction * n))
+        n_valid = math.ceil(self.validation_fraction * n)
         if n < 10 or n_valid < 1 or n - n_valid < 2:
             return None, None
         idx = np.arange(n)

@@ -7,6 +7,9 @@ what finished and a rerun only does what is missing):
   10-fold CV with the same folds for every fusion; per test fold the hyperparameters (a small grid)
   and the epoch (early stopping) are chosen on a stratified 10 % validation split of the training
   folds only, and the test fold is scored once with the selected model (Errica et al. 2020).
+- ``wl``: the classical baseline on the same folds and inner splits: WL subtree features
+  (``fuselearn.extract.WLFeatures``, cosine-normalised) + a linear SVM, ``h`` and ``C`` chosen on the
+  inner validation split.
 - ``timing``: parameter counts and forward+backward time per batch, relative to ``concat`` at equal
   widths, for each fusion layer alone and inside FusionGNN/FusionCNN/FusionRNN.
 - ``cifar``: FusionCNN on the CIFAR-10 JPEG subset (10,000 train / 10,000 test), several seeds.
@@ -165,6 +168,48 @@ def run_graphs(args) -> None:
                 save_rows(out, rows)
                 print(f"{name} fold {fold} {fusion:9s} test {test_acc:.3f} val {val_acc:.3f} {cfg} "
                       f"epoch {hist.best_epoch + 1} {time.perf_counter() - t0:.1f}s", flush=True)
+
+
+# --- WL subtree kernel: the classical graph baseline, same folds and inner splits ---------------------
+def run_wl(args) -> None:
+    """WLFeatures (the WL subtree kernel's explicit map, cosine-normalised) + a linear SVM; ``h`` and
+    ``C`` chosen on the same inner validation split as the GNNs, the test fold scored once."""
+    from sklearn.model_selection import StratifiedKFold, train_test_split
+    from sklearn.preprocessing import normalize
+    from sklearn.svm import SVC
+
+    from fuselearn.extract import WLFeatures
+
+    root = data_root()
+    out = Path(args.out) / "wl.json"
+    rows = load_rows(out)
+    done = {(r["dataset"], r["fold"], r["fusion"]) for r in rows}
+    n_folds = 3 if args.quick else args.folds
+    for name in args.datasets:
+        graphs, y = read_tu(root, name)
+        folds = list(StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=0).split(np.zeros(len(y)), y))
+        for fold, (train_idx, test_idx) in enumerate(folds):
+            if (name, fold, "wl-svm") in done:
+                continue
+            t0 = time.perf_counter()
+            inner_tr, inner_va = train_test_split(train_idx, test_size=0.1, stratify=y[train_idx], random_state=fold)
+            best = None
+            for h in (1, 2, 3, 4, 5):
+                wl = WLFeatures(n_iter=h).fit([graphs[i] for i in inner_tr])
+                F_tr, F_va, F_te = (normalize(wl.transform([graphs[i] for i in idx]))
+                                    for idx in (inner_tr, inner_va, test_idx))
+                for C in (0.01, 0.1, 1.0, 10.0, 100.0):
+                    svm = SVC(kernel="linear", C=C).fit(F_tr, y[inner_tr])
+                    val_acc = float((svm.predict(F_va) == y[inner_va]).mean())
+                    if best is None or val_acc > best[0]:
+                        best = (val_acc, {"h": h, "C": C}, float((svm.predict(F_te) == y[test_idx]).mean()))
+            val_acc, cfg, test_acc = best
+            rows.append({"dataset": name, "fold": fold, "fusion": "wl-svm", "test_acc": test_acc,
+                         "val_acc": val_acc, "config": cfg, "best_epoch": None, "params": None,
+                         "seconds": time.perf_counter() - t0})
+            save_rows(out, rows)
+            print(f"{name} fold {fold} wl-svm    test {test_acc:.3f} val {val_acc:.3f} {cfg} "
+                  f"{time.perf_counter() - t0:.1f}s", flush=True)
 
 
 # --- timing --------------------------------------------------------------------------------------------
@@ -372,23 +417,26 @@ def _table(rows, block_key, fusions, label):
     lines = [f"| fusion | {label} accuracy % (mean +- std) | n | params |", "|---|---|---|---|"]
     for f in fusions:
         v = np.array(list(table[f].values()))
-        lines.append(f"| {f} | {v.mean():.1f} +- {v.std(ddof=1) if len(v) > 1 else 0:.1f} | {len(v)} | {params[f]:,} |")
+        n_par = f"{params[f]:,}" if params[f] is not None else "-"
+        lines.append(f"| {f} | {v.mean():.1f} +- {v.std(ddof=1) if len(v) > 1 else 0:.1f} | {len(v)} | {n_par} |")
     return lines, table, fusions
 
 
 def run_report(args) -> None:
     out = Path(args.out)
     lines = []
-    graphs = load_rows(out / "graphs.json")
+    graphs = load_rows(out / "graphs.json") + load_rows(out / "wl.json")
     for name in ("MUTAG", "PROTEINS"):
         rows = [r for r in graphs if r["dataset"] == name]
         if not rows:
             continue
         lines += [f"### {name} (FusionGNN, GIN, stratified 10-fold CV, strict protocol)", ""]
-        t, table, fus = _table(rows, "fold", ALL_FUSIONS, "test")
-        lines += t + [""] + _stats(table, fus) + ["", "Published anchors:", ""]
+        t, table, fus = _table(rows, "fold", [*ALL_FUSIONS, "wl-svm"], "test")
+        lines += t + ["", ("(wl-svm: the WL subtree kernel + linear SVM, same folds and inner splits; not in the "
+                      "Friedman test, which compares the fusion layers)"), ""]
+        lines += _stats(table, [f for f in fus if f != "wl-svm"]) + ["", "Published anchors:", ""]
         lines += [f"- {a}: {v}" for a, v in ANCHORS[name]] + [""]
-        cfgs = Counter(json.dumps(r["config"]) for r in rows)
+        cfgs = Counter(json.dumps(r["config"]) for r in rows if r["fusion"] != "wl-svm")
         lines += ["Selected configurations (inner validation): " + ", ".join(f"{k} x{v}" for k, v in cfgs.items()), ""]
     timing = load_rows(out / "timing.json")
     if timing:
@@ -418,7 +466,7 @@ def run_report(args) -> None:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("tasks", nargs="+", choices=["graphs", "timing", "cifar", "imdb", "report"])
+    parser.add_argument("tasks", nargs="+", choices=["graphs", "wl", "timing", "cifar", "imdb", "report"])
     parser.add_argument("--out", default="bench_out", help="folder of the JSON results")
     parser.add_argument("--quick", action="store_true", help="a smoke run: few folds, epochs and rows")
     parser.add_argument("--fusions", nargs="+", default=ALL_FUSIONS)
@@ -443,7 +491,7 @@ def main(argv=None) -> None:
     if unknown:
         sys.exit(f"unknown fusions {unknown}; choose from {list(FUSIONS)}")
     for task in args.tasks:
-        {"graphs": run_graphs, "timing": run_timing, "cifar": run_cifar, "imdb": run_imdb, "report": run_report}[task](args)
+        {"graphs": run_graphs, "wl": run_wl, "timing": run_timing, "cifar": run_cifar, "imdb": run_imdb, "report": run_report}[task](args)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ what finished and a rerun only does what is missing):
 - ``wl``: the classical baseline on the same folds and inner splits: WL subtree features
   (``fuselearn.extract.WLFeatures``, cosine-normalised) + a linear SVM, ``h`` and ``C`` chosen on the
   inner validation split.
+- ``fused``: decision fusion of the two families on the same folds, the mean of the AFF GNN's and the
+  WL SVM's probabilities (each with its own selected configuration; run ``graphs`` and ``wl`` first).
 - ``timing``: parameter counts and forward+backward time per batch, relative to ``concat`` at equal
   widths, for each fusion layer alone and inside FusionGNN/FusionCNN/FusionRNN.
 - ``cifar``: FusionCNN on the CIFAR-10 JPEG subset (10,000 train / 10,000 test), several seeds.
@@ -210,6 +212,62 @@ def run_wl(args) -> None:
             save_rows(out, rows)
             print(f"{name} fold {fold} wl-svm    test {test_acc:.3f} val {val_acc:.3f} {cfg} "
                   f"{time.perf_counter() - t0:.1f}s", flush=True)
+
+
+# --- decision fusion of the two families: the AFF GNN and the WL kernel ---------------------------------
+def run_fused(args) -> None:
+    """The mean of the AFF GNN's and the WL SVM's class probabilities, each model with the
+    configuration its own inner validation chose in ``graphs`` / ``wl`` (run those first). The mean
+    has no parameter, so nothing here is tuned, and the test fold is scored once."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.model_selection import StratifiedKFold, train_test_split
+    from sklearn.preprocessing import normalize
+    from sklearn.svm import SVC
+
+    from fuselearn.extract import WLFeatures
+
+    root = data_root()
+    out = Path(args.out) / "fused.json"
+    rows = load_rows(out)
+    done = {(r["dataset"], r["fold"]) for r in rows}
+    gnn = {(r["dataset"], r["fold"]): r for r in load_rows(Path(args.out) / "graphs.json") if r["fusion"] == "aff"}
+    wl = {(r["dataset"], r["fold"]): r for r in load_rows(Path(args.out) / "wl.json")}
+    for name in args.datasets:
+        graphs, y = read_tu(root, name)
+        in_dim = graphs[0].x.shape[1]
+        folds = list(StratifiedKFold(n_splits=args.folds, shuffle=True, random_state=0).split(np.zeros(len(y)), y))
+        for fold, (train_idx, test_idx) in enumerate(folds):
+            key = (name, fold)
+            if key in done or key not in gnn or key not in wl:
+                continue
+            t0 = time.perf_counter()
+            inner_tr, inner_va = train_test_split(train_idx, test_size=0.1, stratify=y[train_idx], random_state=fold)
+            # the GNN exactly as in run_graphs, with its selected width
+            params = dict(num_layers=args.layers, conv="gin", readout="sum", dropout=0.5, fusion="aff",
+                          **gnn[key]["config"])
+            net = seeded_build(fold, lambda p=params, w=in_dim: FusionGNN(w, 2, **p))
+            config = TrainConfig(max_epochs=args.epochs, batch_size=32, lr=args.lr, patience=args.patience)
+            train_module(net, [graphs[i] for i in inner_tr], torch.as_tensor(y[inner_tr]),
+                         loss_fn=torch.nn.functional.cross_entropy, config=config, seed=fold,
+                         collate=collate_graphs, X_valid=[graphs[i] for i in inner_va],
+                         y_valid=torch.as_tensor(y[inner_va]))
+            X_te = [graphs[i] for i in test_idx]
+            p_gnn = torch.softmax(predict_module(net, X_te, collate=collate_graphs), 1).numpy()
+            # the WL SVM with its selected h and C, Platt-scaled for probabilities
+            h, C = wl[key]["config"]["h"], wl[key]["config"]["C"]
+            feats = WLFeatures(n_iter=h).fit([graphs[i] for i in inner_tr])
+            F_tr = normalize(feats.transform([graphs[i] for i in inner_tr]))
+            F_te = normalize(feats.transform(X_te))
+            svm = CalibratedClassifierCV(SVC(kernel="linear", C=C), ensemble=False)  # Platt, 5-fold
+            p_wl = svm.fit(F_tr, y[inner_tr]).predict_proba(F_te)
+            y_te = y[test_idx]
+            accs = {k: float((p.argmax(1) == y_te).mean())
+                    for k, p in (("gnn", p_gnn), ("wl", p_wl), ("mean", (p_gnn + p_wl) / 2))}
+            rows.append({"dataset": name, "fold": fold, **{f"{k}_acc": v for k, v in accs.items()},
+                         "gnn_acc_in_graphs": gnn[key]["test_acc"], "seconds": time.perf_counter() - t0})
+            save_rows(out, rows)
+            print(f"{name} fold {fold} fused: gnn {accs['gnn']:.3f} (graphs run {gnn[key]['test_acc']:.3f}) "
+                  f"wl {accs['wl']:.3f} mean {accs['mean']:.3f} {time.perf_counter() - t0:.1f}s", flush=True)
 
 
 # --- timing --------------------------------------------------------------------------------------------
@@ -438,6 +496,22 @@ def run_report(args) -> None:
         lines += [f"- {a}: {v}" for a, v in ANCHORS[name]] + [""]
         cfgs = Counter(json.dumps(r["config"]) for r in rows if r["fusion"] != "wl-svm")
         lines += ["Selected configurations (inner validation): " + ", ".join(f"{k} x{v}" for k, v in cfgs.items()), ""]
+    fused = load_rows(out / "fused.json")
+    if fused:
+        from fuselearn.evaluate.stats import corrected_ttest
+
+        lines += ["### Decision fusion: AFF GNN + WL SVM (mean of probabilities), same folds", "",
+                  "| dataset | GNN (AFF) | WL SVM | mean of the two | n | mean - best, corrected t-test p |",
+                  "|---|---|---|---|---|---|"]
+        for name in dict.fromkeys(r["dataset"] for r in fused):
+            rs = [r for r in fused if r["dataset"] == name]
+            cols = {k: 100 * np.array([r[f"{k}_acc"] for r in rs]) for k in ("gnn", "wl", "mean")}
+            best = max(("gnn", "wl"), key=lambda k: cols[k].mean())
+            res = corrected_ttest(cols["mean"], cols[best], n_train=9, n_test=1)  # 10-fold: 9 parts to 1
+            cells = " | ".join(f"{v.mean():.1f} +- {v.std(ddof=1):.1f}" for v in cols.values())
+            lines.append(f"| {name} | {cells} | {len(rs)} | {cols['mean'].mean() - cols[best].mean():+.1f} "
+                         f"(vs {best}), p = {res.p_value:.3f} |")
+        lines.append("")
     timing = load_rows(out / "timing.json")
     if timing:
         lines += ["### Forward+backward time per batch (median), relative to concat", "",
@@ -466,7 +540,7 @@ def run_report(args) -> None:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("tasks", nargs="+", choices=["graphs", "wl", "timing", "cifar", "imdb", "report"])
+    parser.add_argument("tasks", nargs="+", choices=["graphs", "wl", "fused", "timing", "cifar", "imdb", "report"])
     parser.add_argument("--out", default="bench_out", help="folder of the JSON results")
     parser.add_argument("--quick", action="store_true", help="a smoke run: few folds, epochs and rows")
     parser.add_argument("--fusions", nargs="+", default=ALL_FUSIONS)
@@ -491,7 +565,7 @@ def main(argv=None) -> None:
     if unknown:
         sys.exit(f"unknown fusions {unknown}; choose from {list(FUSIONS)}")
     for task in args.tasks:
-        {"graphs": run_graphs, "wl": run_wl, "timing": run_timing, "cifar": run_cifar, "imdb": run_imdb, "report": run_report}[task](args)
+        {"graphs": run_graphs, "wl": run_wl, "fused": run_fused, "timing": run_timing, "cifar": run_cifar, "imdb": run_imdb, "report": run_report}[task](args)
 
 
 if __name__ == "__main__":

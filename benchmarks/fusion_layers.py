@@ -144,6 +144,8 @@ def run_graphs(args) -> None:
         in_dim = graphs[0].x.shape[1]
         folds = list(StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=0).split(np.zeros(len(y)), y))
         for fold, (train_idx, test_idx) in enumerate(folds):
+            if args.only_folds is not None and fold not in args.only_folds:
+                continue
             inner_tr, inner_va = train_test_split(train_idx, test_size=0.1, stratify=y[train_idx], random_state=fold)
             X_tr, X_va, X_te = ([graphs[i] for i in idx] for idx in (inner_tr, inner_va, test_idx))
             y_tr, y_va = torch.as_tensor(y[inner_tr]), torch.as_tensor(y[inner_va])
@@ -546,6 +548,9 @@ def main(argv=None) -> None:
     parser.add_argument("--fusions", nargs="+", default=ALL_FUSIONS)
     parser.add_argument("--datasets", nargs="+", default=["MUTAG", "PROTEINS"])
     parser.add_argument("--folds", type=int, default=10)
+    parser.add_argument("--only-folds", type=int, nargs="+", default=None,
+                        help="graphs: run only these fold indices (split a run over processes, each with "
+                             "its own --out, then concatenate their graphs.json)")
     parser.add_argument("--epochs", type=int, default=100, help="max epochs (graphs; early stopping on validation)")
     parser.add_argument("--patience", type=int, default=20)
     parser.add_argument("--grid", type=int, nargs="+", default=[32, 64], help="hidden widths tried (graphs)")

@@ -275,15 +275,14 @@ def run_fused(args) -> None:
 # --- timing --------------------------------------------------------------------------------------------
 def _time_step(module, make_batch, loss_of, repeats) -> float:
     module.train()
-    opt = torch.optim.SGD(module.parameters(), lr=1e-4)
     batch = make_batch()
     for _ in range(3):  # warm-up
-        opt.zero_grad()
+        module.zero_grad(set_to_none=True)
         loss_of(module, batch).backward()
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        opt.zero_grad()
+        module.zero_grad(set_to_none=True)
         loss_of(module, batch).backward()
         times.append(time.perf_counter() - t0)
     return float(np.median(times))
@@ -302,11 +301,12 @@ def run_timing(args) -> None:
         entries = {}
         layer = make_fusion(fusion, [width] * n_src, width)
         entries["layer (5 x 64 -> 64, 512 rows)"] = (
-            layer, lambda: [torch.randn(512, width, generator=g) for _ in range(n_src)],
+            layer, lambda: [torch.randn(512, width, generator=g).requires_grad_() for _ in range(n_src)],
             lambda m, b: m(b).square().mean())
         spatial = make_fusion(fusion, [32, 64, 128], 64, spatial=True)
         entries["spatial layer (32@16x16, 64@8x8, 128@4x4 -> 64, 64 rows)"] = (
-            spatial, lambda: [torch.randn(64, c, s, s, generator=g) for c, s in ((32, 16), (64, 8), (128, 4))],
+            spatial, lambda: [torch.randn(64, c, s, s, generator=g).requires_grad_()
+                              for c, s in ((32, 16), (64, 8), (128, 4))],
             lambda m, b: m(b).square().mean())
         gnn = FusionGNN(3, 2, hidden=64, num_layers=4, fusion=fusion)
         entries["FusionGNN (PROTEINS, 32 graphs)"] = (

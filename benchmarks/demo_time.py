@@ -11,6 +11,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,9 +23,11 @@ def main() -> None:
     exe = Path(sys.executable).with_name("fuselearn")
     times = []
     for i in range(args.repeats):
-        start = time.perf_counter()
-        subprocess.run([str(exe), "demo", "--quiet"], check=True, stdout=subprocess.DEVNULL)
-        times.append(time.perf_counter() - start)
+        with tempfile.TemporaryDirectory() as tmp:  # a fresh run folder: an existing one would resume
+            start = time.perf_counter()
+            subprocess.run([str(exe), "demo", "--quiet", "--out", str(Path(tmp) / "run")], check=True,
+                           stdout=subprocess.DEVNULL)
+            times.append(time.perf_counter() - start)
         print(f"run {i + 1}: {times[-1]:.1f} s", flush=True)
     print(f"cores: {os.cpu_count()}  python {platform.python_version()}  {platform.processor() or platform.machine()}")
     print(f"fuselearn demo wall time: median {statistics.median(times):.1f} s, "

@@ -186,15 +186,16 @@ class AutoencoderEmbedder(TransformerMixin, BaseEstimator):
         return torch.as_tensor((X - self.mean_) / self.scale_, dtype=torch.float32)
 
     def transform(self, X) -> np.ndarray:
-        """Bottleneck codes ``(n_samples, encoding_dim)``."""
+        """Bottleneck codes ``(n_samples, encoding_dim)``, float32 (the network's precision)."""
         Z = self._scaled(X, "transform")
-        return predict_module(self.module_, Z, batch_size=1024, method="embed").numpy().astype(np.float64)
+        return predict_module(self.module_, Z, batch_size=1024, method="embed").numpy()
 
     def reconstruction_error(self, X) -> np.ndarray:
-        """Per-row mean squared reconstruction error in standardised units (higher = more anomalous)."""
+        """Per-row mean squared reconstruction error in standardised units (higher = more anomalous),
+        float32 (the network's precision)."""
         Z = self._scaled(X, "reconstruction_error")
         recon = predict_module(self.module_, Z, batch_size=1024)
-        return ((recon - Z) ** 2).mean(dim=1).numpy().astype(np.float64)
+        return ((recon - Z) ** 2).mean(dim=1).numpy()
 
     def score_samples(self, X) -> np.ndarray:
         """Negative reconstruction error: higher is more normal, as for scikit-learn outlier detectors."""
@@ -229,4 +230,5 @@ class AutoencoderEmbedder(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = self.random_state is None
+        tags.transformer_tags.preserves_dtype = ["float32"]  # the network computes in float32
         return tags

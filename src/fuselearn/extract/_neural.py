@@ -506,8 +506,14 @@ patience, aux_loss_weight, device, random_state, verbose
         fn = getattr(self.module_, "embed", None) or self.module_
         return fn(x)
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]  # the network computes in float32
+        return tags
+
     def transform(self, X):
-        """Embed ``X``: an array ``(n_samples, embedding_dim_)``."""
+        """Embed ``X``: a float32 array ``(n_samples, embedding_dim_)`` (the network's precision:
+        rows embedded in batches of other sizes can differ in the last float32 digit)."""
         self._check_fitted("transform")
         if self._wraps_instance():
             X = _validate(self, X, reset=False, dtype=[np.float32, np.float64], allow_nd=True)
@@ -516,7 +522,7 @@ patience, aux_loss_weight, device, random_state, verbose
                                  method=self._embed_method())
         else:
             out = self._forward(X, method=self._embed_method())
-        return out.reshape(len(out), -1).numpy().astype(np.float64)
+        return out.reshape(len(out), -1).numpy()
 
     def get_feature_names_out(self, input_features=None):
         """Names ``neuralextractor0 ... neuralextractor{d-1}`` of the embedding columns."""

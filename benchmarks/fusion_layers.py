@@ -363,6 +363,8 @@ def run_cifar(args) -> None:
     channels = tuple(args.cifar_channels)
     epochs = 1 if args.quick else args.cifar_epochs
     for seed in range(args.seeds):
+        if args.only_seeds is not None and seed not in args.only_seeds:
+            continue
         for fusion in args.fusions:
             if (seed, fusion) in done:
                 continue
@@ -548,6 +550,8 @@ def main(argv=None) -> None:
     parser.add_argument("--fusions", nargs="+", default=ALL_FUSIONS)
     parser.add_argument("--datasets", nargs="+", default=["MUTAG", "PROTEINS"])
     parser.add_argument("--folds", type=int, default=10)
+    parser.add_argument("--only-seeds", type=int, nargs="+", default=None,
+                        help="cifar: run only these seeds (split a run over processes, each with its own --out)")
     parser.add_argument("--only-folds", type=int, nargs="+", default=None,
                         help="graphs: run only these fold indices (split a run over processes, each with "
                              "its own --out, then concatenate their graphs.json)")

@@ -29,11 +29,17 @@ def test_grid_is_complete(results):
 def test_each_fusion_is_at_least_its_best_member_minus_one_standard_error(results, dataset, metric):
     """Accuracy (the leaderboard's score) for every method; ROC-AUC too for every method that fuses
     probabilities. Hard voting's ``predict_proba`` is a share of votes: a ranking with a handful of
-    levels, which is not what it is for (it loses 0.4-0.6 ROC-AUC points)."""
+    levels, which is not what it is for (it loses 0.4-0.6 ROC-AUC points).
+
+    Where the best member's ROC-AUC is 1.0 on every fold (wine) its standard error is 0, and one
+    mis-ranked pair out of hundreds would fail the test; there the allowance is 0.002 instead.
+    Accuracy keeps the plain standard error."""
     board = leaderboard(results, dataset)
     members = board[board.kind == "member"]
     best = members.sort_values(f"{metric}_mean", ascending=False).iloc[0]
     best_se = best[f"{metric}_std"] / np.sqrt(5)
+    if metric == "roc_auc":
+        best_se = max(best_se, 0.002)
     for method in FUSIONS:
         if method == "vote" and metric == "roc_auc":
             continue

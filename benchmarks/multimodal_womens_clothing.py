@@ -6,7 +6,7 @@ Protocol (BENCHMARKS.md, "Multimodal"): target ``Recommended IND``, ``Rating`` d
 ``Division Name``, ``Department Name``, ``Class Name``, ``Clothing ID``.
 
 Run: PYTHONPATH=src .venv/bin/python benchmarks/multimodal_womens_clothing.py \
-        [--data-dir $FUSELEARN_DATA] [--text tfidf|minilm] [--only early,late] [--out results.json]
+        [--data-dir $FUSELEARN_DATA] [--text tfidf|minilm|both] [--only early,late] [--out results.json]
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import platform
 import time
 
 import numpy as np
+import pandas as pd
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
@@ -36,6 +37,31 @@ def load(data_dir):
     X = df[TABLE].copy()
     X.insert(0, "text", text)
     return X, np.asarray(ds.y)
+
+
+def add_minilm_columns(X, cache_dir: str):
+    """MiniLM sentence embeddings of every review as columns ``emb_0 ...``, computed once for all
+    rows. The encoder is pretrained and frozen and embeds each text on its own, without labels, so
+    embedding before the CV split leaks nothing; inside per-fold pipelines the cache would key on
+    each fold's rows and embed the corpus five times."""
+    emb = TextEmbedder(cache=cache_dir, batch_size=64).fit_transform(X["text"])
+    cols = [f"emb_{i}" for i in range(emb.shape[1])]
+    return X.join(pd.DataFrame(emb, columns=cols, index=X.index)), cols
+
+
+def configs_both(emb_cols: list[str]):
+    """TF-IDF and MiniLM text side by side, and their late fusion with and without the table."""
+    tfidf = {"tfidf": ("text", TfidfExtractor(ngram_range=(1, 2), min_df=2))}
+    minilm = {"minilm": (emb_cols, None)}
+    table = {"table": (TABLE, None)}
+    return {
+        "text only: TF-IDF (LR)": ModalityFusion(tfidf, strategy="early"),
+        "text only: MiniLM (LR)": ModalityFusion(minilm, strategy="early"),
+        "late: TF-IDF + MiniLM": ModalityFusion({**tfidf, **minilm}, strategy="late", method="stacking",
+                                                random_state=0),
+        "late: TF-IDF + MiniLM + table": ModalityFusion({**tfidf, **minilm, **table}, strategy="late",
+                                                        method="stacking", random_state=0),
+    }
 
 
 def configs(text_kind: str, cache_dir: str):
@@ -62,7 +88,8 @@ def main() -> None:
     parser.add_argument("--data-dir", default=os.environ.get("FUSELEARN_DATA"),
                         required=not os.environ.get("FUSELEARN_DATA"),
                         help="the datasets folder (default: $FUSELEARN_DATA)")
-    parser.add_argument("--text", choices=["tfidf", "minilm"], default="tfidf")
+    parser.add_argument("--text", choices=["tfidf", "minilm", "both"], default="tfidf",
+                        help="both: TF-IDF and precomputed MiniLM text, and their late fusions")
     parser.add_argument("--only", default="", help="comma-separated name prefixes to run")
     parser.add_argument("--cache-dir", default=os.path.expanduser("~/.cache/fuselearn/features"))
     parser.add_argument("--out", default="")
@@ -72,7 +99,14 @@ def main() -> None:
           f"python {platform.python_version()}", flush=True)
     folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
     results = {}
-    for name, model in configs(args.text, args.cache_dir).items():
+    if args.text == "both":
+        start = time.perf_counter()
+        X, emb_cols = add_minilm_columns(X, args.cache_dir)
+        print(f"MiniLM embeddings of {len(X)} texts: {time.perf_counter() - start:.0f} s", flush=True)
+        grid = configs_both(emb_cols)
+    else:
+        grid = configs(args.text, args.cache_dir)
+    for name, model in grid.items():
         if args.only and not any(name.startswith(p) for p in args.only.split(",")):
             continue
         scores, seconds = [], []

@@ -225,6 +225,8 @@ class BaseNeuralEstimator(BaseEstimator):
             builder = get_module_spec(self.module).builder
             if self._input_kind() == "tabular":
                 params.setdefault("hidden_sizes", tuple(np.atleast_1d(self.hidden_sizes).tolist()))
+            elif self._input_kind() == "image":
+                params.pop("image_shape", None)  # read by the image input handler, not the module
         else:
             builder = self.module
         try:

@@ -137,5 +137,4 @@ class FusionCNN(nn.Module):
 
 @register_module("cnn", input_kind="image")
 def _build_cnn(n_inputs: int, n_outputs: int, **params) -> FusionCNN:
-    params.pop("image_shape", None)  # read by the estimator's image input handler
     return FusionCNN(n_inputs, n_outputs, **params)

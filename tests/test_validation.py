@@ -20,7 +20,12 @@ from fuselearn._validation import (
     param_error,
     validate_params,
 )
-from fuselearn.exceptions import FuselearnError, InvalidInputError, InvalidParameterError, NotFittedError
+from fuselearn.exceptions import (
+    FuselearnError,
+    InvalidInputError,
+    InvalidParameterError,
+    NotFittedError,
+)
 
 CONSTRAINTS = {"n": [Interval(Integral, 1, None, closed="left")], "how": [StrOptions({"a", "b"}), None]}
 

@@ -6,6 +6,6 @@ while it moves; new code imports from ``fuselearn._registry``.
 
 from __future__ import annotations
 
-from ._registry import normalize_name, unknown_name_error
+from ._registry import normalize_name, resolve_name, unknown_name_error
 
-__all__ = ["normalize_name", "unknown_name_error"]
+__all__ = ["normalize_name", "resolve_name", "unknown_name_error"]

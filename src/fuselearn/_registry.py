@@ -20,7 +20,7 @@ from typing import Generic, TypeVar
 
 from .exceptions import InvalidParameterError, UnknownNameError
 
-__all__ = ["Registry", "did_you_mean", "normalize_name", "unknown_name_error"]
+__all__ = ["Registry", "did_you_mean", "normalize_name", "resolve_name", "unknown_name_error"]
 
 T = TypeVar("T")
 
@@ -40,9 +40,12 @@ def normalize_name(name: object) -> str:
     return name.strip().lower().replace("-", "_").replace(" ", "_")
 
 
-def did_you_mean(name: object, choices: Iterable[str]) -> str:
-    """`` Did you mean 'x'?`` for the closest of ``choices``, or an empty string."""
-    key = normalize_name(name) if isinstance(name, str) else str(name)
+def did_you_mean(name: object, choices: Iterable[str], *, normalize: bool = True) -> str:
+    """`` Did you mean 'x'?`` for the closest of ``choices``, or an empty string.
+
+    ``normalize=False`` compares ``name`` as written (column names and config keys keep their case).
+    """
+    key = normalize_name(name) if normalize and isinstance(name, str) else str(name)
     close = difflib.get_close_matches(key, sorted(choices), n=1, cutoff=0.6)
     return f" Did you mean {close[0]!r}?" if close else ""
 
@@ -54,6 +57,18 @@ def unknown_name_error(kind: str, name: object, choices: Iterable[str], where: s
     return UnknownNameError(
         f"Unknown {kind} {name!r}{place}. Valid names are: {', '.join(choices)}.{did_you_mean(name, choices)}"
     )
+
+
+def resolve_name(kind: str, name: object, choices: Mapping[str, T] | Iterable[str], where: str = ""):
+    """Look a normalised ``name`` up among fixed ``choices`` (a dict: its value; else the name itself).
+
+    For the options of one parameter (``method="bca"``), where a whole :class:`Registry` is more
+    than needed; an unknown name lists the choices and the closest one.
+    """
+    key = normalize_name(name) if isinstance(name, str) else name
+    if key not in choices:
+        raise unknown_name_error(kind, name, choices, where)
+    return choices[key] if isinstance(choices, Mapping) else key
 
 
 class Registry(Generic[T]):

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from .._naming import resolve_name
+from .._registry import resolve_name
 from ..exceptions import InvalidInputError, InvalidParameterError
 
 __all__ = [

@@ -9,7 +9,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._naming import unknown_name_error
+from .._registry import unknown_name_error
 from ..exceptions import InvalidParameterError, NotFittedError
 from ._neural import _validate
 

@@ -11,7 +11,7 @@ from typing import Any, Literal
 import numpy as np
 from sklearn.metrics import make_scorer
 
-from .._naming import normalize_name
+from .._registry import normalize_name
 from ..exceptions import InvalidInputError, InvalidParameterError
 from ._checks import as_array, check_probabilities, check_same_length
 

@@ -41,6 +41,13 @@ def test_check_params_maps_sklearn_error_to_fuselearn_tree():
         check_params(LogisticRegression(), CONSTRAINTS, {"how": "c"})
 
 
+def test_a_bool_is_not_taken_for_the_int_one():
+    with pytest.raises(InvalidParameterError, match=r"The 'n' parameter of T must be an int in the range \[1, inf\)\. "
+                       r"Got True instead\."):
+        check_params("T", CONSTRAINTS, {"n": True})
+    check_params("T", {"flag": ["boolean", Interval(Integral, 0, None, closed="left")]}, {"flag": True})
+
+
 def test_validate_params_decorator_checks_bound_arguments_only():
     @validate_params(CONSTRAINTS)
     def f(n, how="a"):

@@ -34,6 +34,7 @@ from sklearn.utils._param_validation import (
     Interval,
     Options,
     StrOptions,
+    make_constraint,
     validate_parameter_constraints,
 )
 from sklearn.utils._param_validation import InvalidParameterError as _SkInvalidParameterError
@@ -95,10 +96,24 @@ def check_params(owner: object, constraints: Mapping[str, object], params: Mappi
         A value satisfies none of its constraints; the message lists what is accepted.
     """
     caller = owner if isinstance(owner, str) else type(owner).__name__
+    for name, value in params.items():
+        if isinstance(value, (bool, np.bool_)) and name in constraints and constraints[name] != "no_validation":
+            _refuse_bool_as_number(name, value, constraints[name], caller)
     try:
         validate_parameter_constraints(dict(constraints), dict(params), caller_name=caller)
     except _SkInvalidParameterError as exc:
         raise InvalidParameterError(str(exc)) from None
+
+
+def _refuse_bool_as_number(name: str, value: object, constraints: list, caller: str) -> None:
+    # scikit-learn's Interval counts True as the int 1; a flag passed where a number belongs is a
+    # mistake, so a bool passes only a constraint other than a number range (e.g. "boolean").
+    made = [make_constraint(c) for c in constraints]
+    if any(c.is_satisfied_by(value) and not isinstance(c, Interval) for c in made):
+        return
+    shown = [str(c) for c in made if not c.hidden]
+    expected = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
+    raise param_error(name, caller, expected, value)
 
 
 def validate_params(constraints: Mapping[str, object]):

@@ -54,6 +54,7 @@ __all__ = [
     "check_classes",
     "check_fitted",
     "check_int",
+    "check_int_tuple",
     "check_params",
     "check_real",
     "check_y",
@@ -156,6 +157,16 @@ def check_int(value: object, name: str, owner: str, *, minimum: int = 1) -> int:
     return int(value)
 
 
+def check_int_tuple(value: object, name: str, owner: str, *, minimum: int = 1) -> tuple[int, ...]:
+    """A tuple of ints ``>= minimum`` from one int or a tuple/list of them (layer sizes), else an error."""
+    items = (value,) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
+    if not isinstance(items, (tuple, list)) or any(
+        isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < minimum for v in items
+    ):
+        raise param_error(name, owner, f"an int or a tuple of ints >= {minimum}", value)
+    return tuple(int(v) for v in items)
+
+
 def check_real(
     value: object,
     name: str,
@@ -195,16 +206,17 @@ def check_fitted(estimator: object, attributes: str | Iterable[str], method: str
         ) from exc
 
 
-def check_y(y: object, owner: str, *, stacklevel: int = 3):
+def check_y(y: object, owner: str, *, ravel: bool = True, stacklevel: int = 3):
     """Refuse ``y=None``; turn a column vector ``(n, 1)`` into ``(n,)`` with scikit-learn's warning.
 
     Returns ``y`` as it was given when it is neither (a list stays a list), so that the caller's own
-    conversion (``validate_data``) still decides dtypes.
+    conversion (``validate_data``) still decides dtypes. ``ravel=False`` only refuses ``None`` (for
+    estimators that take 2-D targets).
     """
     if y is None:
         raise InvalidInputError(f"{owner}.fit requires y to be passed, but the target y is None.")
     shape = getattr(y, "shape", None)
-    if shape is not None and len(shape) == 2 and shape[1] == 1:
+    if ravel and shape is not None and len(shape) == 2 and shape[1] == 1:
         warnings.warn(
             f"{owner}.fit: a column-vector y was passed when a 1d array was expected; use y.ravel().",
             DataConversionWarning,

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
 
 from .. import _torch_state
-from ..exceptions import InvalidParameterError, NotFittedError
+from .._validation import Integral, Interval, Real, check_fitted, check_int_tuple, check_params
 from ..nn import MLP, TrainConfig, predict_module, seeded, train_module
-from ._neural import _check_float, _check_int, _validate
+from ..nn._training import TRAIN_CONSTRAINTS
+from ._neural import _validate
 
 __all__ = ["AutoencoderEmbedder"]
+
+_AUTOENCODER_CONSTRAINTS = {
+    **TRAIN_CONSTRAINTS,
+    "encoding_dim": [Interval(Integral, 1, None, closed="left")],
+    "dropout": [Interval(Real, 0, 1, closed="left")],
+}
 
 
 class _Autoencoder(torch.nn.Module):
@@ -121,26 +126,8 @@ class AutoencoderEmbedder(TransformerMixin, BaseEstimator):
         self.verbose = verbose
 
     def _check_params(self) -> tuple[int, ...]:
-        _check_int("encoding_dim", self.encoding_dim)
-        hs = self.hidden_sizes
-        if isinstance(hs, numbers.Integral) and not isinstance(hs, bool):
-            hs = (hs,)
-        if not isinstance(hs, (tuple, list)) or any(
-            isinstance(h, bool) or not isinstance(h, numbers.Integral) or h < 1 for h in hs
-        ):
-            raise InvalidParameterError(
-                "The 'hidden_sizes' parameter of AutoencoderEmbedder must be a tuple of positive integers. "
-                f"Got {self.hidden_sizes!r} instead."
-            )
-        _check_float("dropout", self.dropout, 0, 1, high_open=True)
-        _check_int("max_epochs", self.max_epochs)
-        _check_int("batch_size", self.batch_size)
-        _check_int("patience", self.patience, allow_none=True)
-        _check_int("verbose", self.verbose, minimum=0)
-        _check_float("lr", self.lr, 0, math.inf, low_open=True, high_open=True)
-        _check_float("weight_decay", self.weight_decay, 0, math.inf, high_open=True)
-        _check_float("validation_fraction", self.validation_fraction, 0, 1, high_open=True)
-        return tuple(int(h) for h in hs)
+        check_params(self, _AUTOENCODER_CONSTRAINTS, self.get_params(deep=False))
+        return check_int_tuple(self.hidden_sizes, "hidden_sizes", "AutoencoderEmbedder")
 
     def _build(self) -> _Autoencoder:
         return _Autoencoder(self.n_features_in_, self.encoding_dim, self._hidden, self.dropout)
@@ -176,12 +163,7 @@ class AutoencoderEmbedder(TransformerMixin, BaseEstimator):
         return self
 
     def _scaled(self, X, method: str) -> torch.Tensor:
-        try:
-            check_is_fitted(self, "module_")
-        except Exception as exc:
-            raise NotFittedError(
-                f"This AutoencoderEmbedder instance is not fitted yet. Call 'fit' before '{method}'."
-            ) from exc
+        check_fitted(self, "module_", method)
         X = _validate(self, X, reset=False, dtype=[np.float64, np.float32])
         return torch.as_tensor((X - self.mean_) / self.scale_, dtype=torch.float32)
 
@@ -203,7 +185,7 @@ class AutoencoderEmbedder(TransformerMixin, BaseEstimator):
 
     def get_feature_names_out(self, input_features=None):
         """Names ``autoencoderembedder0 ... autoencoderembedder{encoding_dim-1}``."""
-        check_is_fitted(self, "module_")
+        check_fitted(self, "module_", "get_feature_names_out")
         return np.asarray([f"autoencoderembedder{i}" for i in range(self.encoding_dim)], dtype=object)
 
     # -- persistence through fuselearn.save: weights go to safetensors, not into the pickle stream --

@@ -15,9 +15,7 @@ without a ``**kwargs`` constructor.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import torch
@@ -26,16 +24,16 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, validate_data
 
 from .. import _torch_state
+from .._validation import check_classes, check_fitted, check_int_tuple, check_params, check_y
 from ..exceptions import (
     InvalidInputError,
     InvalidParameterError,
-    NotFittedError,
 )
 from ..nn import TrainConfig, get_module_spec, predict_module, seeded, train_module
-from ..nn._training import default_collate
+from ..nn._training import TRAIN_CONSTRAINTS, default_collate
 
 __all__ = ["INPUT_HANDLERS", "BaseNeuralEstimator", "NeuralExtractor"]
 
@@ -103,28 +101,6 @@ def _validate(est, X, *, reset, y=None, **kwargs):
         raise InvalidInputError(f"{type(est).__name__}: {exc}") from exc
 
 
-def _check_int(name: str, value: Any, minimum: int = 1, allow_none: bool = False) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise InvalidParameterError(
-            f"The '{name}' parameter must be an integer >= {minimum}"
-            f"{' or None' if allow_none else ''}. Got {value!r} instead."
-        )
-
-
-def _check_float(name: str, value: Any, low: float, high: float, *, low_open=False, high_open=False):
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-    if ok:
-        ok = (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
-    if not ok:
-        lb = "(" if low_open else "["
-        rb = ")" if high_open else "]"
-        raise InvalidParameterError(
-            f"The '{name}' parameter must be a number in {lb}{low}, {high}{rb}. Got {value!r} instead."
-        )
-
-
 class BaseNeuralEstimator(BaseEstimator):
     """Shared machinery of the neural estimators. Not for direct use.
 
@@ -187,24 +163,8 @@ class BaseNeuralEstimator(BaseEstimator):
                 f"The 'module_params' parameter of {name} must be a dict or None. "
                 f"Got {type(self.module_params).__name__} instead."
             )
-        hs = self.hidden_sizes
-        if isinstance(hs, numbers.Integral) and not isinstance(hs, bool):
-            hs = (hs,)
-        if not isinstance(hs, (tuple, list)) or any(
-            isinstance(h, bool) or not isinstance(h, numbers.Integral) or h < 1 for h in hs
-        ):
-            raise InvalidParameterError(
-                f"The 'hidden_sizes' parameter of {name} must be a tuple of positive integers. "
-                f"Got {self.hidden_sizes!r} instead."
-            )
-        _check_int("max_epochs", self.max_epochs)
-        _check_int("batch_size", self.batch_size)
-        _check_int("patience", self.patience, allow_none=True)
-        _check_int("verbose", self.verbose, minimum=0)
-        _check_float("lr", self.lr, 0, math.inf, low_open=True, high_open=True)
-        _check_float("weight_decay", self.weight_decay, 0, math.inf, high_open=True)
-        _check_float("validation_fraction", self.validation_fraction, 0, 1, high_open=True)
-        _check_float("aux_loss_weight", self.aux_loss_weight, 0, math.inf, high_open=True)
+        check_int_tuple(self.hidden_sizes, "hidden_sizes", name)
+        check_params(self, TRAIN_CONSTRAINTS, self.get_params(deep=False))
 
     def _input_kind(self) -> str:
         if isinstance(self.module, str):
@@ -252,25 +212,10 @@ class BaseNeuralEstimator(BaseEstimator):
 
     def _prepare_targets(self, y, task):
         if task == "classification":
-            y = np.asarray(y)
-            if y.ndim == 2 and y.shape[1] == 1:
-                import warnings
-
-                from sklearn.exceptions import DataConversionWarning
-
-                warnings.warn(
-                    "A column-vector y was passed when a 1d array was expected; use y.ravel().",
-                    DataConversionWarning, stacklevel=3,
-                )
-                y = y.ravel()
+            y = np.asarray(check_y(y, type(self).__name__, stacklevel=4))
             check_classification_targets(y)
             self._label_encoder = LabelEncoder().fit(y)
-            self.classes_ = self._label_encoder.classes_
-            if len(self.classes_) < 2:
-                raise InvalidInputError(
-                    f"{type(self).__name__}.fit: y has one class only ({self.classes_[0]!r}); "
-                    "classification needs at least 2 classes. Check the target column or the split."
-                )
+            self.classes_ = check_classes(self._label_encoder.classes_, type(self).__name__)
             self.n_outputs_ = len(self.classes_)
             return torch.as_tensor(self._label_encoder.transform(y), dtype=torch.long)
         y = np.asarray(y, dtype=np.float64)
@@ -290,11 +235,7 @@ class BaseNeuralEstimator(BaseEstimator):
         self._check_params()
         validate, collate = self._handler()
         # validate_data on X and y together gives scikit-learn's consistent-length messages.
-        if y is None:
-            raise InvalidInputError(
-                f"{type(self).__name__}.fit requires y to be passed, but the target y is None. "
-                "Pass the target values."
-            )
+        check_y(y, type(self).__name__, ravel=False)
         data, self.n_inputs_ = validate(self, X, reset=True)
         y = _check_y(self, y, len(data) if not isinstance(data, tuple) else len(data[0]))
         self._task_ = self._resolve_task(y)
@@ -350,13 +291,7 @@ class BaseNeuralEstimator(BaseEstimator):
 
     # -- prediction ------------------------------------------------------------------------------------
     def _check_fitted(self, method: str) -> None:
-        try:
-            check_is_fitted(self, "module_")
-        except Exception as exc:
-            raise NotFittedError(
-                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with training data "
-                f"before '{method}'."
-            ) from exc
+        check_fitted(self, "module_", method)
 
     def _forward(self, X, method=None) -> torch.Tensor:
         validate, collate = self._handler()

@@ -37,12 +37,17 @@ __all__ = [
 Collate = Callable[[Any, np.ndarray], Any]
 
 
-_TRAIN_CONSTRAINTS = {
+#: Constraints of the training settings, shared by :class:`TrainConfig` and the estimators that take
+#: the same settings as constructor parameters (``check_params(self, TRAIN_CONSTRAINTS, params)``).
+TRAIN_CONSTRAINTS = {
     "max_epochs": [Interval(Integral, 1, None, closed="left")],
     "batch_size": [Interval(Integral, 1, None, closed="left")],
     "lr": [Interval(Real, 0, None, closed="neither")],
     "weight_decay": [Interval(Real, 0, None, closed="left")],
     "patience": [Interval(Integral, 1, None, closed="left"), None],
+    "aux_loss_weight": [Interval(Real, 0, None, closed="left")],
+    "verbose": ["verbose"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="left")],
 }
 
 
@@ -66,7 +71,7 @@ class TrainConfig:
     verbose: int = 0
 
     def __post_init__(self) -> None:
-        check_params("TrainConfig", _TRAIN_CONSTRAINTS, vars(self))
+        check_params("TrainConfig", TRAIN_CONSTRAINTS, vars(self))
 
 
 @dataclass

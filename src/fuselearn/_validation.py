@@ -218,7 +218,8 @@ def check_y(y: object, owner: str, *, ravel: bool = True, stacklevel: int = 3):
     shape = getattr(y, "shape", None)
     if ravel and shape is not None and len(shape) == 2 and shape[1] == 1:
         warnings.warn(
-            f"{owner}.fit: a column-vector y was passed when a 1d array was expected; use y.ravel().",
+            # scikit-learn's wording, which its common checks look for, then where and what to do.
+            f"A column-vector y was passed when a 1d array was expected ({owner}.fit); use y.ravel().",
             DataConversionWarning,
             stacklevel=stacklevel,
         )

@@ -194,10 +194,6 @@ class Registry(Generic[T]):
         self._aliases.clear()
         self._aliases.update(aliases)
 
-    def items(self) -> list[tuple[str, T]]:
-        """``(name, entry)`` pairs sorted by name (aliases left out)."""
-        return sorted(self._entries.items())
-
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, str):
             return False

@@ -9,24 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from . import _loaders
 from ._checksums import KNOWN_FILES
 from ._dataset import Dataset
-from ._loaders import (
-    load_adult,
-    load_bank_marketing,
-    load_cifar10,
-    load_cifar10_images,
-    load_german_credit,
-    load_heart_disease,
-    load_imdb_binary,
-    load_imdb_reviews,
-    load_mutag,
-    load_nci1,
-    load_pima_diabetes,
-    load_proteins,
-    load_skab,
-    load_womens_clothing_reviews,
-)
 from ._registry import DatasetInfo, register_dataset
 
 __all__ = ["CATALOGUE", "CatalogueEntry"]
@@ -89,13 +74,13 @@ _CIFAR_LICENCE = "No licence stated; the CIFAR page asks users to cite the repor
 
 CATALOGUE: tuple[CatalogueEntry, ...] = (
     CatalogueEntry(
-        name="mutag", folder="MUTAG", loader=load_mutag, task="binary", modality="graph", n_samples=188,
+        name="mutag", folder="MUTAG", loader=_loaders.load_mutag, task="binary", modality="graph", n_samples=188,
         description="188 nitroaromatic compounds (graphs), mutagenic or not; 7 node labels, 4 edge labels.",
         citation="Debnath et al., J. Med. Chem. 34(2):786-797, 1991. " + _TU_CITATION,
         licence=_NO_LICENCE,
     ),
     CatalogueEntry(
-        name="proteins", folder="PROTEINS", loader=load_proteins, task="binary", modality="graph",
+        name="proteins", folder="PROTEINS", loader=_loaders.load_proteins, task="binary", modality="graph",
         n_samples=1113,
         description="1,113 protein graphs, enzyme or not; 3 node labels and a 1-dim node attribute.",
         citation="Borgwardt et al., Bioinformatics 21(Suppl 1):i47-i56, 2005; Dobson & Doig, J. Mol. Biol. "
@@ -103,48 +88,48 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
         licence=_NO_LICENCE,
     ),
     CatalogueEntry(
-        name="nci1", folder="NCI1", loader=load_nci1, task="binary", modality="graph", n_samples=4110,
+        name="nci1", folder="NCI1", loader=_loaders.load_nci1, task="binary", modality="graph", n_samples=4110,
         description="4,110 chemical compounds screened against lung cancer; 37 node labels.",
         citation="Wale, Watson & Karypis, Knowledge and Information Systems 14(3):347-375, 2008. "
         + _TU_CITATION,
         licence=_NO_LICENCE,
     ),
     CatalogueEntry(
-        name="imdb_binary", folder="IMDB-BINARY", loader=load_imdb_binary, task="binary", modality="graph",
+        name="imdb_binary", folder="IMDB-BINARY", loader=_loaders.load_imdb_binary, task="binary", modality="graph",
         n_samples=1000,
         description="1,000 actor ego-networks, Action vs Romance; no node labels (degree one-hot by default).",
         citation="Yanardag & Vishwanathan, \"Deep Graph Kernels\", KDD 2015. " + _TU_CITATION,
         licence=_NO_LICENCE,
     ),
     CatalogueEntry(
-        name="imdb_reviews", folder="IMDB-reviews", loader=load_imdb_reviews, task="binary", modality="text",
+        name="imdb_reviews", folder="IMDB-reviews", loader=_loaders.load_imdb_reviews, task="binary", modality="text",
         n_samples=50000,
         description="IMDb movie reviews, official split 25,000 train / 25,000 test; 1 = positive.",
         citation="Maas et al., \"Learning Word Vectors for Sentiment Analysis\", ACL-HLT 2011, pp. 142-150.",
         licence="No licence stated; the aclImdb README asks users to cite the ACL 2011 paper.",
     ),
     CatalogueEntry(
-        name="adult", folder="adult", loader=load_adult, task="binary", modality="table", n_samples=48842,
+        name="adult", folder="adult", loader=_loaders.load_adult, task="binary", modality="table", n_samples=48842,
         description="Census records, income > 50K; official split 32,561 train / 16,281 test.",
         citation="Kohavi, KDD 1996; Becker & Kohavi (1996), Adult, UCI ML Repository, doi:10.24432/C5XW20.",
         licence=_UCI_CC_BY,
     ),
     CatalogueEntry(
-        name="german_credit", folder="german-credit", loader=load_german_credit, task="binary",
+        name="german_credit", folder="german-credit", loader=_loaders.load_german_credit, task="binary",
         modality="table", n_samples=1000,
         description="1,000 loan applicants, 20 attributes with coded categories; class 2 (bad) is positive.",
         citation="Hofmann, H. (1994), Statlog (German Credit Data), UCI ML Repository, doi:10.24432/C5NC77.",
         licence=_UCI_CC_BY,
     ),
     CatalogueEntry(
-        name="pima_diabetes", folder="pima-diabetes", loader=load_pima_diabetes, task="binary",
+        name="pima_diabetes", folder="pima-diabetes", loader=_loaders.load_pima_diabetes, task="binary",
         modality="table", n_samples=768,
         description="768 Pima Indian women, 8 numeric features; zeros stand for missing values.",
         citation="Smith et al., Proc. Symp. Computer Applications and Medical Care, IEEE, 1988, pp. 261-265.",
         licence="None stated; owner NIDDK.",
     ),
     CatalogueEntry(
-        name="heart_disease_cleveland", folder="heart-disease-cleveland", loader=load_heart_disease,
+        name="heart_disease_cleveland", folder="heart-disease-cleveland", loader=_loaders.load_heart_disease,
         task="binary", modality="table", n_samples=303,
         description="303 Cleveland Clinic patients, 13 features; num > 0 (disease) is positive.",
         citation="Detrano et al., Am. J. Cardiology 64:304-310, 1989; Janosi, Steinbrunn, Pfisterer & "
@@ -152,7 +137,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
         licence="None stated by the source; UCI lists CC BY 4.0; name the principal investigators.",
     ),
     CatalogueEntry(
-        name="bank_marketing", folder="bank-marketing", loader=load_bank_marketing, task="binary",
+        name="bank_marketing", folder="bank-marketing", loader=_loaders.load_bank_marketing, task="binary",
         modality="table", n_samples=45211,
         description="45,211 bank marketing calls, term deposit yes/no. The 'duration' column leaks the target.",
         citation="Moro, Laureano & Cortez, ESM'2011, pp. 117-121; UCI doi:10.24432/C5K306.",
@@ -160,7 +145,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     ),
     CatalogueEntry(
         # A table with two free-text columns (Title, Review Text): listed as both.
-        name="womens_clothing_reviews", folder="womens-clothing-reviews", loader=load_womens_clothing_reviews,
+        name="womens_clothing_reviews", folder="womens-clothing-reviews", loader=_loaders.load_womens_clothing_reviews,
         task="binary", modality="table+text", n_samples=23486,
         description="23,486 clothing reviews: text (Title, Review Text) + table -> Recommended IND. "
         "'Rating' leaks the target.",
@@ -168,7 +153,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
         licence="No data licence stated by the source; Kaggle is commonly cited as CC0.",
     ),
     CatalogueEntry(
-        name="skab", folder="SKAB", loader=load_skab, task="anomaly", modality="series", n_samples=37401,
+        name="skab", folder="SKAB", loader=_loaders.load_skab, task="anomaly", modality="series", n_samples=37401,
         description="Skoltech Anomaly Benchmark: 34 labelled experiments, 8 sensors at 1 Hz; first 400 points "
         "of each for fitting, 23,801 scored points.",
         citation="Katser & Kozitsin (2020), \"Skoltech Anomaly Benchmark (SKAB)\", Kaggle, "
@@ -176,7 +161,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
         licence="GPL-3.0",
     ),
     CatalogueEntry(
-        name="cifar10_images", folder="CIFAR-10-images", loader=load_cifar10_images, task="multiclass",
+        name="cifar10_images", folder="CIFAR-10-images", loader=_loaders.load_cifar10_images, task="multiclass",
         modality="image", n_samples=20000,
         description="CIFAR-10 JPEG subset: 10,000 training images (1,000 per class) and the full 10,000 test "
         "images; lossy JPEG, not bit-exact CIFAR-10.",
@@ -184,7 +169,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
         licence=_CIFAR_LICENCE,
     ),
     CatalogueEntry(
-        name="cifar10", folder="cifar10", loader=load_cifar10, task="multiclass", modality="image",
+        name="cifar10", folder="cifar10", loader=_loaders.load_cifar10, task="multiclass", modality="image",
         n_samples=60000,
         description="CIFAR-10, official python batches (50,000 train / 10,000 test), read without unpickling "
         "arbitrary objects. Not in the benchmark collection: fetch it first.",

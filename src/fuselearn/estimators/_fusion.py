@@ -32,7 +32,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._naming import normalize_name, unknown_name_error
-from .._validation import check_classes, check_fitted, check_y
+from .._validation import check_classes, check_fitted, check_int, check_y
 from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError
 
 __all__ = ["FusionClassifier", "FusionRegressor", "Uncertainty"]
@@ -281,14 +281,8 @@ class _BaseFusion(_BaseComposition):
             raise InvalidParameterError(
                 f"The 'cv' parameter of {name} must be an int >= 2 or a CV splitter. Got {cv!r} instead."
             )
-        if not isinstance(self.n_iter, numbers.Integral) or isinstance(self.n_iter, bool) or self.n_iter < 1:
-            raise InvalidParameterError(
-                f"The 'n_iter' parameter of {name} must be an integer >= 1. Got {self.n_iter!r} instead."
-            )
-        if not isinstance(self.n_bootstrap, numbers.Integral) or self.n_bootstrap < 1:
-            raise InvalidParameterError(
-                f"The 'n_bootstrap' parameter of {name} must be an integer >= 1. Got {self.n_bootstrap!r}."
-            )
+        check_int(self.n_iter, "n_iter", name)
+        check_int(self.n_bootstrap, "n_bootstrap", name)
 
     def _user_weights(self, n_members):
         if self.weights is None:

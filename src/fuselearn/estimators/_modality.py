@@ -15,7 +15,6 @@ Three strategies, the classic taxonomy of multimodal learning (Baltrušaitis et 
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 import pandas as pd
@@ -32,7 +31,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 
 from .._naming import normalize_name, unknown_name_error
-from .._validation import check_classes, check_fitted, check_y
+from .._validation import check_classes, check_fitted, check_int, check_real, check_y
 from ..exceptions import InvalidInputError, InvalidParameterError
 from ..nn import TrainConfig, make_fusion, predict_module, seeded, train_module
 from ._fusion import FusionClassifier
@@ -298,16 +297,9 @@ class ModalityFusion(ClassifierMixin, BaseEstimator):
                 f"Got {type(self.estimator).__name__} instead."
             )
         if strategy == "intermediate":
-            for pname, low in (("hidden_size", 1), ("max_epochs", 1), ("batch_size", 1)):
-                v = getattr(self, pname)
-                if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < low:
-                    raise InvalidParameterError(
-                        f"The '{pname}' parameter of ModalityFusion must be an integer >= {low}. Got {v!r} instead."
-                    )
-            if not (isinstance(self.dropout, numbers.Real) and 0 <= self.dropout < 1):
-                raise InvalidParameterError(
-                    f"The 'dropout' parameter of ModalityFusion must be in [0, 1). Got {self.dropout!r} instead."
-                )
+            for pname in ("hidden_size", "max_epochs", "batch_size"):
+                check_int(getattr(self, pname), pname, "ModalityFusion")
+            check_real(self.dropout, "dropout", "ModalityFusion", low=0.0, high=1.0, closed="left")
         return mods, strategy
 
     def _extractor(self, ext, X, columns):

@@ -9,14 +9,13 @@ keeps no vocabulary across calls.
 from __future__ import annotations
 
 import hashlib
-import numbers
 
 import numpy as np
 import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from .._validation import check_fitted
+from .._validation import check_fitted, check_int
 from ..exceptions import InvalidInputError, InvalidParameterError
 from ._neural import NeuralExtractor
 
@@ -148,10 +147,7 @@ class WLFeatures(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         """Learn the vocabulary of WL labels of the graphs ``X``."""
-        if isinstance(self.n_iter, bool) or not isinstance(self.n_iter, numbers.Integral) or self.n_iter < 0:
-            raise InvalidParameterError(
-                f"The 'n_iter' parameter of WLFeatures must be an integer >= 0. Got {self.n_iter!r} instead."
-            )
+        check_int(self.n_iter, "n_iter", "WLFeatures", minimum=0)
         vocab: dict[tuple[int, int], int] = {}
         for keys in self._labels(_as_graphs(X, "WLFeatures")):
             for key in keys:

@@ -9,6 +9,7 @@ import os
 import numpy as np
 import torch
 
+from .._validation import check_int, check_int_tuple, param_error
 from ..exceptions import InvalidInputError, InvalidParameterError
 from ._neural import INPUT_HANDLERS, NeuralExtractor
 
@@ -153,17 +154,10 @@ patience, aux_loss_weight, device, random_state, verbose
                 "network use NeuralExtractor(module=net)."
             )
         size = self.image_size
-        if not (isinstance(size, (tuple, list)) and len(size) == 2
-                and all(isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1 for s in size)):
-            raise InvalidParameterError(
-                f"The 'image_size' parameter of ImageEmbedder must be (height, width) positive integers. "
-                f"Got {size!r} instead."
-            )
-        p = self.crop_padding
-        if isinstance(p, bool) or not isinstance(p, numbers.Integral) or p < 0:
-            raise InvalidParameterError(
-                f"The 'crop_padding' parameter of ImageEmbedder must be an integer >= 0. Got {p!r} instead."
-            )
+        if not (isinstance(size, (tuple, list)) and len(size) == 2):
+            raise param_error("image_size", "ImageEmbedder", "(height, width), two ints >= 1", size)
+        check_int_tuple(size, "image_size", "ImageEmbedder")
+        check_int(self.crop_padding, "crop_padding", "ImageEmbedder", minimum=0)
         super()._check_params()
 
     def _handler(self):

@@ -196,7 +196,7 @@ def train_module(
     history = History()
     use_valid = X_valid is not None and y_valid is not None and config.patience is not None
     best_state, best_loss, bad_epochs = None, math.inf, 0
-    progress = _progress(config.verbose, config.max_epochs)
+    progress = _progress(config.verbose)
     with seeded(seed, device), progress as bar:
         task = bar.add_task("training", total=config.max_epochs) if bar is not None else None
         for epoch in range(config.max_epochs):
@@ -294,7 +294,7 @@ class _NullProgress:
         return False
 
 
-def _progress(verbose: int, total: int):
+def _progress(verbose: int):
     if not verbose:
         return _NullProgress()
     from rich.progress import (

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
+from sklearn.base import TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .. import _torch_state
-from ..exceptions import InvalidParameterError, NotFittedError
-from ..nn import MLP, TrainConfig, predict_module, seeded, train_module
-from ._neural import _check_float, _check_int, _validate
+from ..exceptions import InvalidParameterError
+from ..nn import MLP
+from ._torch import TorchEstimator, _check_float, _check_int, _validate
 
 __all__ = ["AutoencoderEmbedder"]
 
@@ -50,7 +46,7 @@ class _Autoencoder(torch.nn.Module):
         return f"_Autoencoder({self.in_features}, {self.code_size}, hidden_sizes={self.hidden_sizes})"
 
 
-class AutoencoderEmbedder(TransformerMixin, BaseEstimator):
+class AutoencoderEmbedder(TransformerMixin, TorchEstimator):
     """An MLP autoencoder: ``transform`` gives the bottleneck code, ``score_samples`` an anomaly score.
 
     Trained without labels (``fit(X, y=None)``) to reconstruct standardised inputs with mean squared
@@ -133,16 +129,10 @@ class AutoencoderEmbedder(TransformerMixin, BaseEstimator):
                 f"Got {self.hidden_sizes!r} instead."
             )
         _check_float("dropout", self.dropout, 0, 1, high_open=True)
-        _check_int("max_epochs", self.max_epochs)
-        _check_int("batch_size", self.batch_size)
-        _check_int("patience", self.patience, allow_none=True)
-        _check_int("verbose", self.verbose, minimum=0)
-        _check_float("lr", self.lr, 0, math.inf, low_open=True, high_open=True)
-        _check_float("weight_decay", self.weight_decay, 0, math.inf, high_open=True)
-        _check_float("validation_fraction", self.validation_fraction, 0, 1, high_open=True)
+        self._check_training_params()
         return tuple(int(h) for h in hs)
 
-    def _build(self) -> _Autoencoder:
+    def _build_module(self) -> _Autoencoder:
         return _Autoencoder(self.n_features_in_, self.encoding_dim, self._hidden, self.dropout)
 
     def fit(self, X, y=None):
@@ -153,48 +143,24 @@ class AutoencoderEmbedder(TransformerMixin, BaseEstimator):
         std = X.std(axis=0)
         self.scale_ = np.where(std > 0, std, 1.0)
         Z = torch.as_tensor((X - self.mean_) / self.scale_, dtype=torch.float32)
-        rng = check_random_state(self.random_state)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
-        n = len(Z)
-        n_valid = math.ceil(self.validation_fraction * n) if self.patience is not None else 0
-        if n_valid >= 1 and n >= 10 and n - n_valid >= 2:
-            tr, va = train_test_split(np.arange(n), test_size=n_valid,
-                                      random_state=rng.randint(np.iinfo(np.int32).max))
-            Z_tr, Z_va = Z[np.sort(tr)], Z[np.sort(va)]
-        else:
-            Z_tr, Z_va = Z, None
-        with seeded(seed):
-            self.module_ = self._build()
-        config = TrainConfig(max_epochs=self.max_epochs, batch_size=self.batch_size, lr=self.lr,
-                             weight_decay=self.weight_decay,
-                             patience=self.patience if Z_va is not None else None,
-                             device=self.device, verbose=self.verbose)
-        self.history_ = train_module(self.module_, Z_tr, Z_tr, loss_fn=torch.nn.functional.mse_loss,
-                                     config=config, seed=seed, X_valid=Z_va, y_valid=Z_va)
-        self.module_.cpu().eval()
-        self.n_epochs_ = self.history_.n_epochs
+        self._train_network(Z, Z, loss_fn=torch.nn.functional.mse_loss)
         return self
 
     def _scaled(self, X, method: str) -> torch.Tensor:
-        try:
-            check_is_fitted(self, "module_")
-        except Exception as exc:
-            raise NotFittedError(
-                f"This AutoencoderEmbedder instance is not fitted yet. Call 'fit' before '{method}'."
-            ) from exc
+        self._check_fitted(method)
         X = _validate(self, X, reset=False, dtype=[np.float64, np.float32])
         return torch.as_tensor((X - self.mean_) / self.scale_, dtype=torch.float32)
 
     def transform(self, X) -> np.ndarray:
         """Bottleneck codes ``(n_samples, encoding_dim)``, float32 (the network's precision)."""
         Z = self._scaled(X, "transform")
-        return predict_module(self.module_, Z, batch_size=1024, method="embed").numpy()
+        return self._predict_network(Z, method="embed").numpy()
 
     def reconstruction_error(self, X) -> np.ndarray:
         """Per-row mean squared reconstruction error in standardised units (higher = more anomalous),
         float32 (the network's precision)."""
         Z = self._scaled(X, "reconstruction_error")
-        recon = predict_module(self.module_, Z, batch_size=1024)
+        recon = self._predict_network(Z)
         return ((recon - Z) ** 2).mean(dim=1).numpy()
 
     def score_samples(self, X) -> np.ndarray:
@@ -206,29 +172,7 @@ class AutoencoderEmbedder(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "module_")
         return np.asarray([f"autoencoderembedder{i}" for i in range(self.encoding_dim)], dtype=object)
 
-    # -- persistence through fuselearn.save: weights go to safetensors, not into the pickle stream --
-    def __getstate__(self):
-        state = super().__getstate__()
-        module = state.get("module_")
-        if isinstance(module, torch.nn.Module):
-            key = _torch_state.stash(module)
-            if key is not None:
-                state = dict(state)
-                state["module_"] = None
-                state["_torch_key"] = key
-        return state
-
-    def __setstate__(self, state):
-        key = state.pop("_torch_key", None) if isinstance(state, dict) else None
-        super().__setstate__(state)
-        if key is not None:
-            with seeded(0):
-                module = self._build()
-            module.load_state_dict(_torch_state.fetch(key))
-            self.module_ = module.eval()
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.non_deterministic = self.random_state is None
         tags.transformer_tags.preserves_dtype = ["float32"]  # the network computes in float32
         return tags

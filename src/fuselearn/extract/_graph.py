@@ -18,6 +18,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError
+from ._inputs import InputKind, get_input_kind
 from ._neural import NeuralExtractor
 
 __all__ = ["GraphEmbedder", "WLFeatures", "graph_parts"]
@@ -191,7 +192,7 @@ class WLFeatures(TransformerMixin, BaseEstimator):
 # --- GraphEmbedder: a GNN trained on the task, embeddings for classical learners -----------------
 
 
-def _validate_graphs(est, X, reset):
+def graphs_to_data(est, X, reset):
     """Graphs -> list of torch_geometric ``Data`` with float node features ``x``."""
     from torch_geometric.data import Data
 
@@ -253,8 +254,8 @@ patience, aux_loss_weight, device, random_state, verbose
                          aux_loss_weight=aux_loss_weight, device=device, random_state=random_state,
                          verbose=verbose)
 
-    def _input_kind(self) -> str:
-        return "graph"
+    def _input_kind(self) -> InputKind:
+        return get_input_kind("graph")
 
     def _wraps_instance(self) -> bool:
         return False

@@ -10,7 +10,8 @@ import numpy as np
 import torch
 
 from ..exceptions import InvalidInputError, InvalidParameterError
-from ._neural import INPUT_HANDLERS, NeuralExtractor
+from ._inputs import InputKind, get_input_kind
+from ._neural import NeuralExtractor
 
 __all__ = ["ImageEmbedder", "RandomFlipCrop", "decode_images"]
 
@@ -139,8 +140,16 @@ patience, aux_loss_weight, device, random_state, verbose
         self.flip = flip
         self.crop_padding = crop_padding
 
-    def _input_kind(self) -> str:
-        return "image"
+    def _input_kind(self) -> InputKind:
+        def decode_first(validate):
+            def decode_then_validate(est, X, reset):
+                if _is_encoded(X):
+                    X = decode_images(list(X), tuple(est.image_size))
+                return validate(est, X, reset)
+
+            return decode_then_validate
+
+        return get_input_kind("image").with_validate(decode_first)
 
     def _wraps_instance(self) -> bool:
         return False
@@ -165,16 +174,6 @@ patience, aux_loss_weight, device, random_state, verbose
                 f"The 'crop_padding' parameter of ImageEmbedder must be an integer >= 0. Got {p!r} instead."
             )
         super()._check_params()
-
-    def _handler(self):
-        validate, collate = INPUT_HANDLERS["image"]
-
-        def decode_then_validate(est, X, reset):
-            if _is_encoded(X):
-                X = decode_images(list(X), tuple(est.image_size))
-            return validate(est, X, reset)
-
-        return decode_then_validate, collate
 
     def _build_module(self) -> torch.nn.Module:
         net = super()._build_module()

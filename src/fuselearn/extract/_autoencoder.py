@@ -11,7 +11,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..exceptions import InvalidParameterError
 from ..nn import MLP
-from ._torch import TorchEstimator, _check_float, _check_int, _validate
+from ._cache import cacheable_params, cached_rows, resolve_cache, state_key
+from ._torch import TorchEstimator, _check_float, _check_int, _validate, weights_fingerprint
 
 __all__ = ["AutoencoderEmbedder"]
 
@@ -66,6 +67,11 @@ class AutoencoderEmbedder(TransformerMixin, TorchEstimator):
         Dropout after each hidden layer.
     max_epochs, batch_size, lr, weight_decay, validation_fraction, patience, device, random_state, verbose
         Training settings, as in :class:`fuselearn.NeuralClassifier`.
+    cache : None, bool or path, default=None
+        Store ``transform`` codes on disk, one entry per row keyed by a hash of (parameters, the
+        trained weights and the standardisation, the row): an autoencoder fitted per fold has one key
+        per fold, so rows are shared only where the fitted network is the same (a grid of heads over
+        one fold's codes). A folder, or True for ``platformdirs.user_cache_dir("fuselearn")``.
 
     Attributes
     ----------
@@ -77,6 +83,8 @@ class AutoencoderEmbedder(TransformerMixin, TorchEstimator):
         Training and validation losses.
     n_features_in_ : int
         Number of input features.
+    cache_ : FeatureCache or None
+        The cache in use.
 
     Examples
     --------
@@ -102,6 +110,7 @@ class AutoencoderEmbedder(TransformerMixin, TorchEstimator):
         device: str = "cpu",
         random_state=None,
         verbose: int = 0,
+        cache=None,
     ) -> None:
         self.encoding_dim = encoding_dim
         self.hidden_sizes = hidden_sizes
@@ -115,6 +124,7 @@ class AutoencoderEmbedder(TransformerMixin, TorchEstimator):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.cache = cache
 
     def _check_params(self) -> tuple[int, ...]:
         _check_int("encoding_dim", self.encoding_dim)
@@ -144,6 +154,7 @@ class AutoencoderEmbedder(TransformerMixin, TorchEstimator):
         self.scale_ = np.where(std > 0, std, 1.0)
         Z = torch.as_tensor((X - self.mean_) / self.scale_, dtype=torch.float32)
         self._train_network(Z, Z, loss_fn=torch.nn.functional.mse_loss)
+        self.cache_ = resolve_cache(self.cache, "AutoencoderEmbedder")
         return self
 
     def _scaled(self, X, method: str) -> torch.Tensor:
@@ -153,8 +164,18 @@ class AutoencoderEmbedder(TransformerMixin, TorchEstimator):
 
     def transform(self, X) -> np.ndarray:
         """Bottleneck codes ``(n_samples, encoding_dim)``, float32 (the network's precision)."""
-        Z = self._scaled(X, "transform")
-        return self._predict_network(Z, method="embed").numpy()
+        self._check_fitted("transform")
+        X = _validate(self, X, reset=False, dtype=[np.float64, np.float32])
+
+        def embed(rows):
+            Z = torch.as_tensor((rows - self.mean_) / self.scale_, dtype=torch.float32)
+            return self._predict_network(Z, method="embed").numpy()
+
+        def state() -> str:  # the code of a row depends on the trained weights and the scaling
+            return state_key(type(self).__qualname__, cacheable_params(self),
+                             weights_fingerprint(self.module_), self.mean_, self.scale_)
+
+        return cached_rows(getattr(self, "cache_", None), state, X, embed)
 
     def reconstruction_error(self, X) -> np.ndarray:
         """Per-row mean squared reconstruction error in standardised units (higher = more anomalous),

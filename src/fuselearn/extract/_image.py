@@ -119,8 +119,8 @@ class ImageEmbedder(NeuralExtractor):
     crop_padding : int, default=4
         Zero padding of the random crops in training; 0 turns cropping off.
     module_params, hidden_sizes, max_epochs, batch_size, lr, weight_decay, validation_fraction, \
-patience, aux_loss_weight, device, random_state, verbose
-        As in :class:`NeuralExtractor`.
+patience, aux_loss_weight, device, random_state, verbose, cache
+        As in :class:`NeuralExtractor` (``cache`` keys each row on the trained weights).
 
     See Also
     --------
@@ -130,12 +130,12 @@ patience, aux_loss_weight, device, random_state, verbose
     def __init__(self, module="cnn", *, image_size=(32, 32), flip=True, crop_padding=4, module_params=None,
                  hidden_sizes=(64,), max_epochs=30, batch_size=64, lr=1e-3, weight_decay=0.0,
                  validation_fraction=0.1, patience=5, aux_loss_weight=0.1, device="cpu", random_state=None,
-                 verbose=0) -> None:
+                 verbose=0, cache=None) -> None:
         super().__init__(module, module_params=module_params, hidden_sizes=hidden_sizes,
                          max_epochs=max_epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                          validation_fraction=validation_fraction, patience=patience,
                          aux_loss_weight=aux_loss_weight, device=device, random_state=random_state,
-                         verbose=verbose)
+                         verbose=verbose, cache=cache)
         self.image_size = image_size
         self.flip = flip
         self.crop_padding = crop_padding

@@ -23,7 +23,16 @@ from .. import _torch_state
 from ..exceptions import InvalidInputError, InvalidParameterError
 from ..nn import get_module_spec, predict_module
 from ._inputs import INPUT_HANDLERS, InputKind, get_input_kind
-from ._torch import TorchEstimator, _check_float, _check_int, _validate, module_device, take_rows
+from ._cache import cacheable_params, cached_rows, resolve_cache, state_key
+from ._torch import (
+    TorchEstimator,
+    _check_float,
+    _check_int,
+    _validate,
+    module_device,
+    take_rows,
+    weights_fingerprint,
+)
 
 __all__ = ["INPUT_HANDLERS", "BaseNeuralEstimator", "NeuralExtractor"]
 
@@ -264,11 +273,19 @@ class NeuralExtractor(TransformerMixin, BaseNeuralEstimator):
     module_params, hidden_sizes, max_epochs, batch_size, lr, weight_decay, validation_fraction, \
 patience, aux_loss_weight, device, random_state, verbose
         As in :class:`fuselearn.NeuralClassifier`.
+    cache : None, bool or path, default=None
+        Store ``transform`` embeddings on disk, one entry per row keyed by a hash of (parameters, the
+        network's architecture and weights, the row). A frozen pretrained module keys on its weights
+        only, so every fold shares its rows; a network trained per fold has one key per fold, and
+        shares rows only where the trained weights are the same (a grid of heads over one fold's
+        embedding). A folder, or True for ``platformdirs.user_cache_dir("fuselearn")``.
 
     Attributes
     ----------
     module_ : torch.nn.Module
         The trained (or wrapped) network.
+    cache_ : FeatureCache or None
+        The cache in use (``cache_.hits`` and ``cache_.misses`` count rows).
     n_features_in_ : int
         Number of input features.
     embedding_dim_ : int
@@ -290,6 +307,31 @@ patience, aux_loss_weight, device, random_state, verbose
     (60, 8)
     """
 
+    def __init__(
+        self,
+        module: str | Callable[..., torch.nn.Module] | torch.nn.Module = "mlp",
+        *,
+        module_params: dict | None = None,
+        hidden_sizes: tuple[int, ...] = (100,),
+        max_epochs: int = 100,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        validation_fraction: float = 0.1,
+        patience: int | None = 10,
+        aux_loss_weight: float = 0.1,
+        device: str = "cpu",
+        random_state: int | np.random.RandomState | None = None,
+        verbose: int = 0,
+        cache=None,
+    ) -> None:
+        super().__init__(module, module_params=module_params, hidden_sizes=hidden_sizes,
+                         max_epochs=max_epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
+                         validation_fraction=validation_fraction, patience=patience,
+                         aux_loss_weight=aux_loss_weight, device=device, random_state=random_state,
+                         verbose=verbose)
+        self.cache = cache
+
     def _wraps_instance(self) -> bool:
         return isinstance(self.module, torch.nn.Module)
 
@@ -300,6 +342,7 @@ patience, aux_loss_weight, device, random_state, verbose
 
     def fit(self, X, y=None):
         """Train the network on ``(X, y)`` (or only validate ``X`` for a wrapped module)."""
+        self.cache_ = resolve_cache(self.cache, type(self).__name__)
         if self._wraps_instance():
             X = _validate(self, X, reset=True, dtype=[np.float32, np.float64], allow_nd=True)
             self.module_ = self.module.eval()
@@ -331,6 +374,16 @@ patience, aux_loss_weight, device, random_state, verbose
         """Embed ``X``: a float32 array ``(n_samples, embedding_dim_)`` (the network's precision:
         rows embedded in batches of other sizes can differ in the last float32 digit)."""
         self._check_fitted("transform")
+        return cached_rows(getattr(self, "cache_", None), self._state_key, X, self._embed_rows)
+
+    def _state_key(self) -> str:
+        # What a row's embedding depends on besides the row: the network and how X is read.
+        fitted = [getattr(self, name, None) for name in ("n_features_in_", "feature_names_in_", "vocab_size_",
+                                                          "_n_labels_")]
+        return state_key(type(self).__qualname__, cacheable_params(self), repr(self.module_),
+                         weights_fingerprint(self.module_), fitted)
+
+    def _embed_rows(self, X) -> np.ndarray:
         if self._wraps_instance():
             X = _validate(self, X, reset=False, dtype=[np.float32, np.float64], allow_nd=True)
             out = predict_module(self.module_, torch.as_tensor(X, dtype=torch.float32),

@@ -16,7 +16,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError
-from ._cache import content_hash, resolve_cache
+from ._cache import cacheable_params, cached_rows, content_hash, resolve_cache, state_key
 from ._neural import _check_float, _check_int
 
 __all__ = ["TextEmbedder", "TfidfExtractor", "as_texts"]
@@ -128,9 +128,9 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
     normalize : bool, default=True
         Scale each embedding to unit L2 norm (cosine geometry, as the model was trained).
     cache : None, bool or path, default=None
-        Store embeddings on disk, keyed by a hash of (class, parameters, weights, texts): a folder,
-        or True for ``platformdirs.user_cache_dir("fuselearn")``. A repeated ``transform`` on the same
-        texts then reads the file instead of running the model.
+        Store embeddings on disk, one entry per text keyed by a hash of (class, parameters, weights,
+        the text): a folder, or True for ``platformdirs.user_cache_dir("fuselearn")``. A text seen
+        before, in any fold or call, is read from disk instead of running the model.
 
     Attributes
     ----------
@@ -141,7 +141,7 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
     weights_fingerprint_ : str
         sha256 of the model's weights, part of the cache key.
     cache_ : FeatureCache or None
-        The cache in use (``cache_.hits`` counts reads).
+        The cache in use (``cache_.hits`` and ``cache_.misses`` count rows).
 
     See Also
     --------
@@ -216,13 +216,14 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
                 "This TextEmbedder instance is not fitted yet. Call 'fit' before 'transform'."
             ) from exc
         texts = as_texts(X, "TextEmbedder")
-        if self.cache_ is None:
-            return self._encode(texts)
+        # A frozen model: the key is the configuration and the weights, the same in every fold.
         # batch_size and device change only float rounding, not the embedding: not part of the key.
-        params = {k: v for k, v in self.get_params().items() if k not in ("cache", "batch_size", "device")}
-        params["model"] = str(params["model"])
-        return self.cache_.lookup(type(self).__qualname__, params, self.weights_fingerprint_,
-                                  content_hash(texts), lambda: self._encode(texts), n_rows=len(texts))
+        def state() -> str:
+            params = cacheable_params(self, drop=("batch_size",))
+            params["model"] = str(params["model"])
+            return state_key(type(self).__qualname__, params, self.weights_fingerprint_)
+
+        return cached_rows(self.cache_, state, texts, self._encode, hashes=[content_hash(t) for t in texts])
 
     def get_feature_names_out(self, input_features=None):
         """Names ``textembedder0 ... textembedder{d-1}``."""
@@ -277,6 +278,11 @@ class TfidfExtractor(TransformerMixin, BaseEstimator):
         NBSVM features instead of TF-IDF; needs ``y`` in ``fit``.
     alpha : float, default=1.0
         Smoothing of the NB counts.
+    cache : None, bool or path, default=None
+        Store ``transform`` output on disk, one entry per text keyed by a hash of (parameters, the
+        fitted vocabulary, IDF weights and NB ratios, the text): a vocabulary fitted per fold gives one
+        key per fold, so rows are shared only where the fitted state is the same (a grid of heads
+        over one fold's features). A folder, or True for ``platformdirs.user_cache_dir("fuselearn")``.
 
     Attributes
     ----------
@@ -288,6 +294,8 @@ class TfidfExtractor(TransformerMixin, BaseEstimator):
         Log-count ratios (NB weighting only; one row for binary ``y``).
     n_features_out_ : int
         Width of the output.
+    cache_ : FeatureCache or None
+        The cache in use.
 
     Examples
     --------
@@ -308,6 +316,7 @@ class TfidfExtractor(TransformerMixin, BaseEstimator):
         lowercase: bool = True,
         nb_weighting: bool = False,
         alpha: float = 1.0,
+        cache=None,
     ) -> None:
         self.ngram_range = ngram_range
         self.min_df = min_df
@@ -317,6 +326,7 @@ class TfidfExtractor(TransformerMixin, BaseEstimator):
         self.lowercase = lowercase
         self.nb_weighting = nb_weighting
         self.alpha = alpha
+        self.cache = cache
 
     def _vectorizer(self):
         common = {"ngram_range": tuple(self.ngram_range), "min_df": self.min_df, "max_df": self.max_df,
@@ -336,6 +346,7 @@ class TfidfExtractor(TransformerMixin, BaseEstimator):
 
     def _fit(self, X, y):
         _check_float("alpha", self.alpha, 0, np.inf, low_open=True, high_open=True)
+        self.cache_ = resolve_cache(self.cache, "TfidfExtractor")
         texts = as_texts(X, "TfidfExtractor")
         self.vectorizer_ = self._vectorizer()
         try:
@@ -385,8 +396,18 @@ class TfidfExtractor(TransformerMixin, BaseEstimator):
             raise NotFittedError(
                 "This TfidfExtractor instance is not fitted yet. Call 'fit' before 'transform'."
             ) from exc
-        counts = self.vectorizer_.transform(as_texts(X, "TfidfExtractor"))
+        texts = as_texts(X, "TfidfExtractor")
+        return cached_rows(getattr(self, "cache_", None), self._state_key, texts, self._transform_texts,
+                           hashes=[content_hash(t) for t in texts])
+
+    def _transform_texts(self, texts):
+        counts = self.vectorizer_.transform(texts)
         return self._nb(counts) if self.nb_weighting else counts.tocsr()
+
+    def _state_key(self) -> str:
+        # The output of a text depends on the fitted vocabulary, IDF weights and NB ratios.
+        state = [self.vectorizer_.vocabulary_, getattr(self.vectorizer_, "idf_", None), getattr(self, "r_", None)]
+        return state_key(type(self).__qualname__, cacheable_params(self), *state)
 
     def get_feature_names_out(self, input_features=None):
         """The vocabulary terms (prefixed by the class for multi-class NB blocks)."""

@@ -69,16 +69,19 @@ def test_checksum_mismatch_names_file_and_digests(tiny_root):
         verify_dataset("mutag", tiny_root)
 
 
-def test_verify_passes_with_matching_registry(tiny_root, monkeypatch):
+def test_verify_passes_with_matching_registry(tiny_root):
     import fuselearn.data._registry as reg
 
     info = get_dataset_info("mutag")
     real = {rel: sha256_file(tiny_root / rel) for rel in info.files}
-    monkeypatch.setitem(reg._REGISTRY, "mutag", replace(info, files=real))
-    digests = verify_dataset("mutag", tiny_root)
-    assert digests == real  # README absent in the tiny root: skipped, not an error
-    ds = load_dataset("MUTAG", tiny_root)
-    assert ds.name == "mutag" and ds.checksums == real and "Debnath" in ds.citation
+    reg.register_dataset(replace(info, files=real), overwrite=True)
+    try:
+        digests = verify_dataset("mutag", tiny_root)
+        assert digests == real  # README absent in the tiny root: skipped, not an error
+        ds = load_dataset("MUTAG", tiny_root)
+        assert ds.name == "mutag" and ds.checksums == real and "Debnath" in ds.citation
+    finally:
+        reg.register_dataset(info, overwrite=True)
 
 
 def test_data_dir_may_be_the_dataset_folder(tiny_root):

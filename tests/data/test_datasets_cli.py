@@ -11,11 +11,12 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def tiny_mutag_registered(tiny_root, monkeypatch):
+def tiny_mutag_registered(tiny_root):
     info = get_dataset_info("mutag")
     real = {rel: sha256_file(tiny_root / rel) for rel in info.files}
-    monkeypatch.setitem(reg._REGISTRY, "mutag", replace(info, files=real))
-    return tiny_root
+    reg.register_dataset(replace(info, files=real), overwrite=True)
+    yield tiny_root
+    reg.register_dataset(info, overwrite=True)
 
 
 def test_list_shows_present_and_missing(tiny_root, tmp_path):

@@ -73,7 +73,7 @@ def test_errors():
     X, y = make_classification(n_samples=60, n_features=5, random_state=0)
     with pytest.raises(InvalidParameterError, match="'cross_fit' parameter"):
         HybridClassifier(cross_fit=1).fit(X, y)
-    with pytest.raises(InvalidParameterError, match="'extractor' parameter .*transformer"):
+    with pytest.raises(InvalidParameterError, match="'extractor' parameter .*implementing 'fit' and 'transform'"):
         HybridClassifier(extractor=LogisticRegression()).fit(X, y)
     with pytest.raises(NotFittedError):
         HybridClassifier().predict(X)

@@ -111,7 +111,7 @@ def test_extractor_wraps_a_pretrained_module_frozen(clf_data):
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"max_epochs": 0}, "'max_epochs' parameter .* integer >= 1. Got 0"),
+        ({"max_epochs": 0}, r"'max_epochs' parameter of NeuralClassifier must be an int in the range \[1, inf\)\. Got 0"),
         ({"batch_size": -3}, "'batch_size'"),
         ({"hidden_sizes": (4, 0)}, "'hidden_sizes'"),
         ({"lr": 0.0}, "'lr'"),

@@ -702,5 +702,8 @@ def test_public_api_and_doctests():
     assert set(stats.__all__) == set(stats_impl.__all__)
     for name in stats.__all__:
         assert getattr(stats, name).__doc__, name
-    result = doctest.testmod(stats_impl, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.failed == 0 and result.attempted > 40
+    modules = [getattr(stats_impl, name) for name in dir(stats_impl) if name.startswith("_") and
+               getattr(getattr(stats_impl, name), "__package__", None) == stats_impl.__name__]
+    results = [doctest.testmod(m, optionflags=doctest.NORMALIZE_WHITESPACE) for m in modules]
+    assert len(modules) == 9
+    assert sum(r.failed for r in results) == 0 and sum(r.attempted for r in results) > 40

@@ -96,3 +96,11 @@ def test_cli_missing_config_file(tmp_path):
     result = CliRunner().invoke(app, ["run", str(tmp_path / "missing.yaml")])
     assert result.exit_code == 2
     assert "does not exist" in result.output
+
+
+@pytest.mark.parametrize("name", ["mean_average_precision", "Mean-Average-Precision", "F1 Macro", "ROC_AUC"])
+def test_metric_names_accepted_as_get_metric_accepts_them(name):
+    from fuselearn.metrics import get_metric
+
+    cfg = parse_config(tiny_config(metrics=[name]))
+    assert cfg.metrics == [name] and get_metric(cfg.metrics[0]).name in {"map", "f1_macro", "roc_auc"}

@@ -163,11 +163,11 @@ def test_decision_metrics_accept_margins():
     [
         ({"name": "F1-Custom"}, "lower case with underscores.*'f1_custom'"),
         ({"name": ""}, "non-empty string"),
-        ({"response": "proba"}, "'response' parameter of Metric must be one of predict"),
-        ({"task": "ranking"}, "'task' parameter of Metric must be one of binary"),
-        ({"func": "f1_score"}, "'func' parameter of Metric must be callable"),
-        ({"greater_is_better": "yes"}, "must be a bool"),
-        ({"kwargs": [("average", "macro")]}, "must be a mapping"),
+        ({"response": "proba"}, "'response' parameter of Metric must be a str among"),
+        ({"task": "ranking"}, "'task' parameter of Metric must be a str among"),
+        ({"func": "f1_score"}, "'func' parameter of Metric must be a callable"),
+        ({"greater_is_better": "yes"}, "'greater_is_better' parameter of Metric must be an instance of 'bool'"),
+        ({"kwargs": [("average", "macro")]}, "'kwargs' parameter of Metric must be an instance of .*Mapping"),
     ],
 )
 def test_invalid_metric_fields(changes, match):

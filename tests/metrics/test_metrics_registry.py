@@ -131,12 +131,9 @@ LOSSES = {"log_loss", "brier", "ece", "mae", "mse", "rmse"}
 @pytest.fixture
 def restore_registry():
     """Undo registrations made by a test."""
-    registry, aliases = dict(_registry._REGISTRY), dict(_registry._ALIASES)
+    saved = _registry.METRIC_REGISTRY.snapshot()
     yield
-    _registry._REGISTRY.clear()
-    _registry._REGISTRY.update(registry)
-    _registry._ALIASES.clear()
-    _registry._ALIASES.update(aliases)
+    _registry.METRIC_REGISTRY.restore(saved)
 
 
 def test_every_builtin_name_is_required_and_tested():

@@ -4,22 +4,17 @@ Every loader returns one :class:`Dataset`; registered datasets load by name with
 :func:`load_dataset`, their files found under ``data_dir`` or ``$FUSELEARN_DATA`` and verified by sha256.
 """
 
+from ._catalogue import CATALOGUE as _CATALOGUE  # noqa: F401  (registers the known datasets)
 from ._dataset import MODALITIES, TASKS, Dataset, Graph
 from ._download import download
 from ._files import DATA_ENV, data_roots, default_data_dir, sha256_file, verify_file
 from ._graphs import load_tu
 from ._images import SafeUnpickler, load_cifar10_batches, load_image_folder, safe_unpickle
-from ._preprocess import default_preprocessor
-from ._registry import (
-    DatasetInfo,
-    find_dataset_files,
-    get_dataset_info,
-    list_datasets,
+from ._loaders import (
     load_adult,
     load_bank_marketing,
     load_cifar10,
     load_cifar10_images,
-    load_dataset,
     load_german_credit,
     load_heart_disease,
     load_imdb_binary,
@@ -30,6 +25,14 @@ from ._registry import (
     load_proteins,
     load_skab,
     load_womens_clothing_reviews,
+)
+from ._preprocess import default_preprocessor
+from ._registry import (
+    DatasetInfo,
+    find_dataset_files,
+    get_dataset_info,
+    list_datasets,
+    load_dataset,
     register_dataset,
     unregister_dataset,
     verify_dataset,

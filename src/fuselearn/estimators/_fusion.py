@@ -32,6 +32,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._naming import normalize_name, unknown_name_error
+from .._validation import check_classes, check_fitted, check_y
 from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError
 
 __all__ = ["FusionClassifier", "FusionRegressor", "Uncertainty"]
@@ -421,12 +422,7 @@ class _BaseFusion(_BaseComposition):
         return self
 
     def _check_fitted(self, what):
-        try:
-            check_is_fitted(self, "estimators_")
-        except Exception as exc:
-            raise NotFittedError(
-                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' before '{what}'."
-            ) from exc
+        check_fitted(self, "estimators_", what)
 
     def _member_outputs(self, X):
         return np.stack([self._member_output(est, X, cols)
@@ -563,12 +559,7 @@ class FusionClassifier(ClassifierMixin, _BaseFusion):
         X, y = self._validate_xy(X, y)
         check_classification_targets(y)
         self._le = LabelEncoder().fit(y)
-        self.classes_ = self._le.classes_
-        if len(self.classes_) < 2:
-            raise InvalidInputError(
-                f"FusionClassifier.fit: y has one class only ({self.classes_[0]!r}); "
-                "classification needs at least 2 classes."
-            )
+        self.classes_ = check_classes(self._le.classes_, "FusionClassifier")
         method = self._check_method()
         if method in ("mean", "weighted", "bayes", "stacking"):
             for mname, est, _ in self._members():
@@ -581,24 +572,13 @@ class FusionClassifier(ClassifierMixin, _BaseFusion):
         return self._fit(X, y)
 
     def _validate_xy(self, X, y):
-        if y is None:
-            raise InvalidInputError(
-                f"{type(self).__name__}.fit requires y to be passed, but the target y is None."
-            )
+        y = check_y(y, type(self).__name__, stacklevel=4)
         # Members validate their own features; here we only check what every member needs.
         try:
             X, y = validate_data(self, X, y, dtype=None, ensure_all_finite=False,
                                  skip_check_array=_is_dataframe(X) or self._has_columns())
         except ValueError as exc:
             raise InvalidInputError(f"{type(self).__name__}.fit: {exc}") from exc
-        if y.ndim == 2 and y.shape[1] == 1:
-            import warnings
-
-            from sklearn.exceptions import DataConversionWarning
-
-            warnings.warn("A column-vector y was passed when a 1d array was expected.",
-                          DataConversionWarning, stacklevel=3)
-            y = y.ravel()
         return X, y
 
     def _has_columns(self):
@@ -771,22 +751,13 @@ class FusionRegressor(RegressorMixin, _BaseFusion):
 
     def fit(self, X, y):
         """Fit the members (unless prefit) and the combiner."""
-        if y is None:
-            raise InvalidInputError("FusionRegressor.fit requires y to be passed, but the target y is None.")
+        y = check_y(y, "FusionRegressor")
         try:
             X, y = validate_data(self, X, y, dtype=None, ensure_all_finite=False, y_numeric=True,
                                  skip_check_array=_is_dataframe(X) or self._has_columns())
         except ValueError as exc:
             raise InvalidInputError(f"FusionRegressor.fit: {exc}") from exc
         y = np.asarray(y, dtype=float)
-        if y.ndim == 2 and y.shape[1] == 1:
-            import warnings
-
-            from sklearn.exceptions import DataConversionWarning
-
-            warnings.warn("A column-vector y was passed when a 1d array was expected.",
-                          DataConversionWarning, stacklevel=2)
-            y = y.ravel()
         if y.ndim != 1:
             raise InvalidInputError("FusionRegressor supports a single target; y must be 1-D.")
         return self._fit(X, y)

@@ -21,7 +21,7 @@ Then there are two ways to predict:
 
 from __future__ import annotations
 
-import numbers
+from typing import ClassVar
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -31,9 +31,18 @@ from sklearn.model_selection import KFold, StratifiedKFold, check_cv
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
-from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError
+from .._validation import (
+    HasMethods,
+    Integral,
+    Interval,
+    check_classes,
+    check_fitted,
+    check_params,
+    check_y,
+)
+from ..exceptions import InvalidInputError
 from ..extract import NeuralExtractor
 
 __all__ = ["HybridClassifier", "HybridRegressor"]
@@ -60,6 +69,13 @@ def _head_has(name):
 
 
 class _BaseHybrid(BaseEstimator):
+    _parameter_constraints: ClassVar[dict] = {
+        "extractor": [HasMethods(["fit", "transform"]), None],
+        "head": [HasMethods(["fit", "predict"]), None],
+        "cross_fit": [Interval(Integral, 2, None, closed="left"), HasMethods(["split"]), None],
+        "refit": ["boolean"],
+    }
+
     def __init__(self, extractor=None, head=None, *, cross_fit=5, refit=False, n_jobs=None,
                  random_state=None):
         self.extractor = extractor
@@ -73,26 +89,9 @@ class _BaseHybrid(BaseEstimator):
         return NeuralExtractor(hidden_sizes=(64, 32), random_state=self.random_state)
 
     def _check_params(self):
-        name = type(self).__name__
+        check_params(self, self._parameter_constraints, self.get_params(deep=False))
         ext = self.extractor if self.extractor is not None else self._default_extractor()
-        if not (hasattr(ext, "fit") and hasattr(ext, "transform")):
-            raise InvalidParameterError(
-                f"The 'extractor' parameter of {name} must be a transformer with fit and transform; "
-                f"got {type(ext).__name__}."
-            )
         head = self.head if self.head is not None else self._default_head()
-        if not hasattr(head, "fit") or not hasattr(head, "predict"):
-            raise InvalidParameterError(
-                f"The 'head' parameter of {name} must be an estimator with fit and predict; "
-                f"got {type(head).__name__}."
-            )
-        cf = self.cross_fit
-        bad_int = isinstance(cf, bool) or not isinstance(cf, numbers.Integral) or cf < 2
-        if cf is not None and not hasattr(cf, "split") and bad_int:
-            raise InvalidParameterError(
-                f"The 'cross_fit' parameter of {name} must be None, an int >= 2 or a CV splitter. "
-                f"Got {cf!r} instead."
-            )
         return ext, head
 
     def _splits(self, X, y, rng):
@@ -114,8 +113,7 @@ class _BaseHybrid(BaseEstimator):
     def fit(self, X, y):
         """Cross-fit the extractor, fit the head on out-of-fold embeddings, refit the extractor."""
         ext, head = self._check_params()
-        if y is None:
-            raise InvalidInputError(f"{type(self).__name__}.fit requires y to be passed, but the target y is None.")
+        check_y(y, type(self).__name__, ravel=False)
         try:
             X, y = validate_data(self, X, y, dtype=None, ensure_all_finite=False, allow_nd=True,
                                  skip_check_array=hasattr(X, "iloc") or isinstance(X, list))
@@ -150,12 +148,7 @@ class _BaseHybrid(BaseEstimator):
         return y
 
     def _check_fitted(self, what):
-        try:
-            check_is_fitted(self, "heads_")
-        except Exception as exc:
-            raise NotFittedError(
-                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' before '{what}'."
-            ) from exc
+        check_fitted(self, "heads_", what)
 
     def _pairs(self, X, what, method):
         """``method`` of every (extractor, head) pair on ``X``, stacked: ``(n_pairs, n_samples, ...)``."""
@@ -234,12 +227,7 @@ class HybridClassifier(ClassifierMixin, _BaseHybrid):
     def _check_target(self, y):
         y = np.asarray(y)
         check_classification_targets(y)
-        self.classes_ = np.unique(y)
-        if len(self.classes_) < 2:
-            raise InvalidInputError(
-                f"HybridClassifier.fit: y has one class only ({self.classes_[0]!r}); "
-                "classification needs at least 2 classes."
-            )
+        self.classes_ = check_classes(np.unique(y), "HybridClassifier")
         return y
 
     def predict(self, X):

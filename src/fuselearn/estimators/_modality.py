@@ -28,10 +28,10 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import _safe_indexing
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
 
 from .._naming import normalize_name, unknown_name_error
-from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError
+from .._validation import check_classes, check_fitted, check_y
+from ..exceptions import InvalidInputError, InvalidParameterError
 from ..extract._torch import TorchEstimator
 from ..nn import make_fusion, predict_module
 from ._fusion import FusionClassifier
@@ -333,20 +333,14 @@ class ModalityFusion(ClassifierMixin, TorchEstimator):
     def fit(self, X, y):
         """Fit the extractors and the fused model on a table ``X`` (DataFrame or array) and labels ``y``."""
         mods, strategy = self._check_params()
-        if y is None:
-            raise InvalidInputError("ModalityFusion.fit requires y to be passed, but the target y is None.")
-        y = np.asarray(y)
+        y = np.asarray(check_y(y, "ModalityFusion"))
         if y.ndim != 1 or len(y) != _n_rows(X):
             raise InvalidInputError(
                 f"ModalityFusion.fit: y must be 1-D with one label per row of X ({_n_rows(X)}); got shape {y.shape}."
             )
         check_classification_targets(y)
         self._le = LabelEncoder().fit(y)
-        self.classes_ = self._le.classes_
-        if len(self.classes_) < 2:
-            raise InvalidInputError(
-                f"ModalityFusion.fit: y has one class only ({self.classes_[0]!r}); at least 2 are needed."
-            )
+        self.classes_ = check_classes(self._le.classes_, "ModalityFusion")
         if isinstance(X, pd.DataFrame):
             self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.n_features_in_ = X.shape[1] if hasattr(X, "shape") and len(X.shape) == 2 else None
@@ -399,12 +393,7 @@ class ModalityFusion(ClassifierMixin, TorchEstimator):
 
     # -- prediction --------------------------------------------------------------------------------
     def _check_fitted(self, method):
-        try:
-            check_is_fitted(self, "strategy_")
-        except Exception as exc:
-            raise NotFittedError(
-                f"This ModalityFusion instance is not fitted yet. Call 'fit' before '{method}'."
-            ) from exc
+        check_fitted(self, "strategy_", method)
 
     def _has_proba(self):
         return (normalize_name(self.strategy) == "intermediate" if isinstance(self.strategy, str) else False) \

@@ -18,56 +18,5 @@ one-line ``summary()``. A test whose variance is zero reports ``statistic=0``, `
 says so in ``note`` instead of returning NaN.
 """
 
-from ._stats import (
-    BootstrapResult,
-    FriedmanResult,
-    FTestResult,
-    McNemarResult,
-    TTestResult,
-    WilcoxonResult,
-    anova_oneway,
-    anova_rm,
-    bootstrap_ci,
-    cohens_d,
-    combined_ftest_5x2cv,
-    compare_pipelines,
-    corrected_ttest,
-    corrected_ttest_1samp,
-    critical_difference,
-    friedman,
-    holm,
-    kendalls_w,
-    mcnemar,
-    nemenyi,
-    paired_ttest_5x2cv,
-    rank_biserial,
-    rank_table,
-    wilcoxon,
-)
-
-__all__ = [
-    "BootstrapResult",
-    "FTestResult",
-    "FriedmanResult",
-    "McNemarResult",
-    "TTestResult",
-    "WilcoxonResult",
-    "anova_oneway",
-    "anova_rm",
-    "bootstrap_ci",
-    "cohens_d",
-    "combined_ftest_5x2cv",
-    "compare_pipelines",
-    "corrected_ttest",
-    "corrected_ttest_1samp",
-    "critical_difference",
-    "friedman",
-    "holm",
-    "kendalls_w",
-    "mcnemar",
-    "nemenyi",
-    "paired_ttest_5x2cv",
-    "rank_biserial",
-    "rank_table",
-    "wilcoxon",
-]
+from ._stats import *
+from ._stats import __all__  # noqa: F401  (one list, kept by the implementation)

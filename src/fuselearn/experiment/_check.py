@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ._config import ExperimentConfig, did_you_mean
+from .._registry import did_you_mean
+from ._config import ExperimentConfig
 
 __all__ = ["check_config"]
 
@@ -19,18 +20,18 @@ def _duplicates(names: list[str], where: str) -> list[str]:
 
 def check_config(config: ExperimentConfig) -> list[str]:
     """Every problem of a validated config, each naming its key path (empty when fine)."""
-    from ..metrics import METRICS
+    from ..metrics._registry import METRIC_REGISTRY
     from ._build import validate_pipelines
     from ._data import check_dataset
 
     problems = _duplicates([d.name for d in config.datasets], "datasets")
     problems += _duplicates([p.name for p in config.pipelines], "pipelines")
     for i, name in enumerate(config.metrics):
-        key = name.strip().lower().replace("-", "_")
-        if key not in METRICS:
+        # The registry get_metric uses: the same normalisation and aliases.
+        if name not in METRIC_REGISTRY:
             problems.append(
-                f"metrics[{i}]: unknown metric {name!r}.{did_you_mean(key, METRICS)} "
-                f"Valid names: {', '.join(sorted(METRICS))}."
+                f"metrics[{i}]: unknown metric {name!r}.{did_you_mean(name, METRIC_REGISTRY.choices())} "
+                f"Valid names: {', '.join(METRIC_REGISTRY.choices())}."
             )
     for i, ds in enumerate(config.datasets):
         problems += check_dataset(ds, config, f"datasets[{i}]")

@@ -6,7 +6,6 @@ the key path (``pipelines[2].params.max_epochs``) and, for a misspelt key, the c
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import os
@@ -16,6 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .._registry import did_you_mean as _did_you_mean
 from ..exceptions import ConfigError
 
 __all__ = [
@@ -230,8 +230,7 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
 
 def did_you_mean(name: str, choices) -> str:
     """`` Did you mean 'x'?`` for the closest choice, or an empty string."""
-    close = difflib.get_close_matches(str(name), sorted(choices), n=1, cutoff=0.6)
-    return f" Did you mean {close[0]!r}?" if close else ""
+    return _did_you_mean(name, choices, normalize=False)
 
 
 def _describe(error: dict) -> str:

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import torch
 from sklearn.base import TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ..exceptions import InvalidParameterError
+from .._validation import Integral, Interval, Real, check_fitted, check_int_tuple, check_params
 from ..nn import MLP
+from ..nn._training import TRAIN_CONSTRAINTS
 from ._cache import cacheable_params, cached_rows, resolve_cache, state_key
-from ._torch import TorchEstimator, _check_float, _check_int, _validate, weights_fingerprint
+from ._torch import TorchEstimator, _validate, weights_fingerprint
 
 __all__ = ["AutoencoderEmbedder"]
+
+_AUTOENCODER_CONSTRAINTS = {
+    **TRAIN_CONSTRAINTS,
+    "encoding_dim": [Interval(Integral, 1, None, closed="left")],
+    "dropout": [Interval(Real, 0, 1, closed="left")],
+}
 
 
 class _Autoencoder(torch.nn.Module):
@@ -127,20 +132,8 @@ class AutoencoderEmbedder(TransformerMixin, TorchEstimator):
         self.cache = cache
 
     def _check_params(self) -> tuple[int, ...]:
-        _check_int("encoding_dim", self.encoding_dim)
-        hs = self.hidden_sizes
-        if isinstance(hs, numbers.Integral) and not isinstance(hs, bool):
-            hs = (hs,)
-        if not isinstance(hs, (tuple, list)) or any(
-            isinstance(h, bool) or not isinstance(h, numbers.Integral) or h < 1 for h in hs
-        ):
-            raise InvalidParameterError(
-                "The 'hidden_sizes' parameter of AutoencoderEmbedder must be a tuple of positive integers. "
-                f"Got {self.hidden_sizes!r} instead."
-            )
-        _check_float("dropout", self.dropout, 0, 1, high_open=True)
-        self._check_training_params()
-        return tuple(int(h) for h in hs)
+        check_params(self, _AUTOENCODER_CONSTRAINTS, self.get_params(deep=False))
+        return check_int_tuple(self.hidden_sizes, "hidden_sizes", "AutoencoderEmbedder")
 
     def _build_module(self) -> _Autoencoder:
         return _Autoencoder(self.n_features_in_, self.encoding_dim, self._hidden, self.dropout)
@@ -158,7 +151,7 @@ class AutoencoderEmbedder(TransformerMixin, TorchEstimator):
         return self
 
     def _scaled(self, X, method: str) -> torch.Tensor:
-        self._check_fitted(method)
+        check_fitted(self, "module_", method)
         X = _validate(self, X, reset=False, dtype=[np.float64, np.float32])
         return torch.as_tensor((X - self.mean_) / self.scale_, dtype=torch.float32)
 
@@ -190,7 +183,7 @@ class AutoencoderEmbedder(TransformerMixin, TorchEstimator):
 
     def get_feature_names_out(self, input_features=None):
         """Names ``autoencoderembedder0 ... autoencoderembedder{encoding_dim-1}``."""
-        check_is_fitted(self, "module_")
+        check_fitted(self, "module_", "get_feature_names_out")
         return np.asarray([f"autoencoderembedder{i}" for i in range(self.encoding_dim)], dtype=object)
 
     def __sklearn_tags__(self):

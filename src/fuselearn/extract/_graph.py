@@ -15,9 +15,9 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
 
-from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError
+from .._validation import check_fitted
+from ..exceptions import InvalidInputError, InvalidParameterError
 from ._cache import cached_rows, resolve_cache, state_key
 from ._inputs import InputKind, get_input_kind
 from ._neural import NeuralExtractor
@@ -189,10 +189,7 @@ class WLFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         """Sparse label counts ``(n_graphs, n_features_out_)``; labels unseen in ``fit`` are dropped."""
-        try:
-            check_is_fitted(self, "vocabulary_")
-        except Exception as exc:
-            raise NotFittedError("This WLFeatures instance is not fitted yet. Call 'fit' before 'transform'.") from exc
+        check_fitted(self, "vocabulary_", "transform")
         rows, cols = [], []
         graphs = _as_graphs(X, "WLFeatures")
         for r, keys in enumerate(self._cached_labels(graphs)):
@@ -204,7 +201,7 @@ class WLFeatures(TransformerMixin, BaseEstimator):
 
     def get_feature_names_out(self, input_features=None):
         """Names ``wl<round>_<label hash>``."""
-        check_is_fitted(self, "vocabulary_")
+        check_fitted(self, "vocabulary_", "get_feature_names_out")
         return np.asarray([f"wl{it}_{lab & 0xFFFFFFFFFFFFFFFF:016x}" for it, lab in self.vocabulary_],
                           dtype=object)
 

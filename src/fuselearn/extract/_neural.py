@@ -9,7 +9,6 @@ classification or regression. It lives here, in ``extract``, because ``NeuralExt
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 
 import numpy as np
@@ -20,24 +19,18 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_array
 
 from .. import _torch_state
+from .._validation import check_classes, check_fitted, check_int_tuple, check_params, check_y
 from ..exceptions import InvalidInputError, InvalidParameterError
 from ..nn import get_module_spec, predict_module
-from ._inputs import INPUT_HANDLERS, InputKind, get_input_kind
+from ..nn._training import TRAIN_CONSTRAINTS
 from ._cache import cacheable_params, cached_rows, resolve_cache, state_key
-from ._torch import (
-    TorchEstimator,
-    _check_float,
-    _check_int,
-    _validate,
-    module_device,
-    take_rows,
-    weights_fingerprint,
-)
+from ._inputs import INPUT_HANDLERS, InputKind, get_input_kind
+from ._torch import TorchEstimator, _validate, module_device, take_rows, weights_fingerprint
 
 __all__ = ["INPUT_HANDLERS", "BaseNeuralEstimator", "NeuralExtractor"]
 
 # Kept importable from here for the extractors that validated through this module before.
-_ = (_check_float, _check_int, _validate)
+_ = _validate
 
 
 class BaseNeuralEstimator(TorchEstimator):
@@ -102,17 +95,8 @@ class BaseNeuralEstimator(TorchEstimator):
                 f"The 'module_params' parameter of {name} must be a dict or None. "
                 f"Got {type(self.module_params).__name__} instead."
             )
-        hs = self.hidden_sizes
-        if isinstance(hs, numbers.Integral) and not isinstance(hs, bool):
-            hs = (hs,)
-        if not isinstance(hs, (tuple, list)) or any(
-            isinstance(h, bool) or not isinstance(h, numbers.Integral) or h < 1 for h in hs
-        ):
-            raise InvalidParameterError(
-                f"The 'hidden_sizes' parameter of {name} must be a tuple of positive integers. "
-                f"Got {self.hidden_sizes!r} instead."
-            )
-        self._check_training_params()
+        check_int_tuple(self.hidden_sizes, "hidden_sizes", name)
+        check_params(self, TRAIN_CONSTRAINTS, self.get_params(deep=False))
 
     def _input_kind(self) -> InputKind:
         """The :class:`InputKind` of the module: the registry entry's, tabular for a callable."""
@@ -151,25 +135,10 @@ class BaseNeuralEstimator(TorchEstimator):
 
     def _prepare_targets(self, y, task):
         if task == "classification":
-            y = np.asarray(y)
-            if y.ndim == 2 and y.shape[1] == 1:
-                import warnings
-
-                from sklearn.exceptions import DataConversionWarning
-
-                warnings.warn(
-                    "A column-vector y was passed when a 1d array was expected; use y.ravel().",
-                    DataConversionWarning, stacklevel=3,
-                )
-                y = y.ravel()
+            y = np.asarray(check_y(y, type(self).__name__, stacklevel=4))
             check_classification_targets(y)
             self._label_encoder = LabelEncoder().fit(y)
-            self.classes_ = self._label_encoder.classes_
-            if len(self.classes_) < 2:
-                raise InvalidInputError(
-                    f"{type(self).__name__}.fit: y has one class only ({self.classes_[0]!r}); "
-                    "classification needs at least 2 classes. Check the target column or the split."
-                )
+            self.classes_ = check_classes(self._label_encoder.classes_, type(self).__name__)
             self.n_outputs_ = len(self.classes_)
             return torch.as_tensor(self._label_encoder.transform(y), dtype=torch.long)
         y = np.asarray(y, dtype=np.float64)
@@ -188,11 +157,7 @@ class BaseNeuralEstimator(TorchEstimator):
     def _fit_network(self, X, y):
         self._check_params()
         kind = self._input_kind()
-        if y is None:
-            raise InvalidInputError(
-                f"{type(self).__name__}.fit requires y to be passed, but the target y is None. "
-                "Pass the target values."
-            )
+        check_y(y, type(self).__name__, ravel=False)
         data, self.n_inputs_ = kind.validate(self, X, reset=True)
         y = _check_y(self, y, len(data) if not isinstance(data, tuple) else len(data[0]))
         self._task_ = self._resolve_task(y)

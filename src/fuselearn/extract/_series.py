@@ -7,10 +7,10 @@ import numbers
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
 
-from .._naming import unknown_name_error
-from ..exceptions import InvalidParameterError, NotFittedError
+from .._registry import unknown_name_error
+from .._validation import check_fitted
+from ..exceptions import InvalidParameterError
 from ._cache import cacheable_params, cached_rows, content_hash, resolve_cache, state_key
 from ._torch import _validate
 
@@ -123,12 +123,7 @@ class WindowFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, X) -> np.ndarray:
         """Features ``(n_samples, n_channels * (len(lags) + len(window) * len(stats)))``."""
-        try:
-            check_is_fitted(self, "_params_")
-        except Exception as exc:
-            raise NotFittedError(
-                "This WindowFeatures instance is not fitted yet. Call 'fit' before 'transform'."
-            ) from exc
+        check_fitted(self, "_params_", "transform")
         X = _validate(self, X, reset=False, dtype=[np.float64, np.float32]).astype(np.float64)
         cache = getattr(self, "cache_", None)
         if cache is None:
@@ -175,10 +170,7 @@ class WindowFeatures(TransformerMixin, BaseEstimator):
 
     def get_feature_names_out(self, input_features=None):
         """``<channel>_lag<k>`` then ``<channel>_<stat>_w<w>`` names, in output order."""
-        try:
-            check_is_fitted(self, "_params_")
-        except Exception as exc:
-            raise NotFittedError("This WindowFeatures instance is not fitted yet.") from exc
+        check_fitted(self, "_params_", "get_feature_names_out")
         if input_features is None:
             input_features = getattr(self, "feature_names_in_", None)
         if input_features is None:

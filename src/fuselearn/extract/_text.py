@@ -13,13 +13,17 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
 
-from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError
+from .._validation import Integral, Interval, Real, check_fitted, check_params, check_y
+from ..exceptions import InvalidInputError, InvalidParameterError
 from ._cache import cacheable_params, cached_rows, content_hash, resolve_cache, state_key
-from ._neural import _check_float, _check_int
 
 __all__ = ["TextEmbedder", "TfidfExtractor", "as_texts"]
+
+_EMBEDDER_CONSTRAINTS = {
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "max_length": [Interval(Integral, 1, None, closed="left"), None],
+}
 
 DEFAULT_TEXT_MODEL = "all-MiniLM-L6-v2"
 _PACKAGED = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
@@ -177,8 +181,7 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
                 "The 'model' parameter of TextEmbedder must be a model name or a folder path. "
                 f"Got {type(self.model).__name__} instead."
             )
-        _check_int("batch_size", self.batch_size)
-        _check_int("max_length", self.max_length, allow_none=True)
+        check_params(self, _EMBEDDER_CONSTRAINTS, {"batch_size": self.batch_size, "max_length": self.max_length})
         if not isinstance(self.normalize, (bool, np.bool_)):
             raise InvalidParameterError(
                 f"The 'normalize' parameter of TextEmbedder must be a bool. Got {self.normalize!r} instead."
@@ -209,12 +212,7 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
 
     def transform(self, X) -> np.ndarray:
         """Embed the texts: a float32 array ``(n_samples, embedding_dim_)``."""
-        try:
-            check_is_fitted(self, "model_")
-        except Exception as exc:
-            raise NotFittedError(
-                "This TextEmbedder instance is not fitted yet. Call 'fit' before 'transform'."
-            ) from exc
+        check_fitted(self, "model_", "transform")
         texts = as_texts(X, "TextEmbedder")
         # A frozen model: the key is the configuration and the weights, the same in every fold.
         # batch_size and device change only float rounding, not the embedding: not part of the key.
@@ -227,7 +225,7 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
 
     def get_feature_names_out(self, input_features=None):
         """Names ``textembedder0 ... textembedder{d-1}``."""
-        check_is_fitted(self, "embedding_dim_")
+        check_fitted(self, "embedding_dim_", "get_feature_names_out")
         return np.asarray([f"textembedder{i}" for i in range(self.embedding_dim_)], dtype=object)
 
     def __getstate__(self):
@@ -345,7 +343,7 @@ class TfidfExtractor(TransformerMixin, BaseEstimator):
         return self._fit(X, y)
 
     def _fit(self, X, y):
-        _check_float("alpha", self.alpha, 0, np.inf, low_open=True, high_open=True)
+        check_params(self, {"alpha": [Interval(Real, 0, None, closed="neither")]}, {"alpha": self.alpha})
         self.cache_ = resolve_cache(self.cache, "TfidfExtractor")
         texts = as_texts(X, "TfidfExtractor")
         self.vectorizer_ = self._vectorizer()
@@ -357,11 +355,7 @@ class TfidfExtractor(TransformerMixin, BaseEstimator):
         if not self.nb_weighting:
             self.n_features_out_ = counts.shape[1]
             return counts.tocsr()
-        if y is None:
-            raise InvalidInputError(
-                "TfidfExtractor(nb_weighting=True).fit requires y to be passed, but the target y is None. "
-                "Pass class labels, or set nb_weighting=False."
-            )
+        y = check_y(y, "TfidfExtractor(nb_weighting=True)")
         y = np.asarray(y)
         if y.ndim != 1 or len(y) != counts.shape[0]:
             raise InvalidInputError(
@@ -390,12 +384,7 @@ class TfidfExtractor(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         """Sparse features ``(n_samples, n_features_out_)``."""
-        try:
-            check_is_fitted(self, "vectorizer_")
-        except Exception as exc:
-            raise NotFittedError(
-                "This TfidfExtractor instance is not fitted yet. Call 'fit' before 'transform'."
-            ) from exc
+        check_fitted(self, "vectorizer_", "transform")
         texts = as_texts(X, "TfidfExtractor")
         return cached_rows(getattr(self, "cache_", None), self._state_key, texts, self._transform_texts,
                            hashes=[content_hash(t) for t in texts])
@@ -411,7 +400,7 @@ class TfidfExtractor(TransformerMixin, BaseEstimator):
 
     def get_feature_names_out(self, input_features=None):
         """The vocabulary terms (prefixed by the class for multi-class NB blocks)."""
-        check_is_fitted(self, "vectorizer_")
+        check_fitted(self, "vectorizer_", "get_feature_names_out")
         terms = self.vectorizer_.get_feature_names_out()
         if not self.nb_weighting or self.r_.shape[0] == 1:
             return np.asarray(terms, dtype=object)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -31,17 +30,18 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from .. import _torch_state
-from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError
+from .._validation import Integral, Interval, check_fitted, check_params
+from ..exceptions import InvalidInputError
 from ..nn import TrainConfig, predict_module, resolve_device, seeded, train_module
-from ..nn._training import default_collate
+from ..nn._training import TRAIN_CONSTRAINTS, default_collate
 
 __all__ = ["TorchEstimator", "early_stopping_split", "module_device", "take_rows", "weights_fingerprint"]
 
 
-# --- small checks shared by the extractors ----------------------------------------------------------
+# --- input validation shared by the extractors ----------------------------------------------------------
 
 
 def _validate(est, X, *, reset, y=None, **kwargs):
@@ -54,28 +54,6 @@ def _validate(est, X, *, reset, y=None, **kwargs):
         raise
     except ValueError as exc:
         raise InvalidInputError(f"{type(est).__name__}: {exc}") from exc
-
-
-def _check_int(name: str, value: Any, minimum: int = 1, allow_none: bool = False) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise InvalidParameterError(
-            f"The '{name}' parameter must be an integer >= {minimum}"
-            f"{' or None' if allow_none else ''}. Got {value!r} instead."
-        )
-
-
-def _check_float(name: str, value: Any, low: float, high: float, *, low_open=False, high_open=False):
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-    if ok:
-        ok = (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
-    if not ok:
-        lb = "(" if low_open else "["
-        rb = ")" if high_open else "]"
-        raise InvalidParameterError(
-            f"The '{name}' parameter must be a number in {lb}{low}, {high}{rb}. Got {value!r} instead."
-        )
 
 
 # --- helpers of the training set-up ------------------------------------------------------------------
@@ -160,15 +138,11 @@ class TorchEstimator(BaseEstimator):
         raise NotImplementedError
 
     def _check_training_params(self) -> None:
-        _check_int("max_epochs", self.max_epochs)
-        _check_int("batch_size", self.batch_size)
-        _check_int("patience", self.patience, minimum=self._min_patience, allow_none=True)
-        _check_int("verbose", self.verbose, minimum=0)
-        _check_float("lr", self.lr, 0, math.inf, low_open=True, high_open=True)
-        _check_float("weight_decay", self.weight_decay, 0, math.inf, high_open=True)
-        _check_float("validation_fraction", self.validation_fraction, 0, 1, high_open=True)
-        if hasattr(self, "aux_loss_weight"):
-            _check_float("aux_loss_weight", self.aux_loss_weight, 0, math.inf, high_open=True)
+        """The training settings against :data:`fuselearn.nn._training.TRAIN_CONSTRAINTS`."""
+        constraints = dict(TRAIN_CONSTRAINTS)
+        if self._min_patience != 1:
+            constraints["patience"] = [Interval(Integral, self._min_patience, None, closed="left"), None]
+        check_params(self, constraints, {k: getattr(self, k) for k in constraints if hasattr(self, k)})
 
     def _train_network(
         self,
@@ -217,13 +191,7 @@ class TorchEstimator(BaseEstimator):
                               collate=collate, method=method)
 
     def _check_fitted(self, method: str) -> None:
-        try:
-            check_is_fitted(self, "module_")
-        except Exception as exc:
-            raise NotFittedError(
-                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with training data "
-                f"before '{method}'."
-            ) from exc
+        check_fitted(self, "module_", method)
 
     # -- persistence through fuselearn.save: weights go to safetensors, not into the pickle stream --
     def __getstate__(self):

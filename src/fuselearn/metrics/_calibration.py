@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import check_int
 from ..exceptions import InvalidInputError
-from ._checks import as_array, check_positive_int, check_probabilities, check_same_length
+from ._checks import as_array, check_probabilities, check_same_length
 
 __all__ = ["expected_calibration_error"]
 
@@ -72,7 +73,7 @@ def expected_calibration_error(y_true, y_proba, n_bins=15, *, labels=None) -> fl
     >>> round(ece, 6)
     0.225
     """
-    n_bins = check_positive_int(n_bins, "n_bins")
+    n_bins = check_int(n_bins, "n_bins", "expected_calibration_error")
     y_true = as_array(y_true, "y_true")
     y_proba = as_array(y_proba, "y_proba", numeric=True)
     if y_true.ndim != 1:

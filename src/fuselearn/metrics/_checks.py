@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from numbers import Integral
-
 import numpy as np
 
-from ..exceptions import InvalidInputError, InvalidParameterError
+from ..exceptions import InvalidInputError
 
 
 def as_array(value, name: str, *, numeric: bool = False) -> np.ndarray:
@@ -53,12 +51,3 @@ def check_probabilities(proba: np.ndarray, name: str) -> None:
             f"[{proba.min():.4g}, {proba.max():.4g}]. Pass predict_proba outputs "
             "(apply a softmax or sigmoid to raw scores first)."
         )
-
-
-def check_positive_int(value, name: str) -> int:
-    """Return ``value`` if it is an integer >= 1, else raise an ``InvalidParameterError``."""
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-        raise InvalidParameterError(
-            f"The '{name}' parameter must be an integer >= 1. Got {value!r} instead."
-        )
-    return int(value)

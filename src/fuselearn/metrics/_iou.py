@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import jaccard_score
 
+from .._validation import check_int
 from ..exceptions import InvalidInputError
-from ._checks import as_array, check_positive_int, check_same_length
+from ._checks import as_array, check_same_length
 
 __all__ = ["box_iou", "mask_iou", "mean_iou", "paired_box_iou"]
 
@@ -189,7 +190,7 @@ def mean_iou(labels_true, labels_pred, num_classes=None) -> float:
     largest = int(max(true.max(), pred.max()))
     if num_classes is None:
         num_classes = largest + 1
-    num_classes = check_positive_int(num_classes, "num_classes")
+    num_classes = check_int(num_classes, "num_classes", "mean_iou")
     if largest >= num_classes:
         raise InvalidInputError(
             f"Labels must be below num_classes={num_classes}; found label {largest}. Raise "

@@ -11,7 +11,8 @@ from typing import Any, Literal
 import numpy as np
 from sklearn.metrics import make_scorer
 
-from .._naming import normalize_name
+from .._registry import normalize_name
+from .._validation import StrOptions, check_params
 from ..exceptions import InvalidInputError, InvalidParameterError
 from ._checks import as_array, check_probabilities, check_same_length
 
@@ -22,6 +23,13 @@ Task = Literal["binary", "multiclass", "multilabel", "regression", "any"]
 
 RESPONSES: tuple[str, ...] = ("predict", "predict_proba", "decision")
 TASKS: tuple[str, ...] = ("binary", "multiclass", "multilabel", "regression", "any")
+_METRIC_CONSTRAINTS = {
+    "func": [callable],
+    "response": [StrOptions(set(RESPONSES))],
+    "task": [StrOptions(set(TASKS))],
+    "greater_is_better": ["boolean"],
+    "kwargs": [Mapping],
+}
 
 # "decision" metrics only rank the scores, so a margin is as good as a probability.
 _RESPONSE_METHOD = {
@@ -205,28 +213,7 @@ class Metric:
                 f"The 'name' parameter of Metric must be lower case with underscores. Got "
                 f"{self.name!r} instead; use {normalize_name(self.name)!r}."
             )
-        if not callable(self.func):
-            raise InvalidParameterError(
-                f"The 'func' parameter of Metric must be callable. Got {self.func!r} instead."
-            )
-        for parameter, value, choices in (
-            ("response", self.response, RESPONSES),
-            ("task", self.task, TASKS),
-        ):
-            if value not in choices:
-                raise InvalidParameterError(
-                    f"The '{parameter}' parameter of Metric must be one of {', '.join(choices)}. "
-                    f"Got {value!r} instead."
-                )
-        if not isinstance(self.greater_is_better, (bool, np.bool_)):
-            raise InvalidParameterError(
-                "The 'greater_is_better' parameter of Metric must be a bool. "
-                f"Got {self.greater_is_better!r} instead."
-            )
-        if not isinstance(self.kwargs, Mapping):
-            raise InvalidParameterError(
-                f"The 'kwargs' parameter of Metric must be a mapping. Got {self.kwargs!r} instead."
-            )
+        check_params("Metric", _METRIC_CONSTRAINTS, {f: getattr(self, f) for f in _METRIC_CONSTRAINTS})
         # A private copy: a caller mutating its dict later must not change a registered metric.
         object.__setattr__(self, "kwargs", dict(self.kwargs))
 

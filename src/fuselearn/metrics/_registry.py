@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import MappingProxyType
-
 from sklearn.metrics import (
     accuracy_score,
     average_precision_score,
@@ -20,7 +18,7 @@ from sklearn.metrics import (
     root_mean_squared_error,
 )
 
-from .._naming import normalize_name, resolve_name
+from .._registry import Registry
 from ..exceptions import InvalidParameterError
 from ._calibration import expected_calibration_error
 from ._iou import mask_iou, mean_box_iou, mean_iou
@@ -88,11 +86,14 @@ def _builtin_metrics() -> list[Metric]:
     return metrics
 
 
-_REGISTRY: dict[str, Metric] = {metric.name: metric for metric in _builtin_metrics()}
-_ALIASES: dict[str, str] = {"mean_average_precision": "map"}
+#: The registry behind :func:`get_metric` (names and aliases); the experiment config checks names with it.
+METRIC_REGISTRY: Registry[Metric] = Registry("metric", on_duplicate="raise")
+for _metric in _builtin_metrics():
+    METRIC_REGISTRY.register(_metric.name, _metric)
+METRIC_REGISTRY.add_alias("mean_average_precision", "map")
 
 #: Read-only, live view of the registered metrics by name (aliases are left out).
-METRICS = MappingProxyType(_REGISTRY)
+METRICS = METRIC_REGISTRY.mapping()
 
 
 def get_metric(name: str | Metric) -> Metric:
@@ -121,9 +122,7 @@ def get_metric(name: str | Metric) -> Metric:
     """
     if isinstance(name, Metric):
         return name
-    lookup = dict(_REGISTRY)
-    lookup.update({alias: _REGISTRY[target] for alias, target in _ALIASES.items()})
-    return resolve_name("metric", name, lookup)
+    return METRIC_REGISTRY.get(name)
 
 
 def register_metric(metric: Metric, *, overwrite: bool = False) -> Metric:
@@ -159,16 +158,7 @@ def register_metric(metric: Metric, *, overwrite: bool = False) -> Metric:
             f"register_metric expects a Metric. Got {type(metric).__name__} instead; wrap the "
             "function as Metric(name, func, response=..., greater_is_better=..., task=...)."
         )
-    name = normalize_name(metric.name)
-    if name in _REGISTRY or name in _ALIASES:
-        if not overwrite:
-            raise InvalidParameterError(
-                f"A metric named {name!r} is already registered; pass overwrite=True to replace "
-                "it, or choose another name."
-            )
-        _ALIASES.pop(name, None)
-    _REGISTRY[name] = metric
-    return metric
+    return METRIC_REGISTRY.register(metric.name, metric, overwrite=overwrite)
 
 
 def score(name_or_metric, y_true, *, y_pred=None, y_proba=None, classes=None) -> float:

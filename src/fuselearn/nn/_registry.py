@@ -8,13 +8,12 @@ knows how to validate and batch the data: ``"tabular"`` (2-D float), ``"image"``
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 
-from .._naming import normalize_name, unknown_name_error
+from .._registry import Registry, normalize_name, unknown_name_error
 
 __all__ = ["INPUT_KINDS", "MODULES", "ModuleSpec", "get_module_spec", "register_module"]
 
@@ -30,26 +29,8 @@ class ModuleSpec:
     input_kind: str = "tabular"
 
 
-_MODULES: dict[str, ModuleSpec] = {}
-
-
-class _Names:
-    """A live, read-only view of the registered names (``"mlp" in MODULES``)."""
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and normalize_name(name) in _MODULES
-
-    def __iter__(self):
-        return iter(sorted(_MODULES))
-
-    def __len__(self) -> int:
-        return len(_MODULES)
-
-    def __repr__(self) -> str:
-        return f"MODULES({', '.join(sorted(_MODULES))})"
-
-
-MODULES = _Names()
+#: Every registered network module by name; ``"mlp" in MODULES``, ``sorted(MODULES)``.
+MODULES: Registry[ModuleSpec] = Registry("module")
 
 
 def register_module(name: str, *, input_kind: str = "tabular", overwrite: bool = False):
@@ -69,9 +50,7 @@ def register_module(name: str, *, input_kind: str = "tabular", overwrite: bool =
     key = normalize_name(name)
 
     def decorator(builder):
-        if key in _MODULES and not overwrite:
-            warnings.warn(f"Module {key!r} is registered twice; the later one wins.", stacklevel=2)
-        _MODULES[key] = ModuleSpec(key, builder, input_kind)
+        MODULES.register(key, ModuleSpec(key, builder, input_kind), overwrite=overwrite)
         return builder
 
     return decorator
@@ -79,7 +58,4 @@ def register_module(name: str, *, input_kind: str = "tabular", overwrite: bool =
 
 def get_module_spec(name: str, where: str = "module") -> ModuleSpec:
     """Return the :class:`ModuleSpec` registered as ``name``; unknown names list the choices."""
-    key = normalize_name(name)
-    if key not in _MODULES:
-        raise unknown_name_error("module", name, _MODULES, where)
-    return _MODULES[key]
+    return MODULES.get(name, where)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from .._validation import Integral, Interval, Real, check_params
 from ..exceptions import InvalidParameterError, TrainingError
 
 __all__ = [
@@ -34,6 +35,20 @@ __all__ = [
 ]
 
 Collate = Callable[[Any, np.ndarray], Any]
+
+
+#: Constraints of the training settings, shared by :class:`TrainConfig` and the estimators that take
+#: the same settings as constructor parameters (``check_params(self, TRAIN_CONSTRAINTS, params)``).
+TRAIN_CONSTRAINTS = {
+    "max_epochs": [Interval(Integral, 1, None, closed="left")],
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "lr": [Interval(Real, 0, None, closed="neither")],
+    "weight_decay": [Interval(Real, 0, None, closed="left")],
+    "patience": [Interval(Integral, 1, None, closed="left"), None],
+    "aux_loss_weight": [Interval(Real, 0, None, closed="left")],
+    "verbose": ["verbose"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+}
 
 
 @dataclass(frozen=True)
@@ -56,16 +71,7 @@ class TrainConfig:
     verbose: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("max_epochs", "batch_size"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-                raise InvalidParameterError(f"{name} must be a positive integer; got {value!r}.")
-        if not (isinstance(self.lr, (int, float)) and self.lr > 0 and math.isfinite(self.lr)):
-            raise InvalidParameterError(f"lr must be a positive finite number; got {self.lr!r}.")
-        if not (isinstance(self.weight_decay, (int, float)) and self.weight_decay >= 0):
-            raise InvalidParameterError(f"weight_decay must be >= 0; got {self.weight_decay!r}.")
-        if self.patience is not None and (not isinstance(self.patience, (int, np.integer)) or self.patience < 1):
-            raise InvalidParameterError(f"patience must be a positive integer or None; got {self.patience!r}.")
+        check_params("TrainConfig", TRAIN_CONSTRAINTS, vars(self))
 
 
 @dataclass

@@ -7,12 +7,17 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from .._validation import Interval, Real, StrOptions, check_int, check_params
 from ..exceptions import InvalidParameterError
 from ._registry import register_module
 
 __all__ = ["MLP"]
 
 _ACTIVATIONS = {"relu": nn.ReLU, "gelu": nn.GELU, "tanh": nn.Tanh, "silu": nn.SiLU, "elu": nn.ELU}
+_MLP_CONSTRAINTS = {
+    "dropout": [Interval(Real, 0.0, 1.0, closed="left")],
+    "activation": [StrOptions(set(_ACTIVATIONS))],
+}
 
 
 class MLP(nn.Module):
@@ -58,24 +63,13 @@ class MLP(nn.Module):
         batch_norm: bool = False,
     ) -> None:
         super().__init__()
-        hidden_sizes = tuple(int(h) for h in hidden_sizes)
-        for label, value in (("in_features", in_features), ("out_features", out_features)):
-            if int(value) < 1:
-                raise InvalidParameterError(f"MLP {label} must be a positive integer; got {value}.")
-        if any(h < 1 for h in hidden_sizes):
-            raise InvalidParameterError(
-                f"MLP hidden_sizes must be positive integers; got {hidden_sizes}. "
-                "Use an empty tuple for a linear model."
-            )
-        if not 0.0 <= float(dropout) < 1.0:
-            raise InvalidParameterError(f"MLP dropout must be in [0, 1); got {dropout}.")
-        if activation not in _ACTIVATIONS:
-            raise InvalidParameterError(
-                f"MLP activation must be one of {sorted(_ACTIVATIONS)}; got {activation!r}."
-            )
-        self.in_features = int(in_features)
-        self.out_features = int(out_features)
-        self.hidden_sizes = hidden_sizes
+        check_params("MLP", _MLP_CONSTRAINTS, {"dropout": dropout, "activation": activation})
+        self.in_features = check_int(in_features, "in_features", "MLP")
+        self.out_features = check_int(out_features, "out_features", "MLP")
+        try:
+            self.hidden_sizes = tuple(check_int(h, f"hidden_sizes[{i}]", "MLP") for i, h in enumerate(hidden_sizes))
+        except InvalidParameterError as exc:
+            raise InvalidParameterError(f"{exc} Use an empty tuple for a linear model.") from None
         self.dropout = float(dropout)
         self.activation = activation
         self.batch_norm = bool(batch_norm)

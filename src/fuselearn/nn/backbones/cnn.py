@@ -8,9 +8,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ...exceptions import InvalidParameterError
+from ..._validation import check_int, check_real, param_error
 from .._registry import register_module
-from ._common import build_fusion, check_dropout, check_int, reset_all
+from ._common import build_fusion, reset_all
 
 __all__ = ["FusionCNN"]
 
@@ -75,15 +75,15 @@ class FusionCNN(nn.Module):
     ) -> None:
         super().__init__()
         owner = "FusionCNN"
-        self.in_channels = check_int(owner, "in_channels", in_channels)
-        self.n_classes = check_int(owner, "n_classes", n_classes)
+        self.in_channels = check_int(in_channels, "in_channels", owner)
+        self.n_classes = check_int(n_classes, "n_classes", owner)
         if isinstance(channels, (str, bytes)) or not isinstance(channels, Sequence) or len(channels) == 0:
-            raise InvalidParameterError(f"FusionCNN channels must be a non-empty sequence of ints; got {channels!r}.")
-        self.channels = tuple(check_int(owner, f"channels[{i}]", c) for i, c in enumerate(channels))
-        self.depth = check_int(owner, "depth", depth)
-        self.fusion_dim = check_int(owner, "fusion_dim", fusion_dim)
+            raise param_error("channels", owner, "a non-empty sequence of ints", channels)
+        self.channels = tuple(check_int(c, f"channels[{i}]", owner) for i, c in enumerate(channels))
+        self.depth = check_int(depth, "depth", owner)
+        self.fusion_dim = check_int(fusion_dim, "fusion_dim", owner)
         self.spatial = bool(spatial)
-        self.dropout = check_dropout(owner, dropout)
+        self.dropout = check_real(dropout, "dropout", owner, low=0.0, high=1.0, closed="left")
         self.fusion_name = fusion
         stages = []
         width = self.in_channels

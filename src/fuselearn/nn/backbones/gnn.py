@@ -5,9 +5,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..._validation import check_choice, check_int, check_real
 from ...exceptions import InvalidInputError
 from .._registry import register_module
-from ._common import build_fusion, check_choice, check_dropout, check_int, reset_all
+from ._common import build_fusion, reset_all
 
 __all__ = ["FusionGNN"]
 
@@ -87,15 +88,15 @@ class FusionGNN(nn.Module):
         from torch_geometric.nn import GCNConv, GINConv
 
         owner = "FusionGNN"
-        self.in_dim = check_int(owner, "in_dim", in_dim)
-        self.n_classes = check_int(owner, "n_classes", n_classes)
-        self.hidden = check_int(owner, "hidden", hidden)
-        self.num_layers = check_int(owner, "num_layers", num_layers)
-        self.conv = check_choice(owner, "conv", conv, _CONVS)
-        self.readout = check_choice(owner, "readout", readout, _READOUTS)
+        self.in_dim = check_int(in_dim, "in_dim", owner)
+        self.n_classes = check_int(n_classes, "n_classes", owner)
+        self.hidden = check_int(hidden, "hidden", owner)
+        self.num_layers = check_int(num_layers, "num_layers", owner)
+        self.conv = check_choice(conv, "conv", owner, _CONVS)
+        self.readout = check_choice(readout, "readout", owner, _READOUTS)
         self.include_input = bool(include_input)
-        self.fusion_dim = check_int(owner, "fusion_dim", fusion_dim if fusion_dim is not None else hidden)
-        self.dropout = check_dropout(owner, dropout)
+        self.fusion_dim = check_int(fusion_dim if fusion_dim is not None else hidden, "fusion_dim", owner)
+        self.dropout = check_real(dropout, "dropout", owner, low=0.0, high=1.0, closed="left")
         self.fusion_name = fusion
         convs, norms = [], []
         width = self.in_dim

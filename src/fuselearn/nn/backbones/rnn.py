@@ -6,9 +6,10 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from ..._validation import check_choice, check_int, check_real
 from ...exceptions import InvalidInputError
 from .._registry import register_module
-from ._common import build_fusion, check_choice, check_dropout, check_int, reset_all
+from ._common import build_fusion, reset_all
 
 __all__ = ["FusionRNN"]
 
@@ -80,17 +81,17 @@ class FusionRNN(nn.Module):
     ) -> None:
         super().__init__()
         owner = "FusionRNN"
-        self.vocab_size = check_int(owner, "vocab_size", vocab_size)
-        self.n_classes = check_int(owner, "n_classes", n_classes)
-        self.embed_dim = check_int(owner, "embed_dim", embed_dim)
-        self.hidden_size = check_int(owner, "hidden_size", hidden_size)
-        self.num_layers = check_int(owner, "num_layers", num_layers)
-        self.cell = check_choice(owner, "cell", cell, tuple(_CELLS))
-        self.pooling = check_choice(owner, "pooling", pooling, _POOLING)
+        self.vocab_size = check_int(vocab_size, "vocab_size", owner)
+        self.n_classes = check_int(n_classes, "n_classes", owner)
+        self.embed_dim = check_int(embed_dim, "embed_dim", owner)
+        self.hidden_size = check_int(hidden_size, "hidden_size", owner)
+        self.num_layers = check_int(num_layers, "num_layers", owner)
+        self.cell = check_choice(cell, "cell", owner, tuple(_CELLS))
+        self.pooling = check_choice(pooling, "pooling", owner, _POOLING)
         self.bidirectional = bool(bidirectional)
         self.include_embedding = bool(include_embedding)
-        self.fusion_dim = check_int(owner, "fusion_dim", fusion_dim)
-        self.dropout = check_dropout(owner, dropout)
+        self.fusion_dim = check_int(fusion_dim, "fusion_dim", owner)
+        self.dropout = check_real(dropout, "dropout", owner, low=0.0, high=1.0, closed="left")
         self.fusion_name = fusion
         self.embedding = nn.Embedding(self.vocab_size, self.embed_dim, padding_idx=0)
         n_dir = 2 if self.bidirectional else 1

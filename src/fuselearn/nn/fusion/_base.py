@@ -9,14 +9,14 @@ are ``Linear`` for vectors and 1x1 ``Conv2d`` for maps.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ...exceptions import InvalidInputError, InvalidParameterError
+from ..._validation import check_int, param_error
+from ...exceptions import InvalidInputError
 
 __all__ = ["FusionLayer", "channel_linear"]
 
@@ -26,12 +26,6 @@ _SIZES = ("smallest", "largest", "first")
 def channel_linear(d_in: int, d_out: int, spatial: bool, bias: bool = True) -> nn.Module:
     """A linear map over dimension 1: ``Linear`` for vectors, a 1x1 convolution for maps."""
     return nn.Conv2d(d_in, d_out, kernel_size=1, bias=bias) if spatial else nn.Linear(d_in, d_out, bias=bias)
-
-
-def _check_positive_int(owner: str, label: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < 1:
-        raise InvalidParameterError(f"{owner} {label} must be a positive integer; got {value!r}.")
-    return int(value)
 
 
 class FusionLayer(nn.Module):
@@ -66,25 +60,23 @@ class FusionLayer(nn.Module):
         super().__init__()
         owner = type(self).__name__
         if isinstance(in_dims, (str, bytes)) or not isinstance(in_dims, Sequence):
-            raise InvalidParameterError(
-                f"{owner} in_dims must be a sequence of positive integers, one per source; got {in_dims!r}."
-            )
+            raise param_error("in_dims", owner, "a sequence of positive ints, one per source", in_dims)
         if len(in_dims) == 0:
-            raise InvalidParameterError(f"{owner} in_dims is empty; a fusion layer needs at least one source.")
-        self.in_dims = tuple(_check_positive_int(owner, f"in_dims[{i}]", d) for i, d in enumerate(in_dims))
-        self.out_dim = _check_positive_int(owner, "out_dim", out_dim)
+            raise param_error("in_dims", owner, "non-empty (a fusion layer needs at least one source)", in_dims)
+        self.in_dims = tuple(check_int(d, f"in_dims[{i}]", owner) for i, d in enumerate(in_dims))
+        self.out_dim = check_int(out_dim, "out_dim", owner)
         self.spatial = bool(spatial)
         if isinstance(size, str):
             key = size.strip().lower()
             if key not in _SIZES:
-                raise InvalidParameterError(f"{owner} size must be one of {_SIZES} or (H, W); got {size!r}.")
+                raise param_error("size", owner, f"one of {_SIZES} or (H, W)", size)
             self.size: str | tuple[int, int] = key
         else:
             try:
                 h, w = size
             except (TypeError, ValueError) as exc:
-                raise InvalidParameterError(f"{owner} size must be one of {_SIZES} or (H, W); got {size!r}.") from exc
-            self.size = (_check_positive_int(owner, "size[0]", h), _check_positive_int(owner, "size[1]", w))
+                raise param_error("size", owner, f"one of {_SIZES} or (H, W)", size) from exc
+            self.size = (check_int(h, "size[0]", owner), check_int(w, "size[1]", owner))
         self.last_weights: torch.Tensor | None = None
 
     @property
@@ -175,11 +167,6 @@ class FusionLayer(nn.Module):
 def stack_sources(hs: Sequence[torch.Tensor]) -> torch.Tensor:
     """Stack same-shaped source tensors into ``(batch, S, D, ...)``."""
     return torch.stack(list(hs), dim=1)
-
-
-def weights_shape(w: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
-    """Insert the feature axis into weights ``(batch, S, ...)`` so they broadcast over ``(batch, S, D, ...)``."""
-    return w.unsqueeze(2) if w.dim() == h.dim() - 1 else w
 
 
 def per_sample(w: torch.Tensor) -> torch.Tensor:

@@ -3,36 +3,17 @@
 from __future__ import annotations
 
 import inspect
-import warnings
 from collections.abc import Callable, Sequence
 
 from torch import nn
 
-from ..._naming import normalize_name, unknown_name_error
+from ..._registry import Registry, normalize_name
 from ...exceptions import InvalidParameterError
 
 __all__ = ["FUSIONS", "get_fusion_class", "make_fusion", "register_fusion"]
 
-_FUSIONS: dict[str, Callable[..., nn.Module]] = {}
-
-
-class _Names:
-    """A live, read-only view of the registered fusion names (``"aff" in FUSIONS``)."""
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and normalize_name(name) in _FUSIONS
-
-    def __iter__(self):
-        return iter(sorted(_FUSIONS))
-
-    def __len__(self) -> int:
-        return len(_FUSIONS)
-
-    def __repr__(self) -> str:
-        return f"FUSIONS({', '.join(sorted(_FUSIONS))})"
-
-
-FUSIONS = _Names()
+#: Every registered fusion layer by name; ``"aff" in FUSIONS``, ``sorted(FUSIONS)``.
+FUSIONS: Registry[Callable[..., nn.Module]] = Registry("fusion")
 
 
 def register_fusion(name: str, *, overwrite: bool = False):
@@ -41,23 +22,12 @@ def register_fusion(name: str, *, overwrite: bool = False):
     The builder is called as ``builder(in_dims, out_dim, **options)``. A name registered twice warns
     unless ``overwrite=True``; the later one wins.
     """
-    key = normalize_name(name)
-
-    def decorator(builder):
-        if key in _FUSIONS and not overwrite:
-            warnings.warn(f"Fusion {key!r} is registered twice; the later one wins.", stacklevel=2)
-        _FUSIONS[key] = builder
-        return builder
-
-    return decorator
+    return FUSIONS.decorator(name, overwrite=overwrite)
 
 
 def get_fusion_class(name: str, where: str = "make_fusion"):
     """The class (builder) registered as ``name``; unknown names list the valid ones."""
-    key = normalize_name(name)
-    if key not in _FUSIONS:
-        raise unknown_name_error("fusion", name, _FUSIONS, where)
-    return _FUSIONS[key]
+    return FUSIONS.get(name, where)
 
 
 def make_fusion(name: str, in_dims: Sequence[int], out_dim: int, **options) -> nn.Module:

@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..._validation import check_int, check_real, param_error
 from ...exceptions import InvalidInputError, InvalidParameterError
 from ._base import FusionLayer, channel_linear
 from ._registry import register_fusion
@@ -113,17 +114,12 @@ class AdaptiveFeatureFusion(FusionLayer):
                      "model_weights": model_weights, "graph_mixing": graph_mixing, "meta_gate": meta_gate}
         for key, value in flags.items():
             if not isinstance(value, bool):
-                raise InvalidParameterError(f"AFF {key} must be True or False; got {value!r}.")
+                raise param_error(key, "AFF", "True or False", value)
             setattr(self, key, value)
         if not (linear or nonlinear):
             raise InvalidParameterError("AFF needs at least one fusion function: set linear or nonlinear to True.")
-        if aux_classes is not None and (isinstance(aux_classes, bool) or not isinstance(aux_classes, int)
-                                        or aux_classes < 1):
-            raise InvalidParameterError(f"AFF aux_classes must be a positive integer or None; got {aux_classes!r}.")
-        if not (isinstance(source_dropout, (int, float)) and 0.0 <= source_dropout < 1.0):
-            raise InvalidParameterError(f"AFF source_dropout must be in [0, 1); got {source_dropout!r}.")
-        self.aux_classes = aux_classes
-        self.source_dropout = float(source_dropout)
+        self.aux_classes = None if aux_classes is None else check_int(aux_classes, "aux_classes", "AFF")
+        self.source_dropout = check_real(source_dropout, "source_dropout", "AFF", low=0.0, high=1.0, closed="left")
         self.n_functions = int(linear) + int(nonlinear)
         s, d = self.n_sources, self.out_dim
         # one matmul per source serves both fusion functions (split afterwards): cheaper than two

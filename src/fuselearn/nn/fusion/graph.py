@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ...exceptions import InvalidParameterError
+from ..._validation import check_int
 from ._base import FusionLayer, channel_linear, per_sample
 from ._registry import register_fusion
 
@@ -45,9 +45,7 @@ class GraphFusion(FusionLayer):
     def __init__(self, in_dims: Sequence[int], out_dim: int, *, spatial: bool = False,
                  size: str | tuple[int, int] = "smallest", rounds: int = 1) -> None:
         super().__init__(in_dims, out_dim, spatial=spatial, size=size)
-        if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1:
-            raise InvalidParameterError(f"GraphFusion rounds must be a positive integer; got {rounds!r}.")
-        self.rounds = rounds
+        self.rounds = check_int(rounds, "rounds", "GraphFusion")
         d = self.out_dim
         self.projs = nn.ModuleList(channel_linear(di, d, self.spatial) for di in self.in_dims)
         self.node_embedding = nn.Parameter(torch.empty(self.n_sources, d))

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ...exceptions import InvalidParameterError
+from ..._validation import check_int
 from ._base import FusionLayer
 from ._registry import register_fusion
 
@@ -39,9 +39,7 @@ class LowRankFusion(FusionLayer):
     def __init__(self, in_dims: Sequence[int], out_dim: int, *, spatial: bool = False,
                  size: str | tuple[int, int] = "smallest", rank: int = 4) -> None:
         super().__init__(in_dims, out_dim, spatial=spatial, size=size)
-        if isinstance(rank, bool) or not isinstance(rank, int) or rank < 1:
-            raise InvalidParameterError(f"LowRankFusion rank must be a positive integer; got {rank!r}.")
-        self.rank = rank
+        self.rank = rank = check_int(rank, "rank", "LowRankFusion")
         self.factors = nn.ParameterList(
             nn.Parameter(torch.empty(rank, d + 1, self.out_dim)) for d in self.in_dims
         )

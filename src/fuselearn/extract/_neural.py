@@ -121,6 +121,12 @@ class BaseNeuralEstimator(TorchEstimator):
             return get_input_kind(name, where=f"the input kind of module {self.module!r}")
         return get_input_kind("tabular")
 
+    def _handler(self):
+        """``(validate, collate)`` of the input kind: the former name of :meth:`_input_kind`, kept for
+        callers written against it (e.g. per-source explanations); new code uses ``_input_kind()``."""
+        kind = self._input_kind()
+        return kind.validate, kind.collate
+
     def _build_module(self) -> torch.nn.Module:
         params = dict(self.module_params or {})
         if isinstance(self.module, str):

@@ -22,8 +22,8 @@ from sklearn.utils.validation import check_array
 from .. import _torch_state
 from ..exceptions import InvalidInputError, InvalidParameterError
 from ..nn import get_module_spec, predict_module
-from ._inputs import INPUT_HANDLERS, InputKind, get_input_kind
 from ._cache import cacheable_params, cached_rows, resolve_cache, state_key
+from ._inputs import INPUT_HANDLERS, InputKind, get_input_kind
 from ._torch import (
     TorchEstimator,
     _check_float,

@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._naming import unknown_name_error
 from ..exceptions import InvalidParameterError, NotFittedError
-from ._cache import cacheable_params, cached_rows, content_hash, resolve_cache, state_key
+from ._cache import cacheable_params, content_hash, resolve_cache, state_key
 from ._torch import _validate
 
 __all__ = ["WindowFeatures"]

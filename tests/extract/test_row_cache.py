@@ -153,7 +153,7 @@ def test_fitted_state_is_part_of_the_key(tmp_path):
 def test_trained_embedders_share_rows_only_with_the_same_weights(tmp_path):
     imgs = np.random.default_rng(0).normal(size=(16, 1, 8, 8)).astype(np.float32)
     yi = np.arange(16) % 2
-    params = dict(max_epochs=1, module_params={"channels": (4,)}, cache=tmp_path)
+    params = {"max_epochs": 1, "module_params": {"channels": (4,)}, "cache": tmp_path}
     first = ImageEmbedder(random_state=0, **params).fit(imgs, yi)
     out = first.transform(imgs)
     again = ImageEmbedder(random_state=0, **params).fit(imgs, yi)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import torch
 from sklearn.base import TransformerMixin
-from sklearn.utils.validation import check_is_fitted
 
 from .._validation import Integral, Interval, Real, check_fitted, check_int_tuple, check_params
 from ..nn import MLP

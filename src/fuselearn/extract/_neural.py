@@ -19,7 +19,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_array
 
 from .. import _torch_state
-from .._validation import check_classes, check_fitted, check_int_tuple, check_params, check_y
+from .._validation import check_classes, check_int_tuple, check_params, check_y
 from ..exceptions import InvalidInputError, InvalidParameterError
 from ..nn import get_module_spec, predict_module
 from ..nn._training import TRAIN_CONSTRAINTS
@@ -104,6 +104,12 @@ class BaseNeuralEstimator(TorchEstimator):
             name = get_module_spec(self.module).input_kind
             return get_input_kind(name, where=f"the input kind of module {self.module!r}")
         return get_input_kind("tabular")
+
+    def _handler(self):
+        """``(validate, collate)`` of the input kind: the former name of :meth:`_input_kind`, kept for
+        callers written against it (e.g. per-source explanations); new code uses ``_input_kind()``."""
+        kind = self._input_kind()
+        return kind.validate, kind.collate
 
     def _build_module(self) -> torch.nn.Module:
         params = dict(self.module_params or {})

@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from .._registry import unknown_name_error
 from .._validation import check_fitted
 from ..exceptions import InvalidParameterError
-from ._cache import cacheable_params, cached_rows, content_hash, resolve_cache, state_key
+from ._cache import cacheable_params, content_hash, resolve_cache, state_key
 from ._torch import _validate
 
 __all__ = ["WindowFeatures"]

@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from fuselearn.extract._graph_input import collate_graphs
+from fuselearn.extract import get_input_kind
 from fuselearn.nn import (
     FUSIONS,
     FusionCNN,
@@ -61,6 +61,7 @@ ANCHORS = {
                  ("GIN (Errica et al. 2020, strict protocol)", "73.3 +- 4.0"),
                  ("structure-agnostic baseline (Errica et al. 2020, strict)", "75.8 +- 3.7")],
 }
+collate_graphs = get_input_kind("graph").collate  # rows of a list of graphs as one torch_geometric Batch
 ALL_FUSIONS = ["concat", "sum", "product", "attention", "gated", "lowrank", "graph", "aff"]
 
 

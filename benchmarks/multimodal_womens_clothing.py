@@ -42,8 +42,8 @@ def load(data_dir):
 def add_minilm_columns(X, cache_dir: str):
     """MiniLM sentence embeddings of every review as columns ``emb_0 ...``, computed once for all
     rows. The encoder is pretrained and frozen and embeds each text on its own, without labels, so
-    embedding before the CV split leaks nothing; inside per-fold pipelines the cache would key on
-    each fold's rows and embed the corpus five times."""
+    embedding before the CV split leaks nothing. (Inside per-fold pipelines the per-row cache would
+    also embed each review once; precomputing keeps this script's timings comparable with earlier runs.)"""
     emb = TextEmbedder(cache=cache_dir, batch_size=64).fit_transform(X["text"])
     cols = [f"emb_{i}" for i in range(emb.shape[1])]
     return X.join(pd.DataFrame(emb, columns=cols, index=X.index)), cols

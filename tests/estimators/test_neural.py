@@ -153,7 +153,10 @@ def test_bad_inputs(clf_data):
 def test_exploding_loss_gives_a_clear_error(clf_data):
     X, y = clf_data
     with pytest.raises(FuselearnError, match="loss became .*Scale the inputs"):
-        NeuralRegressor(lr=1e30, max_epochs=5, random_state=0).fit(X * 1e30, y.astype(float))
+        NeuralRegressor(lr=1e30, max_epochs=5, random_state=0).fit(X * 1e3, y.astype(float))
+    # Inputs a float32 network cannot square are refused before training (tests/extract/test_torch_base.py).
+    with pytest.raises(FuselearnError, match="too large for a float32 network"):
+        NeuralRegressor(max_epochs=5, random_state=0).fit(X * 1e30, y.astype(float))
 
 
 def test_cuda_without_gpu_is_a_clear_error(clf_data):

@@ -48,3 +48,18 @@ def test_regressor_and_extractor_on_cuda(data):
     assert reg.predict(X).shape == (300,)
     Z = NeuralExtractor(device="cuda", hidden_sizes=(16,), max_epochs=3, random_state=0).fit(X, y).transform(X)
     assert Z.shape == (300, 16) and np.isfinite(Z).all()
+
+
+def test_torch_base_estimators_on_cuda(data):
+    """The shared base keeps the module on the device it trained on; sparse batches are densified there."""
+    import scipy.sparse as sp
+
+    from fuselearn.extract import AutoencoderEmbedder
+
+    X, y = data
+    ae = AutoencoderEmbedder(encoding_dim=3, max_epochs=3, device="cuda", random_state=0).fit(X)
+    assert next(ae.module_.parameters()).device.type == "cuda"
+    assert ae.transform(X).shape == (300, 3) and np.isfinite(ae.score_samples(X)).all()
+    Xs = sp.csr_matrix(np.where(np.abs(X) > 1, X, 0))
+    clf = NeuralClassifier(device="cuda", max_epochs=3, random_state=0).fit(Xs, y)
+    assert clf.predict_proba(Xs).shape == (300, 2)

@@ -14,26 +14,24 @@ Three strategies, the classic taxonomy of multimodal learning (Baltrušaitis et 
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import ClassifierMixin, clone
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils import _safe_indexing
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 
 from .._naming import normalize_name, unknown_name_error
 from .._validation import check_classes, check_fitted, check_int, check_real, check_y
 from ..exceptions import InvalidInputError, InvalidParameterError
-from ..nn import TrainConfig, make_fusion, predict_module, seeded, train_module
+from ..extract._torch import TorchEstimator
+from ..nn import make_fusion, predict_module
 from ._fusion import FusionClassifier
 
 __all__ = ["ModalityFusion"]
@@ -128,7 +126,7 @@ def _collate_blocks(data: _Blocks, idx) -> tuple[torch.Tensor, ...]:
 # --- the estimator ------------------------------------------------------------------------------------
 
 
-class ModalityFusion(ClassifierMixin, BaseEstimator):
+class ModalityFusion(ClassifierMixin, TorchEstimator):
     """Classify records made of several modalities by early, late or intermediate fusion.
 
     Parameters
@@ -372,29 +370,17 @@ class ModalityFusion(ClassifierMixin, BaseEstimator):
         data = _Blocks(blocks)
         self.feature_dims_ = {name: int(b.shape[1]) for (name, _, _), b in zip(mods, data.blocks)}
         target = torch.as_tensor(self._le.transform(y), dtype=torch.long)
-        rng = check_random_state(self.random_state)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
-        n = len(data)
-        n_valid = math.ceil(self.validation_fraction * n) if self.patience else 0
-        X_tr, y_tr, X_va, y_va = data, target, None, None
-        if n_valid >= len(self.classes_) and n - n_valid >= 2 and n >= 10:
-            _, counts = np.unique(y, return_counts=True)
-            tr, va = train_test_split(np.arange(n), test_size=n_valid,
-                                      random_state=rng.randint(np.iinfo(np.int32).max),
-                                      stratify=y if counts.min() >= 2 else None)
-            tr, va = np.sort(tr), np.sort(va)
-            X_tr, y_tr, X_va, y_va = data.subset(tr), target[tr], data.subset(va), target[va]
-        with seeded(seed):
-            self.module_ = _ModalityNet(list(self.feature_dims_.values()), len(self.classes_),
-                                        self.hidden_size, float(self.dropout), self.fusion)
-        config = TrainConfig(max_epochs=self.max_epochs, batch_size=self.batch_size, lr=self.lr,
-                             weight_decay=self.weight_decay,
-                             patience=self.patience if X_va is not None else None,
-                             device=self.device, verbose=self.verbose)
-        self.history_ = train_module(self.module_, X_tr, y_tr, loss_fn=torch.nn.functional.cross_entropy,
-                                     config=config, seed=seed, collate=_collate_blocks,
-                                     X_valid=X_va, y_valid=y_va)
-        self.module_.cpu().eval()
+        self._check_training_params()
+        # A validation set needs one row per class here.
+        self._train_network(data, target, loss_fn=torch.nn.functional.cross_entropy, collate=_collate_blocks,
+                            labels=y, min_valid=len(self.classes_), patience=self.patience or None)
+        self.module_.cpu()  # predict_proba runs it on the CPU
+
+    _min_patience = 0  # patience=0 has always meant "no early stopping" here
+
+    def _build_module(self) -> _ModalityNet:
+        return _ModalityNet(list(self.feature_dims_.values()), len(self.classes_), self.hidden_size,
+                            float(self.dropout), self.fusion)
 
     # -- prediction --------------------------------------------------------------------------------
     def _check_fitted(self, method):

@@ -1,13 +1,14 @@
 """Deep and classical feature extractors (scikit-learn transformers) and the embedding cache."""
 
-from . import _graph_input  # noqa: F401  (registers the "graph" input handler)
 from ._autoencoder import AutoencoderEmbedder
 from ._cache import FeatureCache, content_hash, resolve_cache
 from ._graph import GraphEmbedder, WLFeatures
 from ._image import ImageEmbedder, RandomFlipCrop
+from ._inputs import InputKind, get_input_kind, register_input_kind
 from ._neural import INPUT_HANDLERS, BaseNeuralEstimator, NeuralExtractor
 from ._series import WindowFeatures
 from ._text import TextEmbedder, TfidfExtractor
+from ._torch import TorchEstimator
 
 __all__ = [
     "INPUT_HANDLERS",
@@ -16,12 +17,16 @@ __all__ = [
     "FeatureCache",
     "GraphEmbedder",
     "ImageEmbedder",
+    "InputKind",
     "NeuralExtractor",
     "RandomFlipCrop",
     "TextEmbedder",
     "TfidfExtractor",
+    "TorchEstimator",
     "WLFeatures",
     "WindowFeatures",
     "content_hash",
+    "get_input_kind",
+    "register_input_kind",
     "resolve_cache",
 ]

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
+from sklearn.base import TransformerMixin
 
-from .. import _torch_state
 from .._validation import Integral, Interval, Real, check_fitted, check_int_tuple, check_params
-from ..nn import MLP, TrainConfig, predict_module, seeded, train_module
+from ..nn import MLP
 from ..nn._training import TRAIN_CONSTRAINTS
-from ._neural import _validate
+from ._cache import cacheable_params, cached_rows, resolve_cache, state_key
+from ._torch import TorchEstimator, _validate, weights_fingerprint
 
 __all__ = ["AutoencoderEmbedder"]
 
@@ -55,7 +51,7 @@ class _Autoencoder(torch.nn.Module):
         return f"_Autoencoder({self.in_features}, {self.code_size}, hidden_sizes={self.hidden_sizes})"
 
 
-class AutoencoderEmbedder(TransformerMixin, BaseEstimator):
+class AutoencoderEmbedder(TransformerMixin, TorchEstimator):
     """An MLP autoencoder: ``transform`` gives the bottleneck code, ``score_samples`` an anomaly score.
 
     Trained without labels (``fit(X, y=None)``) to reconstruct standardised inputs with mean squared
@@ -75,6 +71,11 @@ class AutoencoderEmbedder(TransformerMixin, BaseEstimator):
         Dropout after each hidden layer.
     max_epochs, batch_size, lr, weight_decay, validation_fraction, patience, device, random_state, verbose
         Training settings, as in :class:`fuselearn.NeuralClassifier`.
+    cache : None, bool or path, default=None
+        Store ``transform`` codes on disk, one entry per row keyed by a hash of (parameters, the
+        trained weights and the standardisation, the row): an autoencoder fitted per fold has one key
+        per fold, so rows are shared only where the fitted network is the same (a grid of heads over
+        one fold's codes). A folder, or True for ``platformdirs.user_cache_dir("fuselearn")``.
 
     Attributes
     ----------
@@ -86,6 +87,8 @@ class AutoencoderEmbedder(TransformerMixin, BaseEstimator):
         Training and validation losses.
     n_features_in_ : int
         Number of input features.
+    cache_ : FeatureCache or None
+        The cache in use.
 
     Examples
     --------
@@ -111,6 +114,7 @@ class AutoencoderEmbedder(TransformerMixin, BaseEstimator):
         device: str = "cpu",
         random_state=None,
         verbose: int = 0,
+        cache=None,
     ) -> None:
         self.encoding_dim = encoding_dim
         self.hidden_sizes = hidden_sizes
@@ -124,12 +128,13 @@ class AutoencoderEmbedder(TransformerMixin, BaseEstimator):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.cache = cache
 
     def _check_params(self) -> tuple[int, ...]:
         check_params(self, _AUTOENCODER_CONSTRAINTS, self.get_params(deep=False))
         return check_int_tuple(self.hidden_sizes, "hidden_sizes", "AutoencoderEmbedder")
 
-    def _build(self) -> _Autoencoder:
+    def _build_module(self) -> _Autoencoder:
         return _Autoencoder(self.n_features_in_, self.encoding_dim, self._hidden, self.dropout)
 
     def fit(self, X, y=None):
@@ -140,26 +145,8 @@ class AutoencoderEmbedder(TransformerMixin, BaseEstimator):
         std = X.std(axis=0)
         self.scale_ = np.where(std > 0, std, 1.0)
         Z = torch.as_tensor((X - self.mean_) / self.scale_, dtype=torch.float32)
-        rng = check_random_state(self.random_state)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
-        n = len(Z)
-        n_valid = math.ceil(self.validation_fraction * n) if self.patience is not None else 0
-        if n_valid >= 1 and n >= 10 and n - n_valid >= 2:
-            tr, va = train_test_split(np.arange(n), test_size=n_valid,
-                                      random_state=rng.randint(np.iinfo(np.int32).max))
-            Z_tr, Z_va = Z[np.sort(tr)], Z[np.sort(va)]
-        else:
-            Z_tr, Z_va = Z, None
-        with seeded(seed):
-            self.module_ = self._build()
-        config = TrainConfig(max_epochs=self.max_epochs, batch_size=self.batch_size, lr=self.lr,
-                             weight_decay=self.weight_decay,
-                             patience=self.patience if Z_va is not None else None,
-                             device=self.device, verbose=self.verbose)
-        self.history_ = train_module(self.module_, Z_tr, Z_tr, loss_fn=torch.nn.functional.mse_loss,
-                                     config=config, seed=seed, X_valid=Z_va, y_valid=Z_va)
-        self.module_.cpu().eval()
-        self.n_epochs_ = self.history_.n_epochs
+        self._train_network(Z, Z, loss_fn=torch.nn.functional.mse_loss)
+        self.cache_ = resolve_cache(self.cache, "AutoencoderEmbedder")
         return self
 
     def _scaled(self, X, method: str) -> torch.Tensor:
@@ -169,14 +156,24 @@ class AutoencoderEmbedder(TransformerMixin, BaseEstimator):
 
     def transform(self, X) -> np.ndarray:
         """Bottleneck codes ``(n_samples, encoding_dim)``, float32 (the network's precision)."""
-        Z = self._scaled(X, "transform")
-        return predict_module(self.module_, Z, batch_size=1024, method="embed").numpy()
+        self._check_fitted("transform")
+        X = _validate(self, X, reset=False, dtype=[np.float64, np.float32])
+
+        def embed(rows):
+            Z = torch.as_tensor((rows - self.mean_) / self.scale_, dtype=torch.float32)
+            return self._predict_network(Z, method="embed").numpy()
+
+        def state() -> str:  # the code of a row depends on the trained weights and the scaling
+            return state_key(type(self).__qualname__, cacheable_params(self),
+                             weights_fingerprint(self.module_), self.mean_, self.scale_)
+
+        return cached_rows(getattr(self, "cache_", None), state, X, embed)
 
     def reconstruction_error(self, X) -> np.ndarray:
         """Per-row mean squared reconstruction error in standardised units (higher = more anomalous),
         float32 (the network's precision)."""
         Z = self._scaled(X, "reconstruction_error")
-        recon = predict_module(self.module_, Z, batch_size=1024)
+        recon = self._predict_network(Z)
         return ((recon - Z) ** 2).mean(dim=1).numpy()
 
     def score_samples(self, X) -> np.ndarray:
@@ -188,29 +185,7 @@ class AutoencoderEmbedder(TransformerMixin, BaseEstimator):
         check_fitted(self, "module_", "get_feature_names_out")
         return np.asarray([f"autoencoderembedder{i}" for i in range(self.encoding_dim)], dtype=object)
 
-    # -- persistence through fuselearn.save: weights go to safetensors, not into the pickle stream --
-    def __getstate__(self):
-        state = super().__getstate__()
-        module = state.get("module_")
-        if isinstance(module, torch.nn.Module):
-            key = _torch_state.stash(module)
-            if key is not None:
-                state = dict(state)
-                state["module_"] = None
-                state["_torch_key"] = key
-        return state
-
-    def __setstate__(self, state):
-        key = state.pop("_torch_key", None) if isinstance(state, dict) else None
-        super().__setstate__(state)
-        if key is not None:
-            with seeded(0):
-                module = self._build()
-            module.load_state_dict(_torch_state.fetch(key))
-            self.module_ = module.eval()
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.non_deterministic = self.random_state is None
         tags.transformer_tags.preserves_dtype = ["float32"]  # the network computes in float32
         return tags

@@ -17,6 +17,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._validation import check_fitted, check_int
 from ..exceptions import InvalidInputError, InvalidParameterError
+from ._cache import cached_rows, resolve_cache, state_key
+from ._inputs import InputKind, get_input_kind
 from ._neural import NeuralExtractor
 
 __all__ = ["GraphEmbedder", "WLFeatures", "graph_parts"]
@@ -104,6 +106,11 @@ class WLFeatures(TransformerMixin, BaseEstimator):
     ----------
     n_iter : int, default=3
         Refinement rounds ``h``.
+    cache : None, bool or path, default=None
+        Store each graph's WL labels on disk, keyed by a hash of (``n_iter``, the graph): they do not
+        depend on the fitted vocabulary, so a cross-validated pipeline relabels each graph once, in
+        ``fit`` and ``transform`` of every fold. A folder, or True for
+        ``platformdirs.user_cache_dir("fuselearn")``.
 
     Attributes
     ----------
@@ -111,6 +118,8 @@ class WLFeatures(TransformerMixin, BaseEstimator):
         Column of each (round, label hash).
     n_features_out_ : int
         Width of the output.
+    cache_ : FeatureCache or None
+        The cache in use.
 
     Examples
     --------
@@ -122,8 +131,24 @@ class WLFeatures(TransformerMixin, BaseEstimator):
     [[3.0, 2.0, 1.0]]
     """
 
-    def __init__(self, *, n_iter: int = 3) -> None:
+    def __init__(self, *, n_iter: int = 3, cache=None) -> None:
         self.n_iter = n_iter
+        self.cache = cache
+
+    def _cached_labels(self, graphs) -> list:
+        """Per graph, its (round, label) keys; read from and written to the cache when there is one."""
+        cache = getattr(self, "cache_", None)
+        if cache is None:
+            return self._labels(graphs)
+
+        def compute(subset):
+            return [np.asarray(keys, dtype=np.int64).reshape(-1, 2) for keys in self._labels(subset)]
+
+        def state():  # a graph's labels depend on n_iter only, not on the fitted vocabulary
+            return state_key("WLFeatures.labels", {"n_iter": int(self.n_iter)})
+
+        arrays = cached_rows(cache, state, graphs, compute, stack=False)
+        return [[(int(a), int(b)) for a, b in arr.tolist()] for arr in arrays]
 
     def _labels(self, graphs) -> list[list[tuple[int, int]]]:
         """Per graph, the list of (round, label) of every node in every round."""
@@ -148,8 +173,9 @@ class WLFeatures(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         """Learn the vocabulary of WL labels of the graphs ``X``."""
         check_int(self.n_iter, "n_iter", "WLFeatures", minimum=0)
+        self.cache_ = resolve_cache(self.cache, "WLFeatures")
         vocab: dict[tuple[int, int], int] = {}
-        for keys in self._labels(_as_graphs(X, "WLFeatures")):
+        for keys in self._cached_labels(_as_graphs(X, "WLFeatures")):
             for key in keys:
                 if key not in vocab:
                     vocab[key] = len(vocab)
@@ -162,7 +188,7 @@ class WLFeatures(TransformerMixin, BaseEstimator):
         check_fitted(self, "vocabulary_", "transform")
         rows, cols = [], []
         graphs = _as_graphs(X, "WLFeatures")
-        for r, keys in enumerate(self._labels(graphs)):
+        for r, keys in enumerate(self._cached_labels(graphs)):
             hit = [self.vocabulary_[k] for k in keys if k in self.vocabulary_]
             rows.extend([r] * len(hit))
             cols.extend(hit)
@@ -184,7 +210,7 @@ class WLFeatures(TransformerMixin, BaseEstimator):
 # --- GraphEmbedder: a GNN trained on the task, embeddings for classical learners -----------------
 
 
-def _validate_graphs(est, X, reset):
+def graphs_to_data(est, X, reset):
     """Graphs -> list of torch_geometric ``Data`` with float node features ``x``."""
     from torch_geometric.data import Data
 
@@ -229,8 +255,8 @@ class GraphEmbedder(NeuralExtractor):
     module : str or callable, default="gnn"
         The graph network.
     module_params, hidden_sizes, max_epochs, batch_size, lr, weight_decay, validation_fraction, \
-patience, aux_loss_weight, device, random_state, verbose
-        As in :class:`NeuralExtractor`.
+patience, aux_loss_weight, device, random_state, verbose, cache
+        As in :class:`NeuralExtractor` (``cache`` keys each row on the trained weights).
 
     See Also
     --------
@@ -239,15 +265,15 @@ patience, aux_loss_weight, device, random_state, verbose
 
     def __init__(self, module="gnn", *, module_params=None, hidden_sizes=(64,), max_epochs=100,
                  batch_size=32, lr=1e-3, weight_decay=0.0, validation_fraction=0.1, patience=10,
-                 aux_loss_weight=0.1, device="cpu", random_state=None, verbose=0) -> None:
+                 aux_loss_weight=0.1, device="cpu", random_state=None, verbose=0, cache=None) -> None:
         super().__init__(module, module_params=module_params, hidden_sizes=hidden_sizes,
                          max_epochs=max_epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                          validation_fraction=validation_fraction, patience=patience,
                          aux_loss_weight=aux_loss_weight, device=device, random_state=random_state,
-                         verbose=verbose)
+                         verbose=verbose, cache=cache)
 
-    def _input_kind(self) -> str:
-        return "graph"
+    def _input_kind(self) -> InputKind:
+        return get_input_kind("graph")
 
     def _wraps_instance(self) -> bool:
         return False

@@ -11,7 +11,8 @@ import torch
 
 from .._validation import check_int, check_int_tuple, param_error
 from ..exceptions import InvalidInputError, InvalidParameterError
-from ._neural import INPUT_HANDLERS, NeuralExtractor
+from ._inputs import InputKind, get_input_kind
+from ._neural import NeuralExtractor
 
 __all__ = ["ImageEmbedder", "RandomFlipCrop", "decode_images"]
 
@@ -119,8 +120,8 @@ class ImageEmbedder(NeuralExtractor):
     crop_padding : int, default=4
         Zero padding of the random crops in training; 0 turns cropping off.
     module_params, hidden_sizes, max_epochs, batch_size, lr, weight_decay, validation_fraction, \
-patience, aux_loss_weight, device, random_state, verbose
-        As in :class:`NeuralExtractor`.
+patience, aux_loss_weight, device, random_state, verbose, cache
+        As in :class:`NeuralExtractor` (``cache`` keys each row on the trained weights).
 
     See Also
     --------
@@ -130,18 +131,26 @@ patience, aux_loss_weight, device, random_state, verbose
     def __init__(self, module="cnn", *, image_size=(32, 32), flip=True, crop_padding=4, module_params=None,
                  hidden_sizes=(64,), max_epochs=30, batch_size=64, lr=1e-3, weight_decay=0.0,
                  validation_fraction=0.1, patience=5, aux_loss_weight=0.1, device="cpu", random_state=None,
-                 verbose=0) -> None:
+                 verbose=0, cache=None) -> None:
         super().__init__(module, module_params=module_params, hidden_sizes=hidden_sizes,
                          max_epochs=max_epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                          validation_fraction=validation_fraction, patience=patience,
                          aux_loss_weight=aux_loss_weight, device=device, random_state=random_state,
-                         verbose=verbose)
+                         verbose=verbose, cache=cache)
         self.image_size = image_size
         self.flip = flip
         self.crop_padding = crop_padding
 
-    def _input_kind(self) -> str:
-        return "image"
+    def _input_kind(self) -> InputKind:
+        def decode_first(validate):
+            def decode_then_validate(est, X, reset):
+                if _is_encoded(X):
+                    X = decode_images(list(X), tuple(est.image_size))
+                return validate(est, X, reset)
+
+            return decode_then_validate
+
+        return get_input_kind("image").with_validate(decode_first)
 
     def _wraps_instance(self) -> bool:
         return False
@@ -159,16 +168,6 @@ patience, aux_loss_weight, device, random_state, verbose
         check_int_tuple(size, "image_size", "ImageEmbedder")
         check_int(self.crop_padding, "crop_padding", "ImageEmbedder", minimum=0)
         super()._check_params()
-
-    def _handler(self):
-        validate, collate = INPUT_HANDLERS["image"]
-
-        def decode_then_validate(est, X, reset):
-            if _is_encoded(X):
-                X = decode_images(list(X), tuple(est.image_size))
-            return validate(est, X, reset)
-
-        return decode_then_validate, collate
 
     def _build_module(self) -> torch.nn.Module:
         net = super()._build_module()

@@ -11,7 +11,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from .._registry import unknown_name_error
 from .._validation import check_fitted
 from ..exceptions import InvalidParameterError
-from ._neural import _validate
+from ._cache import cacheable_params, content_hash, resolve_cache, state_key
+from ._torch import _validate
 
 __all__ = ["WindowFeatures"]
 
@@ -54,6 +55,13 @@ class WindowFeatures(TransformerMixin, BaseEstimator):
         Lags to add; an int ``k`` means ``(1, ..., k)``; 0 or ``()`` for none.
     stats : tuple of str, default=("mean", "std", "min", "max", "last", "slope")
         Window statistics to compute.
+    cache : None, bool or path, default=None
+        Store the output on disk, one entry per row keyed by a hash of (parameters, the row and the
+        rows before it that its windows and lags reach): a row's features depend on its predecessors,
+        so the key covers them, and a partial window at the start of a series keys differently from a
+        full one. A folder, or True for ``platformdirs.user_cache_dir("fuselearn")``. Cached values
+        can differ from recomputed ones in the last floating-point digit (pandas' rolling sums carry
+        the series' earlier rows).
 
     Attributes
     ----------
@@ -73,10 +81,11 @@ class WindowFeatures(TransformerMixin, BaseEstimator):
     [3.0, 3.0, 1.0]
     """
 
-    def __init__(self, *, window=10, lags=(1, 2, 3), stats=STATS) -> None:
+    def __init__(self, *, window=10, lags=(1, 2, 3), stats=STATS, cache=None) -> None:
         self.window = window
         self.lags = lags
         self.stats = stats
+        self.cache = cache
 
     def _check_params(self):
         windows = _as_int_tuple("window", self.window, 1)
@@ -108,6 +117,7 @@ class WindowFeatures(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         """Validate the parameters and record the number of channels."""
         self._params_ = self._check_params()
+        self.cache_ = resolve_cache(self.cache, "WindowFeatures")
         _validate(self, X, reset=True, dtype=[np.float64, np.float32])
         return self
 
@@ -115,6 +125,20 @@ class WindowFeatures(TransformerMixin, BaseEstimator):
         """Features ``(n_samples, n_channels * (len(lags) + len(window) * len(stats)))``."""
         check_fitted(self, "_params_", "transform")
         X = _validate(self, X, reset=False, dtype=[np.float64, np.float32]).astype(np.float64)
+        cache = getattr(self, "cache_", None)
+        if cache is None:
+            return self._features(X)
+        windows, lags, _ = self._params_
+        reach = max(max(windows) - 1, max(lags, default=0))  # rows before t that row t's output reads
+        hashes = [content_hash(X[max(0, t - reach):t + 1]) for t in range(len(X))]
+
+        def state() -> str:
+            return state_key(type(self).__qualname__, cacheable_params(self), self.n_features_in_)
+
+        # A row's window reaches back into the series: compute the whole series, keep the rows asked for.
+        return cache.lookup_rows(state(), hashes, lambda idx: self._features(X)[idx])
+
+    def _features(self, X: np.ndarray) -> np.ndarray:
         windows, lags, stats = self._params_
         frame = pd.DataFrame(X)
         n = len(X)

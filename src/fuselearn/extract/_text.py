@@ -16,7 +16,7 @@ from sklearn.utils.multiclass import check_classification_targets
 
 from .._validation import Integral, Interval, Real, check_fitted, check_params, check_y
 from ..exceptions import InvalidInputError, InvalidParameterError
-from ._cache import content_hash, resolve_cache
+from ._cache import cacheable_params, cached_rows, content_hash, resolve_cache, state_key
 
 __all__ = ["TextEmbedder", "TfidfExtractor", "as_texts"]
 
@@ -132,9 +132,9 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
     normalize : bool, default=True
         Scale each embedding to unit L2 norm (cosine geometry, as the model was trained).
     cache : None, bool or path, default=None
-        Store embeddings on disk, keyed by a hash of (class, parameters, weights, texts): a folder,
-        or True for ``platformdirs.user_cache_dir("fuselearn")``. A repeated ``transform`` on the same
-        texts then reads the file instead of running the model.
+        Store embeddings on disk, one entry per text keyed by a hash of (class, parameters, weights,
+        the text): a folder, or True for ``platformdirs.user_cache_dir("fuselearn")``. A text seen
+        before, in any fold or call, is read from disk instead of running the model.
 
     Attributes
     ----------
@@ -145,7 +145,7 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
     weights_fingerprint_ : str
         sha256 of the model's weights, part of the cache key.
     cache_ : FeatureCache or None
-        The cache in use (``cache_.hits`` counts reads).
+        The cache in use (``cache_.hits`` and ``cache_.misses`` count rows).
 
     See Also
     --------
@@ -214,13 +214,14 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
         """Embed the texts: a float32 array ``(n_samples, embedding_dim_)``."""
         check_fitted(self, "model_", "transform")
         texts = as_texts(X, "TextEmbedder")
-        if self.cache_ is None:
-            return self._encode(texts)
+        # A frozen model: the key is the configuration and the weights, the same in every fold.
         # batch_size and device change only float rounding, not the embedding: not part of the key.
-        params = {k: v for k, v in self.get_params().items() if k not in ("cache", "batch_size", "device")}
-        params["model"] = str(params["model"])
-        return self.cache_.lookup(type(self).__qualname__, params, self.weights_fingerprint_,
-                                  content_hash(texts), lambda: self._encode(texts), n_rows=len(texts))
+        def state() -> str:
+            params = cacheable_params(self, drop=("batch_size",))
+            params["model"] = str(params["model"])
+            return state_key(type(self).__qualname__, params, self.weights_fingerprint_)
+
+        return cached_rows(self.cache_, state, texts, self._encode, hashes=[content_hash(t) for t in texts])
 
     def get_feature_names_out(self, input_features=None):
         """Names ``textembedder0 ... textembedder{d-1}``."""
@@ -275,6 +276,11 @@ class TfidfExtractor(TransformerMixin, BaseEstimator):
         NBSVM features instead of TF-IDF; needs ``y`` in ``fit``.
     alpha : float, default=1.0
         Smoothing of the NB counts.
+    cache : None, bool or path, default=None
+        Store ``transform`` output on disk, one entry per text keyed by a hash of (parameters, the
+        fitted vocabulary, IDF weights and NB ratios, the text): a vocabulary fitted per fold gives one
+        key per fold, so rows are shared only where the fitted state is the same (a grid of heads
+        over one fold's features). A folder, or True for ``platformdirs.user_cache_dir("fuselearn")``.
 
     Attributes
     ----------
@@ -286,6 +292,8 @@ class TfidfExtractor(TransformerMixin, BaseEstimator):
         Log-count ratios (NB weighting only; one row for binary ``y``).
     n_features_out_ : int
         Width of the output.
+    cache_ : FeatureCache or None
+        The cache in use.
 
     Examples
     --------
@@ -306,6 +314,7 @@ class TfidfExtractor(TransformerMixin, BaseEstimator):
         lowercase: bool = True,
         nb_weighting: bool = False,
         alpha: float = 1.0,
+        cache=None,
     ) -> None:
         self.ngram_range = ngram_range
         self.min_df = min_df
@@ -315,6 +324,7 @@ class TfidfExtractor(TransformerMixin, BaseEstimator):
         self.lowercase = lowercase
         self.nb_weighting = nb_weighting
         self.alpha = alpha
+        self.cache = cache
 
     def _vectorizer(self):
         common = {"ngram_range": tuple(self.ngram_range), "min_df": self.min_df, "max_df": self.max_df,
@@ -334,6 +344,7 @@ class TfidfExtractor(TransformerMixin, BaseEstimator):
 
     def _fit(self, X, y):
         check_params(self, {"alpha": [Interval(Real, 0, None, closed="neither")]}, {"alpha": self.alpha})
+        self.cache_ = resolve_cache(self.cache, "TfidfExtractor")
         texts = as_texts(X, "TfidfExtractor")
         self.vectorizer_ = self._vectorizer()
         try:
@@ -374,8 +385,18 @@ class TfidfExtractor(TransformerMixin, BaseEstimator):
     def transform(self, X):
         """Sparse features ``(n_samples, n_features_out_)``."""
         check_fitted(self, "vectorizer_", "transform")
-        counts = self.vectorizer_.transform(as_texts(X, "TfidfExtractor"))
+        texts = as_texts(X, "TfidfExtractor")
+        return cached_rows(getattr(self, "cache_", None), self._state_key, texts, self._transform_texts,
+                           hashes=[content_hash(t) for t in texts])
+
+    def _transform_texts(self, texts):
+        counts = self.vectorizer_.transform(texts)
         return self._nb(counts) if self.nb_weighting else counts.tocsr()
+
+    def _state_key(self) -> str:
+        # The output of a text depends on the fitted vocabulary, IDF weights and NB ratios.
+        state = [self.vectorizer_.vocabulary_, getattr(self.vectorizer_, "idf_", None), getattr(self, "r_", None)]
+        return state_key(type(self).__qualname__, cacheable_params(self), *state)
 
     def get_feature_names_out(self, input_features=None):
         """The vocabulary terms (prefixed by the class for multi-class NB blocks)."""

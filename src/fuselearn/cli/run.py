@@ -8,8 +8,6 @@ from typing import Annotated
 
 import typer
 
-from ..exceptions import ConfigError
-
 
 def run(
     config: Annotated[Path, typer.Argument(help="The experiment's YAML config.")],
@@ -42,6 +40,8 @@ def run(
     """
     from rich.console import Console
     from rich.markup import escape
+
+    from ..exceptions import ConfigError
 
     from ..experiment import load_config, run_experiment
 

@@ -20,14 +20,16 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import tempfile
+import warnings
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
 from . import _torch_state
-from .exceptions import InvalidParameterError, ModelFormatError, UnsafeModelError
+from .exceptions import FuselearnWarning, InvalidParameterError, ModelFormatError, UnsafeModelError
 
 __all__ = ["load", "save", "trusted_types"]
 
@@ -96,6 +98,54 @@ def _versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             pass
     return out
+
+
+# Libraries whose version decides whether a saved model means the same thing when loaded.
+_CHECKED = ("fuselearn", "scikit-learn", "torch", "numpy", "lightgbm")
+
+
+def _major_minor(version: str) -> tuple[int, int] | None:
+    match = re.match(r"(\d+)(?:\.(\d+))?", str(version))
+    if match is None:
+        return None
+    return int(match.group(1)), int(match.group(2) or 0)
+
+
+def _check_versions(mpath: Path, saved: object) -> None:
+    """Refuse a model saved under another major version of a library; warn on another minor one.
+
+    Patch releases (``1.9.0`` against ``1.9.1``) and local tags (``+cpu``) are not reported.
+    """
+    if not isinstance(saved, dict):
+        raise ModelFormatError(f"{mpath}: 'versions' must be a mapping of library to version; got {saved!r}.")
+    now = _versions()
+    major, minor = [], []
+    for lib in _CHECKED:
+        if lib not in saved or lib not in now:
+            continue
+        old, new = _major_minor(saved[lib]), _major_minor(now[lib])
+        entry = f"{lib} {saved[lib]} (installed: {now[lib]})"
+        if old is None or new is None:
+            if str(saved[lib]) != now[lib]:
+                minor.append(entry)
+        elif old[0] != new[0]:
+            major.append(entry)
+        elif old[1] != new[1]:
+            minor.append(entry)
+    if major:
+        raise ModelFormatError(
+            f"{mpath.parent} was saved with another major version of {', '.join(major)}; its estimator "
+            "may not load or may predict differently. Install the versions listed in "
+            f"{mpath.name} to load it (and re-save it with fuselearn.save), or pass "
+            "check_versions=False to load it anyway at your own risk."
+        )
+    if minor:
+        warnings.warn(
+            f"{mpath.parent} was saved with {', '.join(minor)}. It loads, but check its predictions; "
+            "re-save it with fuselearn.save to record the current versions.",
+            FuselearnWarning,
+            stacklevel=3,
+        )
 
 
 def _jsonable(value, depth=0):
@@ -233,7 +283,7 @@ def _refuse_pickle(file: Path, expected_magic: bytes | None) -> None:
         )
 
 
-def load(path, *, trusted: list[str] | None = None):
+def load(path, *, trusted: list[str] | None = None, check_versions: bool = True):
     """Load an estimator saved by :func:`save`.
 
     Parameters
@@ -243,6 +293,10 @@ def load(path, *, trusted: list[str] | None = None):
     trusted : list of str, default=None
         Extra type names (``"module.Class"``) to trust beyond :func:`trusted_types`. Only add types
         whose code you trust: constructing them runs their code.
+    check_versions : bool, default=True
+        Compare the library versions recorded at save (fuselearn, scikit-learn, torch, numpy,
+        LightGBM) with the installed ones: another major version refuses the model, another minor
+        version warns (:class:`~fuselearn.exceptions.FuselearnWarning`). ``False`` skips the check.
 
     Returns
     -------
@@ -255,7 +309,13 @@ def load(path, *, trusted: list[str] | None = None):
         A file holds a pickle payload or a type that is not trusted (named in the message). Nothing
         was executed.
     ModelFormatError
-        The folder is incomplete, modified after saving, or from another format version.
+        The folder is incomplete, modified after saving, from another format version, saved under
+        another major version of a library, or its weights do not fit the estimator's modules.
+
+    Warns
+    -----
+    FuselearnWarning
+        The model was saved under another minor version of a library.
     """
     import skops.io as sio
     from safetensors import SafetensorError
@@ -263,6 +323,8 @@ def load(path, *, trusted: list[str] | None = None):
 
     path = Path(path)
     manifest = _read_manifest(path)
+    if check_versions:
+        _check_versions(path / _MANIFEST, manifest.get("versions", {}))
     for name, digest in manifest["files"].items():
         file = path / name
         if not file.is_file():
@@ -294,5 +356,15 @@ def load(path, *, trusted: list[str] | None = None):
         for full, tensor in flat.items():
             key, _, name = full.partition("/")
             weights.setdefault(key, {})[name] = tensor
-    with _torch_state.providing(weights):
-        return sio.load(skops_file, trusted=list(untrusted))
+    with _torch_state.providing(weights) as fetched:
+        try:
+            return sio.load(skops_file, trusted=list(untrusted))
+        except RuntimeError as exc:
+            # torch's load_state_dict reports a size mismatch or missing keys as a RuntimeError
+            if not fetched or "state_dict" not in str(exc):
+                raise
+            raise ModelFormatError(
+                f"{path / _WEIGHTS}: the weights {fetched[-1]!r} do not fit the network rebuilt from "
+                f"the estimator's parameters in {path / _MANIFEST} (the parameters or the weights file "
+                f"were changed, or come from different saves). Re-save the model. torch said: {exc}"
+            ) from exc

@@ -50,7 +50,30 @@ def _validate_tabular(est, X, reset):
     return torch.as_tensor(np.ascontiguousarray(X, dtype=np.float32)), X.shape[1]
 
 
+def _check_image_shapes(est, X) -> None:
+    """Name the first image whose shape differs, before numpy reports an "inhomogeneous" array."""
+    if not isinstance(X, (list, tuple)) or not X:
+        return
+    first = np.shape(X[0])
+    for i, item in enumerate(X):
+        if np.shape(item) != first:
+            raise InvalidInputError(
+                f"{type(est).__name__}: image {i} has shape {np.shape(item)} but image 0 has shape "
+                f"{first}; every image must have the same (C, H, W). Resize them first, or pass file "
+                "paths / encoded images, which are decoded at image_size."
+            )
+
+
 def _validate_image(est, X, reset):
+    _check_image_shapes(est, X)
+    if not reset and getattr(est, "image_shape_", None) is not None:
+        arr = np.asarray(X) if not hasattr(X, "shape") else X
+        shape = tuple(arr.shape[1:])
+        if arr.ndim == 4 and shape != est.image_shape_:
+            raise InvalidInputError(
+                f"{type(est).__name__}: the images have shape {shape} but it was fitted on images of shape "
+                f"{est.image_shape_} (C, H, W); resize them to the fitted shape."
+            )
     X = _validate(est, X, reset=reset, dtype=[np.float32, np.float64], allow_nd=True)
     shape = (getattr(est, "module_params", None) or {}).get("image_shape")
     if X.ndim == 2 and shape is not None:  # images stored as flat rows (pixel columns)
@@ -66,6 +89,8 @@ def _validate_image(est, X, reset):
             f"{type(est).__name__} with an image module expects X of shape (n, C, H, W), or flat rows "
             f"with module_params['image_shape']=(C, H, W); got shape {X.shape}."
         )
+    if reset:
+        est.image_shape_ = tuple(int(s) for s in X.shape[1:])
     return torch.as_tensor(np.ascontiguousarray(X, dtype=np.float32)), X.shape[1]
 
 
@@ -273,7 +298,13 @@ class BaseNeuralEstimator(BaseEstimator):
                 )
             self.n_outputs_ = len(self.classes_)
             return torch.as_tensor(self._label_encoder.transform(y), dtype=torch.long)
-        y = np.asarray(y, dtype=np.float64)
+        try:
+            y = np.asarray(y, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInputError(
+                f"{type(self).__name__}.fit: a regression target y must be numbers ({exc}). "
+                "Use a classifier for class labels, or convert y to numbers."
+            ) from exc
         if not np.all(np.isfinite(y)):
             raise InvalidInputError(
                 f"{type(self).__name__}.fit: y contains NaN or infinity; drop or impute those rows."

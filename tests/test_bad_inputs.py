@@ -447,6 +447,9 @@ CASES = [
     ("cli_run_unknown_pipeline_estimator", lambda ws: cli("run", _yaml(ws, "p.yaml", pipelines=[
         {"name": "x", "estimator": "fuselearn.NeuralClasifier"}]), "--out", ws.root / "run-p"), CommandFailed,
      r"NeuralClasifier"),
+    ("cli_run_registered_dataset_absent", lambda ws: cli(
+        "run", _yaml(ws, "absent-data.yaml", datasets=[{"name": "mutag"}]), "--out", ws.root / "run-absent", "-q",
+        env=_absent_dataset_env(ws)), CommandFailed, r"MUTAG_A\.txt' was not found.*FUSELEARN_DATA is set to"),
     ("cli_run_bad_backend", lambda ws: cli("run", _yaml(ws, "b.yaml"), "--backend", "spark"), CommandFailed,
      r"--backend must be 'local' or 'dask'.*'spark'"),
     ("cli_run_jobs_zero", lambda ws: cli("run", _yaml(ws, "j.yaml"), "--jobs", "0"), CommandFailed, r"--jobs"),

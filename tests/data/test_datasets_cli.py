@@ -75,3 +75,13 @@ def test_fetch_bad_digest_exits_1(tiny_root, tmp_path):
 def test_fetch_needs_url(tmp_path):
     res = runner.invoke(app, ["fetch", "adult", "--data-dir", str(tmp_path)])
     assert res.exit_code == 2 and "pass --url URL" in res.output
+
+
+def test_list_shows_womens_clothing_as_text_and_table():
+    from typer.testing import CliRunner
+
+    from fuselearn.cli import app
+
+    result = CliRunner().invoke(app, ["datasets", "list"], terminal_width=200)
+    row = next(line for line in result.output.splitlines() if "womens_clothing_reviews" in line)
+    assert "text+table" in row

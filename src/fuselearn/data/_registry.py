@@ -73,7 +73,8 @@ class DatasetInfo:
     task : str
         ``"binary"``, ``"multiclass"``, ``"regression"`` or ``"anomaly"``.
     modality : str
-        Main modality (``"table"``, ``"text"``, ``"image"``, ``"graph"``, ``"series"``).
+        Main modality (``"table"``, ``"text"``, ``"image"``, ``"graph"``, ``"series"``), or
+        several joined by ``+`` (``"text+table"``: free-text columns beside a table).
     n_samples : int
         Number of samples the loader returns by default.
     size : int
@@ -786,7 +787,7 @@ _entry("bank_marketing", "bank-marketing", load_bank_marketing, "binary", "table
        "Moro, Laureano & Cortez, ESM'2011, pp. 117-121; UCI doi:10.24432/C5K306.",
        "\"Public available for research\" (bank-names.txt); UCI lists CC BY 4.0.")
 _entry("womens_clothing_reviews", "womens-clothing-reviews", load_womens_clothing_reviews,
-       "binary", "table", 23486,
+       "binary", "text+table", 23486,
        "23,486 clothing reviews: text (Title, Review Text) + table -> Recommended IND. "
        "'Rating' leaks the target.",
        "Brooks, N. (2018), \"Women's E-Commerce Clothing Reviews\", Kaggle dataset.",

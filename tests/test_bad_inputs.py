@@ -42,6 +42,7 @@ from fuselearn import (
 )
 from fuselearn.cli import app
 from fuselearn.data import (
+    download,
     get_dataset_info,
     load_dataset,
     load_image_folder,
@@ -345,6 +346,12 @@ CASES = [
     ("load_weights_not_safetensors", lambda ws: load(_not_safetensors(ws)), ModelFormatError,
      r"weights\.safetensors is not a valid safetensors file"),
     ("save_over_existing", lambda ws: save(LogisticRegression(), ws.named), P, r"already exists.*overwrite"),
+    ("save_not_an_estimator", lambda ws: save(lambda x: x, ws.root / "fn"), P, r"estimator instance.*function"),
+    ("save_class_not_instance", lambda ws: save(LogisticRegression, ws.root / "cls"), P,
+     r"estimator instance.*LogisticRegression"),
+    ("save_parent_is_a_file", lambda ws: save(LogisticRegression(), ws.root / "ok.csv" / "model"), P,
+     r"ok\.csv cannot be created"),
+    ("load_path_none", lambda ws: load(None), P, r"'path' parameter of fuselearn\.load"),
     # ---- data loaders ------------------------------------------------------------------------------
     ("table_missing_file", lambda ws: load_table(ws.root / "absent.csv", target="y"), DataError,
      r"absent\.csv' does not exist"),
@@ -370,6 +377,17 @@ CASES = [
     ("text_csv_empty", lambda ws: load_text_csv(ws.root / "empty.csv"), DataError, r"empty\.csv' is empty"),
     ("skab_folder_empty", lambda ws: load_skab_folder(ws.root / "nodata"), DataError, r"nodata"),
     ("tu_missing_folder", lambda ws: load_tu(ws.root / "no-tu"), DataError, r"no-tu' does not exist"),
+    ("image_folder_bad_size", lambda ws: load_image_folder(ws.root, size=(0, 32)), P, r"'size'.*\(0, 32\)"),
+    ("text_csv_empty_label", lambda ws: load_text_csv(_table(ws, "t3.csv", "text,label\nhello,1\nbye,\n")),
+     DataError, r"t3\.csv.*label of data row 2 is missing"),
+    ("download_bad_digest", lambda ws: download("file:///etc/hostname", ws.root / "dl1", "nothex"), P,
+     r"'sha256'.*'nothex'"),
+    ("download_to_a_folder", lambda ws: download("file:///etc/hostname", ws.root, "0" * 64), DataError,
+     r"is a folder"),
+    ("download_unsupported_scheme", lambda ws: download("gopher://x/y", ws.root / "dl2", "0" * 64), DataError,
+     r"'gopher://x/y'.*http"),
+    ("download_missing_source", lambda ws: download(f"file://{ws.root}/absent.bin", ws.root / "dl3", "0" * 64),
+     DataError, r"absent\.bin"),
     ("unknown_dataset_name", lambda ws: get_dataset_info("mutagg"), UnknownNameError, r"'mutagg'.*'mutag'"),
     ("registered_dataset_absent", lambda ws: load_dataset("mutag", ws.root / "nodata"), DataError,
      r"MUTAG_A\.txt' was not found.*nodata"),

@@ -198,13 +198,24 @@ def save(estimator, path, *, overwrite: bool = False) -> Path:
     import skops.io as sio
     from safetensors.torch import save_file
 
-    path = Path(path)
+    if not hasattr(estimator, "get_params") or isinstance(estimator, type):
+        raise InvalidParameterError(
+            f"fuselearn.save expects an estimator instance (an object with get_params); got "
+            f"{estimator!r} of type {type(estimator).__name__}."
+        )
+    path = _as_path(path, "save")
     if path.exists() and not overwrite:
         raise InvalidParameterError(
             f"{path} already exists; pass overwrite=True to replace it or choose another path."
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    except OSError as exc:
+        raise InvalidParameterError(
+            f"Cannot save into {path}: its parent folder {path.parent} cannot be created or written "
+            f"({exc.strerror or exc}). Choose another path."
+        ) from exc
     try:
         with _torch_state.collecting() as weights:
             sio.dump(estimator, tmp / _SKOPS)
@@ -236,6 +247,15 @@ def save(estimator, path, *, overwrite: bool = False) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return path
+
+
+def _as_path(path, where: str) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidParameterError(
+            f"The 'path' parameter of fuselearn.{where} must be a str or path-like folder name. "
+            f"Got {path!r} instead."
+        )
+    return Path(path)
 
 
 def _read_manifest(path: Path) -> dict:
@@ -321,7 +341,7 @@ def load(path, *, trusted: list[str] | None = None, check_versions: bool = True)
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
-    path = Path(path)
+    path = _as_path(path, "load")
     manifest = _read_manifest(path)
     if check_versions:
         _check_versions(path / _MANIFEST, manifest.get("versions", {}))

@@ -85,3 +85,15 @@ def test_list_shows_womens_clothing_as_text_and_table():
     result = CliRunner().invoke(app, ["datasets", "list"], terminal_width=200)
     row = next(line for line in result.output.splitlines() if "womens_clothing_reviews" in line)
     assert "text+table" in row
+
+
+def test_verify_without_env_says_to_set_it(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from fuselearn.cli import app
+
+    monkeypatch.delenv("FUSELEARN_DATA", raising=False)
+    monkeypatch.setattr("fuselearn.data._files.default_data_dir", lambda: tmp_path / "none")
+    result = CliRunner().invoke(app, ["datasets", "verify"], terminal_width=200)
+    assert result.exit_code == 1
+    assert "Set FUSELEARN_DATA (or pass --data-dir)" in " ".join(result.output.split())

@@ -48,6 +48,21 @@ def _present(name: str, data_dir: Path | None) -> bool:
     return True
 
 
+def _where_hint(data_dir: Path | None) -> str:
+    """What to do when no dataset is found, given where the user pointed fuselearn."""
+    import os
+
+    from ..data import DATA_ENV
+
+    if data_dir is not None:
+        return "Check that --data-dir is the folder that holds the dataset folders, or fetch one."
+    if os.environ.get(DATA_ENV):
+        return (f"{DATA_ENV} is set to {os.environ[DATA_ENV]!r}; check that it is the folder that holds "
+                "the dataset folders (MUTAG/, adult/, ...), or fetch one with `fuselearn datasets fetch NAME`.")
+    return (f"Set {DATA_ENV} (or pass --data-dir) to the folder that holds the datasets, or fetch one with "
+            "`fuselearn datasets fetch NAME`.")
+
+
 def _info_or_exit(name: str, err):
     from ..data import get_dataset_info
     from ..exceptions import UnknownNameError
@@ -99,7 +114,8 @@ def verify_command(
         names = [n for n in list_datasets() if _present(n, data_dir)]
         if not names:
             err.print("[yellow]No dataset found[/yellow] in: "
-                      + ", ".join(str(p) for p in data_roots(data_dir)), highlight=False)
+                      + ", ".join(str(p) for p in data_roots(data_dir)) + ". " + _where_hint(data_dir),
+                      highlight=False, soft_wrap=True)
             raise typer.Exit(1)
     failed = 0
     for n in names:

@@ -410,6 +410,19 @@ CASES = [
     ("config_unknown_estimator_param", lambda ws: parse_config(_cfg(pipelines=[
         {"name": "lr", "estimator": "sklearn.linear_model.LogisticRegression", "params": {"max_iterr": 5}}])),
      ConfigError, r"max_iterr.*unknown parameter"),
+    ("config_bad_estimator_value", lambda ws: parse_config(_cfg(pipelines=[
+        {"name": "lr", "estimator": "sklearn.linear_model.LogisticRegression", "params": {"C": -1}}])),
+     ConfigError, r"pipelines\[0\]\.params: The 'C' parameter of LogisticRegression must be .* Got -1"),
+    ("config_bad_nested_value", lambda ws: parse_config(_cfg(pipelines=[
+        {"name": "p", "estimator": "sklearn.pipeline.Pipeline", "steps": [
+            {"name": "tree", "estimator": "sklearn.tree.DecisionTreeClassifier", "params": {"max_depth": 0}}]}])),
+     ConfigError, r"pipelines\[0\]\.steps\[0\]\.params: The 'max_depth' parameter"),
+    ("config_bad_param_type", lambda ws: parse_config(_cfg(pipelines=[
+        {"name": "n", "estimator": "fuselearn.NeuralClassifier", "params": {"max_epochs": "ten"}}])),
+     ConfigError, r"params\.max_epochs: expected a number, got 'ten'"),
+    ("config_csv_target_typo", lambda ws: parse_config(_cfg(datasets=[
+        {"name": "x", "source": "csv", "path": str(_table(ws, "t4.csv", "a,label\n1,0\n")), "target": "lable"}])),
+     ConfigError, r"datasets\[0\]\.target: column 'lable' is not in t4\.csv\. Did you mean 'label'"),
     ("config_repeated_seeds", lambda ws: parse_config(_cfg(seeds=[0, 0])), ConfigError, r"seeds"),
     ("config_unknown_cv_scheme", lambda ws: parse_config(_cfg(cv={"scheme": "kfoldd"})), ConfigError,
      r"cv\.scheme"),

@@ -121,6 +121,24 @@ def _copy(ws, name: str) -> Path:
     return dest
 
 
+def _with_file(folder: Path, name: str, data: bytes) -> Path:
+    (folder / name).write_bytes(data)
+    return folder
+
+
+def _damaged(ws, model: str, file: str, data: bytes | None, *, append: bool = False) -> Path:
+    """A copy of a saved model with ``file`` removed (``data=None``), replaced or appended to."""
+    folder = _copy(ws, model)
+    if data is None:
+        (folder / file).unlink()
+    elif append:
+        with open(folder / file, "ab") as fh:
+            fh.write(data)
+    else:
+        (folder / file).write_bytes(data)
+    return folder
+
+
 def _edit_manifest(folder: Path, edit) -> Path:
     manifest = json.loads((folder / "manifest.json").read_text())
     edit(manifest)
@@ -196,10 +214,6 @@ def _yaml(ws, name: str, **over) -> Path:
 
 def _absent_dataset_env(ws) -> dict:
     return {"FUSELEARN_DATA": str(ws.root / "nodata")}
-
-
-def _iris_xy(ws, n=30):
-    return ws.X[:n], ws.y[:n] % 2
 
 
 def _nan(ws):
@@ -315,20 +329,16 @@ CASES = [
     # ---- persistence -------------------------------------------------------------------------------
     ("load_missing_folder", lambda ws: load(ws.root / "no-such-model"), ModelFormatError,
      r"no-such-model.*not a saved fuselearn model"),
-    ("load_without_manifest", lambda ws: load(
-        (lambda f: ((f / "manifest.json").unlink(), f)[1])(_copy(ws, "named"))), ModelFormatError,
+    ("load_without_manifest", lambda ws: load(_damaged(ws, "named", "manifest.json", None)), ModelFormatError,
      r"manifest\.json is missing"),
-    ("load_manifest_not_json", lambda ws: load(
-        (lambda f: ((f / "manifest.json").write_text("{"), f)[1])(_copy(ws, "named"))), ModelFormatError,
+    ("load_manifest_not_json", lambda ws: load(_damaged(ws, "named", "manifest.json", b"{")), ModelFormatError,
      r"manifest\.json is not valid JSON"),
     ("load_future_format", lambda ws: load(_edit_manifest(
         _copy(ws, "named"), lambda m: m.__setitem__("format_version", 99))), ModelFormatError,
      r"format_version 99"),
-    ("load_modified_skops", lambda ws: load(
-        (lambda f: (open(f / "estimator.skops", "ab").write(b"x"), f)[1])(_copy(ws, "named"))),
+    ("load_modified_skops", lambda ws: load(_damaged(ws, "named", "estimator.skops", b"x", append=True)),
      ModelFormatError, r"estimator\.skops was modified"),
-    ("load_missing_weights", lambda ws: load(
-        (lambda f: ((f / "weights.safetensors").unlink(), f)[1])(_copy(ws, "neural"))), ModelFormatError,
+    ("load_missing_weights", lambda ws: load(_damaged(ws, "neural", "weights.safetensors", None)), ModelFormatError,
      r"weights\.safetensors is listed in the manifest but missing"),
     ("load_pickle_payload", lambda ws: load(_pickled(ws)), UnsafeModelError, r"estimator\.skops.*pickle"),
     ("load_unexpected_file", lambda ws: load(_edit_manifest(
@@ -369,7 +379,7 @@ CASES = [
     ("image_folder_mixed_sizes", lambda ws: load_image_folder(_images(ws, "mixed", [(8, 8), (8, 8), (6, 9)])),
      DataError, r"c0/2\.png.*\(9, 6\)|size="),
     ("image_folder_undecodable", lambda ws: load_image_folder(
-        (lambda f: ((f / "c0" / "bad.png").write_bytes(b"nope"), f)[1])(_images(ws, "undecodable", [(4, 4)] * 2))),
+        _with_file(_images(ws, "undecodable", [(4, 4)] * 2), "c0/bad.png", b"nope")),
      DataError, r"bad\.png"),
     ("image_folder_empty", lambda ws: load_image_folder(ws.root / "nodata"), DataError, r"nodata"),
     ("text_csv_no_text_column", lambda ws: load_text_csv(_table(ws, "t2.csv", "body,label\nhi,1\n")), DataError,
@@ -546,7 +556,7 @@ def _check(ws, call, exc, pattern):
     with pytest.raises(exc) as info:
         call(ws)
     assert isinstance(info.value, FuselearnError) or exc is CommandFailed
-    assert re.search(pattern, str(info.value), re.S), f"message does not match {pattern!r}:\n{info.value}"
+    assert re.search(pattern, str(info.value), re.DOTALL), f"message does not match {pattern!r}:\n{info.value}"
 
 
 @pytest.mark.parametrize(("call", "exc", "pattern"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
@@ -570,7 +580,7 @@ def test_neural_takes_sparse_input_or_says_what_to_do(ws):
         pred = NeuralClassifier(max_epochs=1, random_state=0).fit(sp.csr_matrix(ws.X), ws.y).predict(
             sp.csr_matrix(ws.X))
     except FuselearnError as exc:
-        assert re.search(r"sparse.*(dense|toarray|sparse_output=False)", str(exc), re.S)
+        assert re.search(r"sparse.*(dense|toarray|sparse_output=False)", str(exc), re.DOTALL)
     else:
         assert pred.shape == (len(ws.X),)
 

@@ -25,7 +25,19 @@ _LAZY = {
     "save": "fuselearn._persistence",
 }
 
-__all__ = sorted([*_LAZY, "__version__"])
+__all__ = [
+    "FusionClassifier",
+    "FusionRegressor",
+    "HybridClassifier",
+    "HybridRegressor",
+    "ModalityFusion",
+    "NeuralClassifier",
+    "NeuralExtractor",
+    "NeuralRegressor",
+    "__version__",
+    "load",
+    "save",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._persistence import load, save

@@ -61,8 +61,9 @@ def test_usage_line_names_arguments_in_capitals():
 
 
 def test_cli_docstring_lists_only_commands_that_exist():
-    import fuselearn.cli as cli
     import typer.main
+
+    from fuselearn import cli
 
     group = typer.main.get_command(app)
     listed = cli.__doc__.split(":", 1)[1].split(".")[0]

@@ -26,7 +26,6 @@ def report(
     from rich.markup import escape
 
     from ..exceptions import ConfigError
-
     from ..experiment import write_report
 
     err = Console(stderr=True)

@@ -42,7 +42,6 @@ def run(
     from rich.markup import escape
 
     from ..exceptions import ConfigError, DataError
-
     from ..experiment import load_config, run_experiment
 
     err = Console(stderr=True)

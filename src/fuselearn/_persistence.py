@@ -386,5 +386,5 @@ def load(path, *, trusted: list[str] | None = None, check_versions: bool = True)
             raise ModelFormatError(
                 f"{path / _WEIGHTS}: the weights {fetched[-1]!r} do not fit the network rebuilt from "
                 f"the estimator's parameters in {path / _MANIFEST} (the parameters or the weights file "
-                f"were changed, or come from different saves). Re-save the model. torch said: {exc}"
+                f"were changed, or come from different saves); save the fitted estimator again. torch said: {exc}"
             ) from exc

@@ -205,8 +205,9 @@ def require_dir(path: str | os.PathLike, what: str) -> Path:
     """Return ``path`` as a Path when it exists, else a DataError that says how to fix it."""
     p = Path(path).expanduser()
     if not p.exists():
+        relative = "" if p.is_absolute() else f" (a relative path is read from {os.getcwd()!r})"
         raise DataError(
-            f"{what} {str(p)!r} does not exist (a relative path is read from {os.getcwd()!r}); "
-            "check the path, or load a registered dataset by name with load_dataset(NAME)."
+            f"{what} {str(p)!r} does not exist{relative}; check the path, or load a registered "
+            "dataset by name with load_dataset(NAME)."
         )
     return p

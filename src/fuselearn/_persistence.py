@@ -20,14 +20,16 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import tempfile
+import warnings
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
 from . import _torch_state
-from .exceptions import InvalidParameterError, ModelFormatError, UnsafeModelError
+from .exceptions import FuselearnWarning, InvalidParameterError, ModelFormatError, UnsafeModelError
 
 __all__ = ["load", "save", "trusted_types"]
 
@@ -98,6 +100,54 @@ def _versions() -> dict[str, str]:
     return out
 
 
+# Libraries whose version decides whether a saved model means the same thing when loaded.
+_CHECKED = ("fuselearn", "scikit-learn", "torch", "numpy", "lightgbm")
+
+
+def _major_minor(version: str) -> tuple[int, int] | None:
+    match = re.match(r"(\d+)(?:\.(\d+))?", str(version))
+    if match is None:
+        return None
+    return int(match.group(1)), int(match.group(2) or 0)
+
+
+def _check_versions(mpath: Path, saved: object) -> None:
+    """Refuse a model saved under another major version of a library; warn on another minor one.
+
+    Patch releases (``1.9.0`` against ``1.9.1``) and local tags (``+cpu``) are not reported.
+    """
+    if not isinstance(saved, dict):
+        raise ModelFormatError(f"{mpath}: 'versions' must be a mapping of library to version; got {saved!r}.")
+    now = _versions()
+    major, minor = [], []
+    for lib in _CHECKED:
+        if lib not in saved or lib not in now:
+            continue
+        old, new = _major_minor(saved[lib]), _major_minor(now[lib])
+        entry = f"{lib} {saved[lib]} (installed: {now[lib]})"
+        if old is None or new is None:
+            if str(saved[lib]) != now[lib]:
+                minor.append(entry)
+        elif old[0] != new[0]:
+            major.append(entry)
+        elif old[1] != new[1]:
+            minor.append(entry)
+    if major:
+        raise ModelFormatError(
+            f"{mpath.parent} was saved with another major version of {', '.join(major)}; its estimator "
+            "may not load or may predict differently. Install the versions listed in "
+            f"{mpath.name} to load it (and re-save it with fuselearn.save), or pass "
+            "check_versions=False to load it anyway at your own risk."
+        )
+    if minor:
+        warnings.warn(
+            f"{mpath.parent} was saved with {', '.join(minor)}. It loads, but check its predictions; "
+            "re-save it with fuselearn.save to record the current versions.",
+            FuselearnWarning,
+            stacklevel=3,
+        )
+
+
 def _jsonable(value, depth=0):
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
@@ -148,13 +198,24 @@ def save(estimator, path, *, overwrite: bool = False) -> Path:
     import skops.io as sio
     from safetensors.torch import save_file
 
-    path = Path(path)
+    if not hasattr(estimator, "get_params") or isinstance(estimator, type):
+        raise InvalidParameterError(
+            f"fuselearn.save expects an estimator instance (an object with get_params); got "
+            f"{estimator!r} of type {type(estimator).__name__}."
+        )
+    path = _as_path(path, "save")
     if path.exists() and not overwrite:
         raise InvalidParameterError(
             f"{path} already exists; pass overwrite=True to replace it or choose another path."
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    except OSError as exc:
+        raise InvalidParameterError(
+            f"Cannot save into {path}: its parent folder {path.parent} cannot be created or written "
+            f"({exc.strerror or exc}). Choose another path."
+        ) from exc
     try:
         with _torch_state.collecting() as weights:
             sio.dump(estimator, tmp / _SKOPS)
@@ -186,6 +247,15 @@ def save(estimator, path, *, overwrite: bool = False) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return path
+
+
+def _as_path(path, where: str) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidParameterError(
+            f"The 'path' parameter of fuselearn.{where} must be a str or path-like folder name. "
+            f"Got {path!r} instead."
+        )
+    return Path(path)
 
 
 def _read_manifest(path: Path) -> dict:
@@ -233,7 +303,7 @@ def _refuse_pickle(file: Path, expected_magic: bytes | None) -> None:
         )
 
 
-def load(path, *, trusted: list[str] | None = None):
+def load(path, *, trusted: list[str] | None = None, check_versions: bool = True):
     """Load an estimator saved by :func:`save`.
 
     Parameters
@@ -243,6 +313,10 @@ def load(path, *, trusted: list[str] | None = None):
     trusted : list of str, default=None
         Extra type names (``"module.Class"``) to trust beyond :func:`trusted_types`. Only add types
         whose code you trust: constructing them runs their code.
+    check_versions : bool, default=True
+        Compare the library versions recorded at save (fuselearn, scikit-learn, torch, numpy,
+        LightGBM) with the installed ones: another major version refuses the model, another minor
+        version warns (:class:`~fuselearn.exceptions.FuselearnWarning`). ``False`` skips the check.
 
     Returns
     -------
@@ -255,14 +329,22 @@ def load(path, *, trusted: list[str] | None = None):
         A file holds a pickle payload or a type that is not trusted (named in the message). Nothing
         was executed.
     ModelFormatError
-        The folder is incomplete, modified after saving, or from another format version.
+        The folder is incomplete, modified after saving, from another format version, saved under
+        another major version of a library, or its weights do not fit the estimator's modules.
+
+    Warns
+    -----
+    FuselearnWarning
+        The model was saved under another minor version of a library.
     """
     import skops.io as sio
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
-    path = Path(path)
+    path = _as_path(path, "load")
     manifest = _read_manifest(path)
+    if check_versions:
+        _check_versions(path / _MANIFEST, manifest.get("versions", {}))
     for name, digest in manifest["files"].items():
         file = path / name
         if not file.is_file():
@@ -294,5 +376,15 @@ def load(path, *, trusted: list[str] | None = None):
         for full, tensor in flat.items():
             key, _, name = full.partition("/")
             weights.setdefault(key, {})[name] = tensor
-    with _torch_state.providing(weights):
-        return sio.load(skops_file, trusted=list(untrusted))
+    with _torch_state.providing(weights) as fetched:
+        try:
+            return sio.load(skops_file, trusted=list(untrusted))
+        except RuntimeError as exc:
+            # torch's load_state_dict reports a size mismatch or missing keys as a RuntimeError
+            if not fetched or "state_dict" not in str(exc):
+                raise
+            raise ModelFormatError(
+                f"{path / _WEIGHTS}: the weights {fetched[-1]!r} do not fit the network rebuilt from "
+                f"the estimator's parameters in {path / _MANIFEST} (the parameters or the weights file "
+                f"were changed, or come from different saves); save the fitted estimator again. torch said: {exc}"
+            ) from exc

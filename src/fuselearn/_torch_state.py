@@ -38,13 +38,19 @@ def collecting() -> Iterator[dict[str, dict[str, torch.Tensor]]]:
         _SAVE.reset(token)
 
 
+_FETCHED: contextvars.ContextVar[list | None] = contextvars.ContextVar("fuselearn_torch_fetched", default=None)
+
+
 @contextlib.contextmanager
-def providing(store: dict[str, dict[str, torch.Tensor]]) -> Iterator[None]:
-    token = _LOAD.set(store)
+def providing(store: dict[str, dict[str, torch.Tensor]]) -> Iterator[list[str]]:
+    """Offer ``store`` to :func:`fetch`; yields the keys fetched so far (so an error can name them)."""
+    fetched: list[str] = []
+    token, token_fetched = _LOAD.set(store), _FETCHED.set(fetched)
     try:
-        yield
+        yield fetched
     finally:
         _LOAD.reset(token)
+        _FETCHED.reset(token_fetched)
 
 
 def stash(module: torch.nn.Module) -> str | None:
@@ -70,4 +76,7 @@ def fetch(key: str) -> dict[str, torch.Tensor]:
         raise ModelFormatError(
             f"Torch weights {key!r} are missing. Load fuselearn models with fuselearn.load(path)."
         )
+    fetched = _FETCHED.get()
+    if fetched is not None:
+        fetched.append(key)
     return store[key]

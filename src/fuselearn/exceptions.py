@@ -17,6 +17,7 @@ __all__ = [
     "ConfigError",
     "DataError",
     "FuselearnError",
+    "FuselearnWarning",
     "InvalidInputError",
     "InvalidParameterError",
     "ModelFormatError",
@@ -79,3 +80,7 @@ class ConfigError(FuselearnError, ValueError):
 
 class TrainingError(FuselearnError, RuntimeError):
     """Training a network failed (for example, the loss became NaN)."""
+
+
+class FuselearnWarning(UserWarning):
+    """A warning fuselearn gives on purpose (for example, a model saved by another library version)."""

@@ -57,7 +57,20 @@ def test_missing_file_names_every_place(monkeypatch, tmp_path):
     assert str(tmp_path / "env-root" / "MUTAG" / "MUTAG_A.txt") in msg
     assert str(tmp_path / "env-root" / "MUTAG_A.txt") in msg
     assert str(tmp_path / "user-data-dir" / "MUTAG" / "MUTAG_A.txt") in msg
-    assert "Set the FUSELEARN_DATA environment variable" in msg and "data_dir=" in msg
+    # $FUSELEARN_DATA is set: the message says where it points, not to set it
+    assert f"FUSELEARN_DATA is set to {str(tmp_path / 'env-root')!r}" in msg
+    assert "Set the FUSELEARN_DATA" not in msg
+
+
+def test_missing_file_without_env_says_to_set_it():
+    with pytest.raises(DataError, match="Set the FUSELEARN_DATA environment variable.*data_dir="):
+        load_mutag()
+
+
+def test_missing_file_with_data_dir_names_it(tmp_path):
+    with pytest.raises(DataError, match="data_dir.*--data-dir.*is '.*nowhere'") as err:
+        load_mutag(tmp_path / "nowhere")
+    assert "FUSELEARN_DATA" not in str(err.value)
 
 
 def test_checksum_mismatch_names_file_and_digests(tiny_root):

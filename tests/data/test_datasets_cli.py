@@ -76,3 +76,25 @@ def test_fetch_bad_digest_exits_1(tiny_root, tmp_path):
 def test_fetch_needs_url(tmp_path):
     res = runner.invoke(app, ["fetch", "adult", "--data-dir", str(tmp_path)])
     assert res.exit_code == 2 and "pass --url URL" in res.output
+
+
+def test_list_shows_womens_clothing_as_text_and_table():
+    from typer.testing import CliRunner
+
+    from fuselearn.cli import app
+
+    result = CliRunner().invoke(app, ["datasets", "list"], terminal_width=200)
+    row = next(line for line in result.output.splitlines() if "womens_clothing_reviews" in line)
+    assert "text+table" in row
+
+
+def test_verify_without_env_says_to_set_it(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from fuselearn.cli import app
+
+    monkeypatch.delenv("FUSELEARN_DATA", raising=False)
+    monkeypatch.setattr("fuselearn.data._files.default_data_dir", lambda: tmp_path / "none")
+    result = CliRunner().invoke(app, ["datasets", "verify"], terminal_width=200)
+    assert result.exit_code == 1
+    assert "Set FUSELEARN_DATA (or pass --data-dir)" in " ".join(result.output.split())

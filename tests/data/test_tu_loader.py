@@ -85,7 +85,7 @@ def test_line_count_mismatch(tiny_tu):
 
 
 def test_missing_path_and_ambiguous_folder(tmp_path, tiny_tu):
-    with pytest.raises(DataError, match="does not exist.*FUSELEARN_DATA"):
+    with pytest.raises(DataError, match="does not exist.*check the path"):
         load_tu(tmp_path / "nope")
     shutil.copy(tiny_tu / "TINY_A.txt", tiny_tu / "OTHER_A.txt")
     with pytest.raises(DataError, match="Pass name=... to choose"):

@@ -1,9 +1,14 @@
-"""The ``fuselearn`` command line (Typer): demo, run, report, datasets, predict, explain."""
+"""The ``fuselearn`` command line (Typer): demo, run, report, datasets, predict.
+
+Each command imports what it needs (torch, scikit-learn, the experiment runner) inside its body, so
+``fuselearn --help`` and ``fuselearn <command> --help`` start in well under a second.
+"""
 
 from __future__ import annotations
 
 import typer
 
+from ._help import Command, Group
 from .datasets import app as datasets_app
 from .demo import demo
 from .predict import predict
@@ -15,12 +20,13 @@ app = typer.Typer(
     help="Fuse deep learning with classical machine learning, and prove whether the fusion helped.",
     no_args_is_help=True,
     add_completion=False,
+    cls=Group,
 )
 app.add_typer(datasets_app, name="datasets")
-app.command("demo")(demo)
-app.command("predict")(predict)
-app.command("run")(run)
-app.command("report")(report)
+app.command("demo", cls=Command)(demo)
+app.command("predict", cls=Command)(predict)
+app.command("run", cls=Command)(run)
+app.command("report", cls=Command)(report)
 
 
 def main() -> None:

@@ -6,23 +6,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from ..data import (
-    data_roots,
-    download,
-    find_dataset_files,
-    get_dataset_info,
-    list_datasets,
-    verify_dataset,
-)
-from ..exceptions import ChecksumError, DataError, UnknownNameError
+from ._help import Command, Group
+
+# The data package (and through it scikit-learn) is imported inside each command, so that
+# ``fuselearn datasets --help`` stays fast.
 
 app = typer.Typer(
     help="List, verify and fetch the benchmark datasets (found under --data-dir or $FUSELEARN_DATA).",
     no_args_is_help=True,
     add_completion=False,
+    cls=Group,
 )
 
 DataDirOption = Annotated[
@@ -44,6 +38,9 @@ def _human(nbytes: int) -> str:
 
 
 def _present(name: str, data_dir: Path | None) -> bool:
+    from ..data import find_dataset_files
+    from ..exceptions import DataError
+
     try:
         find_dataset_files(name, data_dir)
     except DataError:
@@ -51,7 +48,25 @@ def _present(name: str, data_dir: Path | None) -> bool:
     return True
 
 
-def _info_or_exit(name: str, err: Console):
+def _where_hint(data_dir: Path | None) -> str:
+    """What to do when no dataset is found, given where the user pointed fuselearn."""
+    import os
+
+    from ..data import DATA_ENV
+
+    if data_dir is not None:
+        return "Check that --data-dir is the folder that holds the dataset folders, or fetch one."
+    if os.environ.get(DATA_ENV):
+        return (f"{DATA_ENV} is set to {os.environ[DATA_ENV]!r}; check that it is the folder that holds "
+                "the dataset folders (MUTAG/, adult/, ...), or fetch one with `fuselearn datasets fetch NAME`.")
+    return (f"Set {DATA_ENV} (or pass --data-dir) to the folder that holds the datasets, or fetch one with "
+            "`fuselearn datasets fetch NAME`.")
+
+
+def _info_or_exit(name: str, err):
+    from ..data import get_dataset_info
+    from ..exceptions import UnknownNameError
+
     try:
         return get_dataset_info(name)
     except UnknownNameError as exc:
@@ -59,9 +74,14 @@ def _info_or_exit(name: str, err: Console):
         raise typer.Exit(2) from exc
 
 
-@app.command("list")
+@app.command("list", cls=Command)
 def list_command(data_dir: DataDirOption = None) -> None:
     """Show every registered dataset: task, size, and whether its files are present."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..data import data_roots, get_dataset_info, list_datasets
+
     table = Table(title="fuselearn datasets")
     for col in ("name", "task", "modality", "samples", "size", "status"):
         table.add_column(col, justify="right" if col in ("samples", "size") else "left")
@@ -76,12 +96,17 @@ def list_command(data_dir: DataDirOption = None) -> None:
     console.print("Looked in: " + ", ".join(str(p) for p in data_roots(data_dir)), highlight=False)
 
 
-@app.command("verify")
+@app.command("verify", cls=Command)
 def verify_command(
     name: Annotated[str | None, typer.Argument(help="Dataset to verify (default: all present).")] = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Check the sha256 of a dataset's files (exit 1 on a mismatch or a missing file)."""
+    from rich.console import Console
+
+    from ..data import data_roots, list_datasets, verify_dataset
+    from ..exceptions import ChecksumError, DataError
+
     out, err = Console(width=120), Console(stderr=True, width=120)
     if name is not None:
         names = [_info_or_exit(name, err).name]
@@ -89,7 +114,8 @@ def verify_command(
         names = [n for n in list_datasets() if _present(n, data_dir)]
         if not names:
             err.print("[yellow]No dataset found[/yellow] in: "
-                      + ", ".join(str(p) for p in data_roots(data_dir)), highlight=False)
+                      + ", ".join(str(p) for p in data_roots(data_dir)) + ". " + _where_hint(data_dir),
+                      highlight=False, soft_wrap=True)
             raise typer.Exit(1)
     failed = 0
     for n in names:
@@ -108,7 +134,7 @@ def verify_command(
         raise typer.Exit(1)
 
 
-@app.command("fetch")
+@app.command("fetch", cls=Command)
 def fetch_command(
     name: Annotated[str, typer.Argument(help="Registered dataset name.")],
     url: Annotated[
@@ -123,6 +149,11 @@ def fetch_command(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the server.")] = 60.0,
 ) -> None:
     """Download a dataset's files into the data folder, resuming and verifying each one."""
+    from rich.console import Console
+
+    from ..data import data_roots, download
+    from ..exceptions import DataError
+
     err = Console(stderr=True, width=120)
     info = _info_or_exit(name, err)
     url = url or info.url

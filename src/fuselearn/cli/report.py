@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from ..exceptions import ConfigError
-
 
 def report(
     run_dir: Annotated[Path, typer.Argument(help="The run folder (holds store.sqlite).")],
@@ -27,6 +25,7 @@ def report(
     from rich.console import Console
     from rich.markup import escape
 
+    from ..exceptions import ConfigError
     from ..experiment import write_report
 
     err = Console(stderr=True)

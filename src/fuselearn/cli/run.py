@@ -8,8 +8,6 @@ from typing import Annotated
 
 import typer
 
-from ..exceptions import ConfigError
-
 
 def run(
     config: Annotated[Path, typer.Argument(help="The experiment's YAML config.")],
@@ -43,6 +41,7 @@ def run(
     from rich.console import Console
     from rich.markup import escape
 
+    from ..exceptions import ConfigError, DataError
     from ..experiment import load_config, run_experiment
 
     err = Console(stderr=True)
@@ -61,7 +60,7 @@ def run(
             cfg, out, jobs=jobs, backend=backend, scheduler=scheduler, force=force, quiet=quiet,
             command=["fuselearn", *sys.argv[1:]],
         )
-    except ConfigError as exc:
+    except (ConfigError, DataError) as exc:
         err.print(f"[red]Error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     failed = f", {result.n_failed} failed" if result.n_failed else ""

@@ -146,7 +146,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     CatalogueEntry(
         # A table with two free-text columns (Title, Review Text): listed as both.
         name="womens_clothing_reviews", folder="womens-clothing-reviews", loader=_loaders.load_womens_clothing_reviews,
-        task="binary", modality="table+text", n_samples=23486,
+        task="binary", modality="text+table", n_samples=23486,
         description="23,486 clothing reviews: text (Title, Review Text) + table -> Recommended IND. "
         "'Rating' leaks the target.",
         citation="Brooks, N. (2018), \"Women's E-Commerce Clothing Reviews\", Kaggle dataset.",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from ..exceptions import ChecksumError, DataError
+from ..exceptions import ChecksumError, DataError, InvalidParameterError
 from ._files import sha256_file
 
 __all__ = ["download"]
@@ -75,6 +76,8 @@ def download(
 
     Raises
     ------
+    InvalidParameterError
+        ``sha256`` is not 64 hexadecimal digits.
     ChecksumError
         The downloaded bytes have another sha256.
     DataError
@@ -82,11 +85,20 @@ def download(
     """
     if not isinstance(url, str) or not url.lower().startswith(_SCHEMES):
         raise DataError(f"Cannot download {url!r}: only http://, https:// and file:// URLs are supported.")
-    expected = sha256.strip().lower()
+    expected = sha256.strip().lower() if isinstance(sha256, str) else ""
+    if not re.fullmatch(r"[0-9a-f]{64}", expected):
+        raise InvalidParameterError(
+            f"The 'sha256' parameter of download must be 64 hexadecimal digits. Got {sha256!r} instead."
+        )
     dest = Path(dest).expanduser()
+    if dest.is_dir():
+        raise DataError(f"Cannot download {url!r} to {str(dest)!r}: it is a folder; give the file's path.")
     if dest.is_file() and sha256_file(dest) == expected:
         return dest
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"Cannot create the folder of {str(dest)!r} for the download: {exc}") from exc
     part = dest.with_name(dest.name + ".part")
 
     offset = part.stat().st_size if (resume and part.is_file()) else 0

@@ -63,10 +63,23 @@ def data_roots(data_dir: str | os.PathLike | None = None) -> list[Path]:
     return roots
 
 
-def _fix_hint() -> str:
+def _fix_hint(data_dir: str | os.PathLike | None = None) -> str:
+    """What to do about a missing dataset file, given where fuselearn looked."""
+    fetch = "or download it with `fuselearn datasets fetch NAME`."
+    if data_dir is not None:
+        return (
+            f"data_dir (--data-dir on the command line) is {str(data_dir)!r}: point it at the folder "
+            f"that holds the datasets, {fetch}"
+        )
+    env = os.environ.get(DATA_ENV)
+    if env:
+        return (
+            f"{DATA_ENV} is set to {env!r} but the file is not there: copy the dataset into that "
+            f"folder, point {DATA_ENV} at the folder that holds it, {fetch}"
+        )
     return (
         f"Set the {DATA_ENV} environment variable to the folder that holds the datasets, or pass "
-        "data_dir=..., or download it with `fuselearn datasets fetch NAME --url URL`."
+        f"data_dir=... (--data-dir on the command line), {fetch}"
     )
 
 
@@ -104,7 +117,7 @@ def find_file(
             if cand.is_file():
                 return cand
     where = "\n  ".join(str(p) for p in tried)
-    raise DataError(f"Dataset file {relpath!r} was not found. Looked in:\n  {where}\n{_fix_hint()}")
+    raise DataError(f"Dataset file {relpath!r} was not found. Looked in:\n  {where}\n{_fix_hint(data_dir)}")
 
 
 def sha256_file(path: str | os.PathLike) -> str:
@@ -192,5 +205,9 @@ def require_dir(path: str | os.PathLike, what: str) -> Path:
     """Return ``path`` as a Path when it exists, else a DataError that says how to fix it."""
     p = Path(path).expanduser()
     if not p.exists():
-        raise DataError(f"{what} {str(p)!r} does not exist. {_fix_hint()}")
+        relative = "" if p.is_absolute() else f" (a relative path is read from {os.getcwd()!r})"
+        raise DataError(
+            f"{what} {str(p)!r} does not exist{relative}; check the path, or load a registered "
+            "dataset by name with load_dataset(NAME)."
+        )
     return p

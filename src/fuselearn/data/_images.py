@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import numbers
 import os
 import pickle
 import tarfile
@@ -11,7 +12,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from ..exceptions import DataError
+from ..exceptions import DataError, InvalidParameterError
 from ._dataset import Dataset
 from ._files import checksums_of, require_dir
 
@@ -97,6 +98,14 @@ def load_image_folder(
         raise DataError(
             f"The 'mode' parameter of load_image_folder must be one of {', '.join(_MODES)}. "
             f"Got {mode!r} instead."
+        )
+    if size is not None and not (
+        isinstance(size, (tuple, list)) and len(size) == 2
+        and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1 for v in size)
+    ):
+        raise InvalidParameterError(
+            f"The 'size' parameter of load_image_folder must be (height, width), two integers >= 1, "
+            f"or None. Got {size!r} instead."
         )
     path = require_dir(path, "Image dataset path")
     images, names, first_shape, first_label = [], [], None, None

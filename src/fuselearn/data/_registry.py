@@ -48,7 +48,7 @@ class DatasetInfo:
         ``"binary"``, ``"multiclass"``, ``"regression"`` or ``"anomaly"``.
     modality : str
         Main modality (``"table"``, ``"text"``, ``"image"``, ``"graph"``, ``"series"``); a table
-        with free-text columns is ``"table+text"``.
+        with free-text columns is ``"text+table"``.
     n_samples : int
         Number of samples the loader returns by default.
     size : int

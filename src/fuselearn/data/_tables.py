@@ -111,16 +111,24 @@ _LINE = re.compile(r"line (\d+)")
 
 
 def read_csv_checked(source: Any, label: str | None = None, **kwargs: Any) -> pd.DataFrame:
-    """``pandas.read_csv`` whose parse errors become a ``DataError`` naming the file and line."""
+    """``pandas.read_csv`` whose parse errors become a ``DataError`` naming the file and line.
+
+    An empty file, or one with a header line and no rows, is a ``DataError`` as well.
+    """
     label = label or str(source)
     try:
-        return pd.read_csv(source, **kwargs)
+        df = pd.read_csv(source, **kwargs)
+    except pd.errors.EmptyDataError as exc:
+        raise DataError(f"{label!r} is empty: expected a header line and one row per sample.") from exc
     except pd.errors.ParserError as exc:
         m = _LINE.search(str(exc))
         where = f", line {m.group(1)}" if m else ""
         raise DataError(f"Malformed row in {label!r}{where}: {exc}") from exc
     except (UnicodeDecodeError, EOFError, OSError) as exc:
         raise DataError(f"Cannot read {label!r}: {type(exc).__name__}: {exc}") from exc
+    if len(df) == 0:
+        raise DataError(f"{label!r} has no rows: only a header line ({', '.join(map(str, df.columns[:8]))}).")
+    return df
 
 
 def table_spec(df: pd.DataFrame, text: Sequence[str] = ()) -> dict[str, list[str]]:

@@ -116,7 +116,8 @@ def load_text_csv(
         raise DataError(
             f"{str(path)!r} lacks column(s) {missing}; it has {list(df.columns)}."
         )
-    target, mapping = encode_labels(df[label_column], str(path))
+    # keep_default_na=False keeps empty texts as ""; an empty label is still a missing label
+    target, mapping = encode_labels(df[label_column].replace("", None), str(path))
     return Dataset(
         inputs={"text": df[text_column].astype(str).tolist()},
         target=target,

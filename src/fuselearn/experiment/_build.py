@@ -162,10 +162,19 @@ class _Builder:
         if self.collect and self.problems:
             return None
         try:
-            return cls(**kwargs)
+            estimator = cls(**kwargs)
         except Exception as exc:  # noqa: BLE001 - any constructor error is a config error here
             self.fail(f"{where}: {getattr(cls, '__name__', cls)}(...) raised {exc!r}.")
             return None
+        if self.collect and isinstance(getattr(type(estimator), "_parameter_constraints", None), dict):
+            # A bad value (C: -1) is found now, before any cell runs, in the estimator's own words
+            # ("The 'C' parameter of LogisticRegression must be ... Got -1 instead.").
+            try:
+                estimator._validate_params()
+            except (ValueError, TypeError) as exc:
+                self.fail(f"{where}.params: {exc}")
+                return None
+        return estimator
 
     def value(self, value: Any, where: str, stack: tuple[str, ...]) -> Any:
         if _is_component(value):

@@ -161,7 +161,30 @@ def _tabular_params(est, params: dict) -> dict:
 # --- image: (n, C, H, W) floats, or flat rows with module_params["image_shape"] -------------------------
 
 
+def _check_image_shapes(est, X) -> None:
+    """Name the first image whose shape differs, before numpy reports an "inhomogeneous" array."""
+    if not isinstance(X, (list, tuple)) or not X:
+        return
+    first = np.shape(X[0])
+    for i, item in enumerate(X):
+        if np.shape(item) != first:
+            raise InvalidInputError(
+                f"{type(est).__name__}: image {i} has shape {np.shape(item)} but image 0 has shape "
+                f"{first}; every image must have the same (C, H, W). Resize them first, or pass file "
+                "paths / encoded images, which are decoded at image_size."
+            )
+
+
 def _validate_image(est, X, reset):
+    _check_image_shapes(est, X)
+    if not reset and getattr(est, "image_shape_", None) is not None:
+        arr = np.asarray(X) if not hasattr(X, "shape") else X
+        shape = tuple(arr.shape[1:])
+        if arr.ndim == 4 and shape != est.image_shape_:
+            raise InvalidInputError(
+                f"{type(est).__name__}: the images have shape {shape} but it was fitted on images of shape "
+                f"{est.image_shape_} (C, H, W); resize them to the fitted shape."
+            )
     X = _validate(est, X, reset=reset, dtype=[np.float32, np.float64], allow_nd=True)
     shape = (getattr(est, "module_params", None) or {}).get("image_shape")
     if X.ndim == 2 and shape is not None:  # images stored as flat rows (pixel columns)
@@ -178,6 +201,8 @@ def _validate_image(est, X, reset):
             f"with module_params['image_shape']=(C, H, W); got shape {X.shape}."
         )
     _check_magnitude(est, X, "X[image, channel, row, column]", reset)
+    if reset:
+        est.image_shape_ = tuple(int(s) for s in X.shape[1:])
     return torch.as_tensor(np.ascontiguousarray(X, dtype=np.float32)), X.shape[1]
 
 

@@ -147,7 +147,13 @@ class BaseNeuralEstimator(TorchEstimator):
             self.classes_ = check_classes(self._label_encoder.classes_, type(self).__name__)
             self.n_outputs_ = len(self.classes_)
             return torch.as_tensor(self._label_encoder.transform(y), dtype=torch.long)
-        y = np.asarray(y, dtype=np.float64)
+        try:
+            y = np.asarray(y, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInputError(
+                f"{type(self).__name__}.fit: a regression target y must be numbers ({exc}). "
+                "Use a classifier for class labels, or convert y to numbers."
+            ) from exc
         if not np.all(np.isfinite(y)):
             raise InvalidInputError(
                 f"{type(self).__name__}.fit: y contains NaN or infinity; drop or impute those rows."

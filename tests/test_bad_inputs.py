@@ -498,6 +498,8 @@ CASES = [
      r"--backend must be 'local' or 'dask'.*'spark'"),
     ("cli_run_jobs_zero", lambda ws: cli("run", _yaml(ws, "j.yaml"), "--jobs", "0"), CommandFailed, r"--jobs"),
     ("cli_report_no_store", lambda ws: cli("report", ws.root / "store_dir"), CommandFailed, r"store_dir"),
+    ("neural_float32_overflow", lambda ws: NeuralClassifier(max_epochs=1).fit(ws.X * 1e39, ws.y), I,
+     r"float32"),
 ]
 
 def _failing_member():
@@ -543,8 +545,6 @@ KNOWN_GAPS: list[tuple] = [
     ("fusion_extreme_imbalance", lambda ws: FusionClassifier(
         [("lr", LogisticRegression()), ("dt", DecisionTreeClassifier())], method="stacking", cv=5).fit(
         ws.X[:40], np.r_[np.zeros(38), np.ones(2)]), InvalidInputError, r"class 1.*2|2.*class 1", "combiners"),
-    ("neural_float32_overflow", lambda ws: NeuralClassifier(max_epochs=1).fit(ws.X * 1e39, ws.y), I,
-     r"float32", "torchbase"),
     ("cli_report_damaged_store", lambda ws: cli("report", _damaged_store(ws)), CommandFailed,
      r"store\.sqlite.*damaged", "runner"),
     ("cli_run_out_is_a_file", lambda ws: cli("run", _yaml(ws, "o.yaml"), "--out", _out_is_file(ws)), CommandFailed,
@@ -573,7 +573,6 @@ def test_bad_input_fixed_on_another_branch(ws, call, exc, pattern):
     _check(ws, call, exc, pattern)
 
 
-@pytest.mark.xfail(strict=True, reason="fixed on branch torchbase")
 def test_neural_takes_sparse_input_or_says_what_to_do(ws):
     """Sparse input (default_preprocessor's output): accepted, or refused naming the fix."""
     try:

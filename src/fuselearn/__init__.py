@@ -2,6 +2,7 @@
 
 from ._persistence import load, save
 from .estimators import (
+    FusionAnomalyDetector,
     FusionClassifier,
     FusionRegressor,
     HybridClassifier,
@@ -15,6 +16,7 @@ from .extract import NeuralExtractor
 __version__ = "0.1.0"
 
 __all__ = [
+    "FusionAnomalyDetector",
     "FusionClassifier",
     "FusionRegressor",
     "HybridClassifier",

@@ -1,0 +1,177 @@
+"""SKAB benchmark of FusionAnomalyDetector: every member alone and every fusion, beside SKAB's T²+Q.
+
+Protocol (BENCHMARKS.md, the SKAB repository's own): the 34 labelled files; per file the first 400 rows
+fit the detector (one detector per file, treated as normal), the remaining rows are scored; F1, FAR and
+MAR over all 23,801 scored points together (label = ``anomaly``). Nothing is tuned on the scored labels:
+every detector runs with the settings printed at the top of the output.
+
+Each member is fitted once per file; each single-member row and each fusion row reuses those fitted
+members (wrapped in ``_Frozen``), so every row of the table sees the very same members.
+
+    FUSELEARN_DATA=/work/shared/datasets PYTHONPATH=src OMP_NUM_THREADS=1 nice -n 10 \
+        python benchmarks/anomaly_skab.py [--files N] [--no-deep] [--out results/anomaly_skab.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from scipy.stats import wilcoxon
+from sklearn.base import BaseEstimator
+from sklearn.ensemble import IsolationForest
+from sklearn.neighbors import LocalOutlierFactor
+
+from fuselearn.data import load_skab_folder
+from fuselearn.estimators import ConvAutoencoderDetector, FusionAnomalyDetector, PCADetector
+from fuselearn.extract import AutoencoderEmbedder
+
+
+class _Box:
+    """Holds a fitted member; clone deep-copies it instead of re-creating it unfitted."""
+
+    def __init__(self, est):
+        self.est = est
+
+
+class _Frozen(BaseEstimator):
+    """A member fitted once per file: ``fit`` does nothing, scoring delegates (benchmark only)."""
+
+    def __init__(self, fitted=None):
+        self.fitted = fitted
+
+    def fit(self, X, y=None):
+        return self
+
+    def score_samples(self, X):
+        return self.fitted.est.score_samples(X)
+
+
+class _PyodFrozen(_Frozen):
+    __module__ = "pyod.frozen"  # the fusion reads pyod's decision_function as an anomaly score
+
+    def score_samples(self, X):  # pragma: no cover - not used for pyod
+        raise AttributeError
+
+    def decision_function(self, X):
+        return self.fitted.est.decision_function(X)
+
+
+def members(deep: bool, seed: int):
+    from pyod.models.hbos import HBOS
+    from pyod.models.knn import KNN
+
+    out = [
+        ("pca_t2q", PCADetector()),
+        ("iforest", IsolationForest(random_state=seed)),
+        ("lof", LocalOutlierFactor(novelty=True)),
+        ("pyod_knn", KNN()),
+        ("pyod_hbos", HBOS()),
+    ]
+    if deep:
+        out += [
+            ("ae", AutoencoderEmbedder(encoding_dim=3, hidden_sizes=(16,), max_epochs=100, random_state=seed)),
+            ("conv_ae", ConvAutoencoderDetector(random_state=seed)),
+        ]
+    return out
+
+
+def rates(pred: np.ndarray, label: np.ndarray) -> dict:
+    tp = int(((pred == 1) & (label == 1)).sum())
+    fp = int(((pred == 1) & (label == 0)).sum())
+    fn = int(((pred == 0) & (label == 1)).sum())
+    tn = int(((pred == 0) & (label == 0)).sum())
+    return {"f1": 2 * tp / max(2 * tp + fp + fn, 1), "far": fp / max(fp + tn, 1), "mar": fn / max(fn + tp, 1)}
+
+
+def t2q_skab(det: PCADetector, X: np.ndarray, window: int = 5) -> np.ndarray:
+    """SKAB's T²+Q rule: rolling median (window 5, first rows undefined) of each statistic vs its limit."""
+    t2, q = det.statistics(X)
+    t2 = pd.Series(t2).rolling(window).median().to_numpy()
+    q = pd.Series(q).rolling(window).median().to_numpy()
+    with np.errstate(invalid="ignore"):
+        return ((t2 > det.t2_limit_) | (q > det.q_limit_)).astype(int)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--files", type=int, default=None, help="only the first N files (a quick subset)")
+    ap.add_argument("--no-deep", action="store_true", help="leave out the two autoencoders")
+    ap.add_argument("--calibration", default="tail")
+    ap.add_argument("--quantile", type=float, default=0.99)
+    ap.add_argument("--smoothing", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    root = Path(os.environ.get("FUSELEARN_DATA", "/work/shared/datasets")) / "SKAB" / "data"
+    ds = load_skab_folder(root, n_fit=400)
+    frames, offsets, y = ds.inputs["series"], ds.metadata["offsets"], ds.target
+    n_files = len(frames) if args.files is None else args.files
+    common = {"calibration": args.calibration, "threshold_quantile": args.quantile,
+              "smoothing": args.smoothing or None, "random_state": args.seed}
+    print("settings:", common, "| files:", n_files)
+
+    fusions = ["mean", "max", "aom", "agreement", "vote"]
+    preds: dict[str, list] = {}
+    labels, t2q_pred = [], []
+    fit_time: dict[str, float] = {}
+    t0 = time.perf_counter()
+    for i in range(n_files):
+        X = frames[i].to_numpy(dtype=np.float64)
+        yy = y[offsets[i]:offsets[i + 1]]
+        X_fit, X_score = X[:400], X[400:]
+        labels.append(yy[400:])
+        ref = PCADetector().fit(X_fit)
+        t2q_pred.append(t2q_skab(ref, X_score))
+        frozen = []
+        for name, est in members(not args.no_deep, args.seed):
+            t = time.perf_counter()
+            est.fit(X_fit)
+            fit_time[name] = fit_time.get(name, 0.0) + time.perf_counter() - t
+            wrap = _PyodFrozen if type(est).__module__.startswith("pyod") else _Frozen
+            frozen.append((name, wrap(_Box(est))))
+        rows = [(name, FusionAnomalyDetector([m], **common)) for m in frozen for name in [m[0]]]
+        rows += [(f"fusion_{f}", FusionAnomalyDetector(copy.deepcopy(frozen), fusion=f, **common)) for f in fusions]
+        for name, det in rows:
+            preds.setdefault(name, []).append(det.fit(X_fit).detect(X_score))
+        print(f"file {i + 1}/{n_files} {ds.metadata['experiments'][i]} done at {time.perf_counter() - t0:.0f} s",
+              flush=True)
+    wall = time.perf_counter() - t0
+    label = np.concatenate(labels)
+    print(f"\nscored points: {label.size}; wall time {wall:.0f} s; member fit times (s): "
+          + ", ".join(f"{k} {v:.1f}" for k, v in fit_time.items()))
+    table = {"T2+Q (SKAB rule, reproduced)": rates(np.concatenate(t2q_pred), label)}
+    per_file = {}
+    for name, p in preds.items():
+        table[name] = rates(np.concatenate(p), label)
+        per_file[name] = [rates(a, b)["f1"] for a, b in zip(p, labels)]
+    print(f"\n| detector | F1 | FAR % | MAR % |\n|---|---|---|---|")
+    print("| T²+Q published (SKAB) | 0.76 | 26.62 | 24.92 |\n| Conv-AE published (SKAB) | 0.78 | 13.55 | 28.02 |")
+    for name, r in table.items():
+        print(f"| {name} | {r['f1']:.3f} | {100 * r['far']:.2f} | {100 * r['mar']:.2f} |")
+    member_names = [n for n in preds if not n.startswith("fusion_")]
+    best_fusion = max((n for n in preds if n.startswith("fusion_")), key=lambda n: table[n]["f1"])
+    best_member = max(member_names, key=lambda n: table[n]["f1"])
+    a, b = np.array(per_file[best_fusion]), np.array(per_file[best_member])
+    p = wilcoxon(a, b).pvalue if np.any(a != b) else 1.0
+    print(f"\nbest fusion {best_fusion} (F1 {table[best_fusion]['f1']:.3f}) vs best member {best_member} "
+          f"(F1 {table[best_member]['f1']:.3f}): per-file F1 mean {a.mean():.3f} vs {b.mean():.3f}, "
+          f"wins {int((a > b).sum())}/{len(a)}, Wilcoxon signed-rank p = {p:.4f}")
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps({"settings": common, "files": n_files, "wall_s": wall,
+                                              "table": table, "per_file_f1": per_file,
+                                              "best_fusion": best_fusion, "best_member": best_member,
+                                              "wilcoxon_p": p}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

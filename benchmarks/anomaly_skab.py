@@ -28,17 +28,29 @@ from scipy.stats import wilcoxon
 from sklearn.base import BaseEstimator
 from sklearn.ensemble import IsolationForest
 from sklearn.neighbors import LocalOutlierFactor
+from sklearn.pipeline import make_pipeline
 
 from fuselearn.data import load_skab_folder
 from fuselearn.estimators import ConvAutoencoderDetector, FusionAnomalyDetector, PCADetector
-from fuselearn.extract import AutoencoderEmbedder
+from fuselearn.extract import AutoencoderEmbedder, WindowFeatures
+
+
+_CACHE: dict = {}
 
 
 class _Box:
-    """Holds a fitted member; clone deep-copies it instead of re-creating it unfitted."""
+    """Holds a fitted member; clone deep-copies it instead of re-creating it unfitted. Scores are
+    cached by (member, data) so that the rows of the table do not score the same data again."""
 
-    def __init__(self, est):
-        self.est = est
+    def __init__(self, est, key):
+        self.est, self.key = est, key
+
+    def score(self, method, X):
+        X = np.ascontiguousarray(X)
+        k = (self.key, method, X.shape, hash(X.tobytes()))
+        if k not in _CACHE:
+            _CACHE[k] = getattr(self.est, method)(X)
+        return _CACHE[k]
 
 
 class _Frozen(BaseEstimator):
@@ -51,17 +63,19 @@ class _Frozen(BaseEstimator):
         return self
 
     def score_samples(self, X):
-        return self.fitted.est.score_samples(X)
+        return self.fitted.score("score_samples", X)
 
 
 class _PyodFrozen(_Frozen):
     __module__ = "pyod.frozen"  # the fusion reads pyod's decision_function as an anomaly score
 
-    def score_samples(self, X):  # pragma: no cover - not used for pyod
-        raise AttributeError
-
     def decision_function(self, X):
-        return self.fitted.est.decision_function(X)
+        return self.fitted.score("decision_function", X)
+
+    def __getattribute__(self, name):
+        if name == "score_samples":
+            raise AttributeError(name)
+        return super().__getattribute__(name)
 
 
 def members(deep: bool, seed: int):
@@ -74,6 +88,8 @@ def members(deep: bool, seed: int):
         ("lof", LocalOutlierFactor(novelty=True)),
         ("pyod_knn", KNN()),
         ("pyod_hbos", HBOS()),
+        # window features: PCA T²/Q of each channel's trailing mean and standard deviation over 10 s
+        ("pca_window", make_pipeline(WindowFeatures(window=10, lags=0, stats=("mean", "std")), PCADetector())),
     ]
     if deep:
         out += [
@@ -100,9 +116,31 @@ def t2q_skab(det: PCADetector, X: np.ndarray, window: int = 5) -> np.ndarray:
         return ((t2 > det.t2_limit_) | (q > det.q_limit_)).astype(int)
 
 
+def evaluate(files, common: dict) -> dict[str, list]:
+    """Detections on the scored part of every file, for every member alone and every fusion."""
+    preds: dict[str, list] = {}
+    for X, frozen in files:
+        rows = [(name, FusionAnomalyDetector([(name, est)], **common)) for name, est in frozen]
+        rows += [(f"fusion_{f}", FusionAnomalyDetector(copy.deepcopy(frozen), fusion=f, **common))
+                 for f in FUSIONS]
+        for name, det in rows:
+            # the whole file is scored and its first 400 rows cut off, so that windows and the median
+            # filter of the first scored rows see the rows before them (the past only: all causal)
+            preds.setdefault(name, []).append(det.fit(X[:400]).detect(X)[400:])
+    return preds
+
+
+FUSIONS = ["mean", "max", "aom", "agreement", "vote"]
+GRID = {"calibration": ["standard", "rank", "tail"], "threshold_quantile": [0.99, 0.999],
+        "smoothing": [5, 31]}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--files", type=int, default=None, help="only the first N files (a quick subset)")
+    ap.add_argument("--subset", choices=["all", "other", "valve"], default="all",
+                    help="files to run: all 34, the 14 'other/' files or the 20 'valve1/', 'valve2/' files")
+    ap.add_argument("--grid", action="store_true",
+                    help="print F1/FAR of every fusion for each setting in GRID (to choose defaults on a subset)")
     ap.add_argument("--no-deep", action="store_true", help="leave out the two autoencoders")
     ap.add_argument("--calibration", default="tail")
     ap.add_argument("--quantile", type=float, default=0.99)
@@ -114,40 +152,45 @@ def main() -> None:
     root = Path(os.environ.get("FUSELEARN_DATA", "/work/shared/datasets")) / "SKAB" / "data"
     ds = load_skab_folder(root, n_fit=400)
     frames, offsets, y = ds.inputs["series"], ds.metadata["offsets"], ds.target
-    n_files = len(frames) if args.files is None else args.files
+    names = ds.metadata["experiments"]
+    chosen = [i for i, n in enumerate(names)
+              if args.subset == "all" or n.startswith("other/") == (args.subset == "other")]
     common = {"calibration": args.calibration, "threshold_quantile": args.quantile,
               "smoothing": args.smoothing or None, "random_state": args.seed}
-    print("settings:", common, "| files:", n_files)
+    print("settings:", common, "| subset:", args.subset, f"({len(chosen)} files)")
 
-    fusions = ["mean", "max", "aom", "agreement", "vote"]
-    preds: dict[str, list] = {}
-    labels, t2q_pred = [], []
+    labels, t2q_pred, files = [], [], []
     fit_time: dict[str, float] = {}
     t0 = time.perf_counter()
-    for i in range(n_files):
+    for k, i in enumerate(chosen):
         X = frames[i].to_numpy(dtype=np.float64)
-        yy = y[offsets[i]:offsets[i + 1]]
-        X_fit, X_score = X[:400], X[400:]
-        labels.append(yy[400:])
-        ref = PCADetector().fit(X_fit)
-        t2q_pred.append(t2q_skab(ref, X_score))  # SKAB's own rule scores the test part alone
+        labels.append(y[offsets[i]:offsets[i + 1]][400:])
+        t2q_pred.append(t2q_skab(PCADetector().fit(X[:400]), X[400:]))  # SKAB's rule scores the test part alone
         frozen = []
         for name, est in members(not args.no_deep, args.seed):
             t = time.perf_counter()
-            est.fit(X_fit)
+            est.fit(X[:400])
             fit_time[name] = fit_time.get(name, 0.0) + time.perf_counter() - t
             wrap = _PyodFrozen if type(est).__module__.startswith("pyod") else _Frozen
-            frozen.append((name, wrap(_Box(est))))
-        rows = [(name, FusionAnomalyDetector([m], **common)) for m in frozen for name in [m[0]]]
-        rows += [(f"fusion_{f}", FusionAnomalyDetector(copy.deepcopy(frozen), fusion=f, **common)) for f in fusions]
-        for name, det in rows:
-            # the whole file is scored and its first 400 rows cut off, so that windows and the median
-            # filter of the first scored rows see the rows before them (the past only: all causal)
-            preds.setdefault(name, []).append(det.fit(X_fit).detect(X)[400:])
-        print(f"file {i + 1}/{n_files} {ds.metadata['experiments'][i]} done at {time.perf_counter() - t0:.0f} s",
-              flush=True)
-    wall = time.perf_counter() - t0
+            frozen.append((name, wrap(_Box(est, (i, name)))))
+        files.append((X, frozen))
+        print(f"file {k + 1}/{len(chosen)} {names[i]} fitted at {time.perf_counter() - t0:.0f} s", flush=True)
     label = np.concatenate(labels)
+    if args.grid:
+        import itertools
+
+        print("\n| calibration | quantile | smoothing | " + " | ".join(FUSIONS) + " | best member |")
+        for cal, q, sm in itertools.product(*GRID.values()):
+            p = evaluate(files, {"calibration": cal, "threshold_quantile": q, "smoothing": sm,
+                                 "random_state": args.seed})
+            r = {n: rates(np.concatenate(v), label) for n, v in p.items()}
+            bm = max((n for n in r if not n.startswith("fusion_")), key=lambda n: r[n]["f1"])
+            cells = [f"{r['fusion_' + f]['f1']:.3f}/{100 * r['fusion_' + f]['far']:.0f}%" for f in FUSIONS]
+            print(f"| {cal} | {q} | {sm} | " + " | ".join(cells)
+                  + f" | {bm} {r[bm]['f1']:.3f}/{100 * r[bm]['far']:.0f}% |", flush=True)
+        return
+    preds = evaluate(files, common)
+    wall = time.perf_counter() - t0
     print(f"\nscored points: {label.size}; wall time {wall:.0f} s; member fit times (s): "
           + ", ".join(f"{k} {v:.1f}" for k, v in fit_time.items()))
     table = {"T2+Q (SKAB rule, reproduced)": rates(np.concatenate(t2q_pred), label)}
@@ -169,7 +212,7 @@ def main() -> None:
           f"wins {int((a > b).sum())}/{len(a)}, Wilcoxon signed-rank p = {p:.4f}")
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps({"settings": common, "files": n_files, "wall_s": wall,
+        Path(args.out).write_text(json.dumps({"settings": common, "subset": args.subset, "wall_s": wall,
                                               "table": table, "per_file_f1": per_file,
                                               "best_fusion": best_fusion, "best_member": best_member,
                                               "wilcoxon_p": p}, indent=1))

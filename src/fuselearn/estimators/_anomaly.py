@@ -528,9 +528,10 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
         Groups for ``fusion="aom"`` (at most the number of members).
     smoothing : int or None, default=None
         For time-ordered rows: a causal median filter of this length over the fused score sequence,
-        before the threshold, in ``score_samples``, ``decision_function`` and ``predict`` alike (fit
-        scores are filtered the same way before the threshold is taken). Leave ``None`` for rows that
-        are not a sequence.
+        before the threshold, in ``score_samples``, ``decision_function`` and ``predict`` alike. The
+        threshold itself is taken on the unfiltered fit scores (as SKAB's control limits are), so the
+        filter removes isolated alarms without lowering the limit. Leave ``None`` for rows that are
+        not a sequence (the result then depends on row order).
     constant_columns : {"drop", "raise"}, default="drop"
         Columns constant in the fit data carry no information on normal variation and break
         standardisation: ``"drop"`` removes them with a :class:`ConstantColumnWarning` (as SKAB's
@@ -716,7 +717,10 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
                 rho = sps.spearmanr(C[:, j], others).statistic if np.ptp(C[:, j]) > 0 and np.ptp(others) > 0 else 0.0
                 r[j] = max(float(np.nan_to_num(rho)), 0.0)
             self.weights_ = r / r.sum() if r.sum() > 0 else np.full(k, 1.0 / k)
-        fused = _median_filter(self._fuse(C), self.smoothing or 1)
+        # The threshold comes from the unfiltered fit scores, like SKAB's control limits: the filter
+        # then removes isolated alarms without also lowering the limit (filtered in-sample noise is
+        # smaller than the drift of new normal data, so a limit on filtered fit scores is too tight).
+        fused = self._fuse(C)
         if self.fusion_ == "vote":
             need = self.vote_k if self.vote_k is not None else k // 2 + 1
             self.threshold_ = (need - 0.5) / k

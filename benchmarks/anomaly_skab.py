@@ -142,8 +142,8 @@ def main() -> None:
     ap.add_argument("--grid", action="store_true",
                     help="print F1/FAR of every fusion for each setting in GRID (to choose defaults on a subset)")
     ap.add_argument("--no-deep", action="store_true", help="leave out the two autoencoders")
-    ap.add_argument("--calibration", default="tail")
-    ap.add_argument("--quantile", type=float, default=0.99)
+    ap.add_argument("--calibration", default="standard")
+    ap.add_argument("--quantile", type=float, default=0.999)
     ap.add_argument("--smoothing", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=None)

@@ -506,10 +506,13 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
         :class:`fuselearn.extract.AutoencoderEmbedder`, any pyod detector). ``"drop"`` leaves one out.
         ``None``: :func:`default_members` (PCA T²/Q, isolation forest, LOF, Conv-AE). A member whose
         ``random_state`` is ``None`` gets one drawn from ``random_state``.
-    calibration : {"standard", "rank", "tail"}, default="tail"
+    calibration : {"standard", "rank", "tail"}, default="standard"
         How each member's score is put on a common scale, learned on its fit scores: z-score,
         empirical CDF, or ``-log10`` of the tail probability (empirical, extended past the largest fit
-        score by a Gaussian tail).
+        score by a Gaussian tail). ``rank`` is bounded: every score above a member's largest fit score
+        maps to 1, so with ``fusion="max"`` new anomalies tie with the fit data's extremes and are
+        not flagged; prefer ``standard`` or ``tail`` there. On SKAB ``standard`` gave the best F1
+        (docs/benchmarks/case_studies.md).
     fusion : {"mean", "max", "aom", "agreement", "vote"}, default="mean"
         ``mean`` / ``max`` of the calibrated scores; ``aom``: members split at random into ``n_groups``
         groups, the mean over groups of each group's maximum (Aggarwal and Sathe's average of maximum);
@@ -517,8 +520,9 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
         of its calibrated fit scores with the mean of the others'; ``vote``: decision level, each member
         thresholded at the same fit quantile and a row is an anomaly when at least ``vote_k`` members
         flag it (score = share of members that flag it).
-    threshold_quantile : float in (0, 1), default=0.99
+    threshold_quantile : float in (0, 1), default=0.999
         The threshold is this quantile of the fused fit scores (for ``vote``, each member's threshold).
+        New normal data drifts past in-sample scores, so a high quantile keeps false alarms down.
     contamination : float in (0, 0.5] or None, default=None
         When set, the threshold is the ``1 - contamination`` quantile instead (overrides
         ``threshold_quantile``).
@@ -579,8 +583,8 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
     [0, 1]
     """
 
-    def __init__(self, members=None, *, calibration: str = "tail", fusion: str = "mean",
-                 threshold_quantile: float = 0.99, contamination: float | None = None,
+    def __init__(self, members=None, *, calibration: str = "standard", fusion: str = "mean",
+                 threshold_quantile: float = 0.999, contamination: float | None = None,
                  vote_k: int | None = None, n_groups: int = 2, smoothing: int | None = None,
                  constant_columns: str = "drop", random_state=None) -> None:
         self.members = members

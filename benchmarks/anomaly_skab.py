@@ -142,6 +142,7 @@ def main() -> None:
     ap.add_argument("--grid", action="store_true",
                     help="print F1/FAR of every fusion for each setting in GRID (to choose defaults on a subset)")
     ap.add_argument("--no-deep", action="store_true", help="leave out the two autoencoders")
+    ap.add_argument("--exclude", nargs="*", default=[], help="member names to leave out (e.g. conv_ae)")
     ap.add_argument("--calibration", default="standard")
     ap.add_argument("--quantile", type=float, default=0.999)
     ap.add_argument("--smoothing", type=int, default=5)
@@ -168,6 +169,8 @@ def main() -> None:
         t2q_pred.append(t2q_skab(PCADetector().fit(X[:400]), X[400:]))  # SKAB's rule scores the test part alone
         frozen = []
         for name, est in members(not args.no_deep, args.seed):
+            if name in args.exclude:
+                continue
             t = time.perf_counter()
             est.fit(X[:400])
             fit_time[name] = fit_time.get(name, 0.0) + time.perf_counter() - t
@@ -224,7 +227,7 @@ def main() -> None:
           f"wins {int((a > b).sum())}/{len(a)}, Wilcoxon signed-rank p = {p:.4f}")
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps({"settings": common, "subset": args.subset, "wall_s": wall,
+        Path(args.out).write_text(json.dumps({"settings": common, "subset": args.subset, "excluded": args.exclude, "wall_s": wall,
                                               "table": table, "per_file_f1": per_file,
                                               "best_fusion": best_fusion, "best_member": best_member,
                                               "wilcoxon_p": p}, indent=1))

@@ -100,6 +100,15 @@ def test_fusions_against_member_scores():
     np.testing.assert_array_equal(vote.detect(Z), flags)
 
 
+def test_calibration_cv_scores_fit_rows_out_of_block():
+    X, fresh = _normal(n=200), _normal(n=400, seed=9)
+    members = [("lof", LocalOutlierFactor(n_neighbors=3, novelty=True))]
+    insample = FusionAnomalyDetector(members, threshold_quantile=0.95).fit(X)
+    oof = FusionAnomalyDetector(members, threshold_quantile=0.95, calibration_cv=4).fit(X)
+    # in-sample LOF scores are optimistic, so fresh normal rows pass the in-sample limit too often
+    assert insample.detect(fresh).mean() > 0.05 > oof.detect(fresh).mean()
+
+
 def test_smoothing_is_a_causal_median_filter():
     X = _normal()
     det = FusionAnomalyDetector(_members(), smoothing=5, random_state=0).fit(X)
@@ -213,6 +222,7 @@ def test_member_that_cannot_score_new_data():
     ("contamination", 0.9, "contamination"),
     ("vote_k", 5, "vote_k"),
     ("members", [], "non-empty list"),
+    ("calibration_cv", 1, "calibration_cv"),
 ])
 def test_bad_parameters(param, value, match):
     det = FusionAnomalyDetector(_members()).set_params(**{param: value})

@@ -536,6 +536,12 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
         threshold itself is taken on the unfiltered fit scores (as SKAB's control limits are), so the
         filter removes isolated alarms without lowering the limit. Leave ``None`` for rows that are
         not a sequence (the result then depends on row order).
+    calibration_cv : int or None, default=None
+        Scores of the fit data are in-sample: a flexible member (an autoencoder, LOF) scores the rows
+        it was fitted on lower than new normal rows, so its calibration and the threshold come out
+        too tight. With ``calibration_cv=k`` the fit rows are cut into ``k`` contiguous blocks and
+        each block is scored by a clone of the member fitted on the other blocks (``k`` extra fits
+        per member); the members used for new data are still fitted on all rows.
     constant_columns : {"drop", "raise"}, default="drop"
         Columns constant in the fit data carry no information on normal variation and break
         standardisation: ``"drop"`` removes them with a :class:`ConstantColumnWarning` (as SKAB's
@@ -586,7 +592,8 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
     def __init__(self, members=None, *, calibration: str = "standard", fusion: str = "mean",
                  threshold_quantile: float = 0.999, contamination: float | None = None,
                  vote_k: int | None = None, n_groups: int = 2, smoothing: int | None = None,
-                 constant_columns: str = "drop", random_state=None) -> None:
+                 calibration_cv: int | None = None, constant_columns: str = "drop",
+                 random_state=None) -> None:
         self.members = members
         self.calibration = calibration
         self.fusion = fusion
@@ -595,6 +602,7 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
         self.vote_k = vote_k
         self.n_groups = n_groups
         self.smoothing = smoothing
+        self.calibration_cv = calibration_cv
         self.constant_columns = constant_columns
         self.random_state = random_state
 
@@ -630,6 +638,7 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
         _check_int("vote_k", self.vote_k, allow_none=True)
         _check_int("n_groups", self.n_groups)
         _check_int("smoothing", self.smoothing, allow_none=True)
+        _check_int("calibration_cv", self.calibration_cv, minimum=2, allow_none=True)
         members = default_members(None) if self.members is None else self.members
         if not isinstance(members, (list, tuple)) or not members or any(
             not isinstance(m, tuple) or len(m) != 2 or not isinstance(m[0], str) for m in members
@@ -704,7 +713,16 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
             self.estimators_.append(est)
             self._how.append(how)
         self.named_estimators_ = dict(zip(self.names_, self.estimators_))
-        raw = self._raw_scores(Xs)
+        if self.calibration_cv is None:
+            raw = self._raw_scores(Xs)
+        else:  # out-of-block scores: a member never scores rows it was fitted on
+            n = len(Xs)
+            raw = np.empty((n, len(members)))
+            for j, (est, how) in enumerate(zip(self.estimators_, self._how)):
+                for block in np.array_split(np.arange(n), self.calibration_cv):
+                    held = clone(est).fit(np.delete(Xs, block, axis=0))
+                    # scored on all rows, kept on the block: windows of the block see the rows before it
+                    raw[block, j] = _member_anomaly_score(held, how, Xs)[block]
         self.calibrators_ = [_Calibrator(self.calibration_, raw[:, j]) for j in range(raw.shape[1])]
         C = self._calibrate(raw)
         k = C.shape[1]

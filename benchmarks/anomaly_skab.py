@@ -9,7 +9,10 @@ Each member is fitted once per file; each single-member row and each fusion row 
 members (wrapped in ``_Frozen``), so every row of the table sees the very same members.
 
     FUSELEARN_DATA=/work/shared/datasets PYTHONPATH=src OMP_NUM_THREADS=1 nice -n 10 \
-        python benchmarks/anomaly_skab.py [--files N] [--no-deep] [--out results/anomaly_skab.json]
+        python benchmarks/anomaly_skab.py [--exclude conv_ae] [--subset all|other|valve] [--no-deep]
+        [--grid] [--calibration-cv K] [--out benchmarks/results/anomaly_skab.json]
+
+Results and the exact commands: docs/benchmarks/case_studies.md.
 """
 
 from __future__ import annotations
@@ -33,7 +36,6 @@ from sklearn.pipeline import make_pipeline
 from fuselearn.data import load_skab_folder
 from fuselearn.estimators import ConvAutoencoderDetector, FusionAnomalyDetector, PCADetector
 from fuselearn.extract import AutoencoderEmbedder, WindowFeatures
-
 
 _CACHE: dict = {}
 

@@ -10,7 +10,12 @@ from sklearn.neighbors import LocalOutlierFactor
 from fuselearn import FusionAnomalyDetector
 from fuselearn.estimators import ConvAutoencoderDetector, PCADetector
 from fuselearn.estimators._anomaly import ConstantColumnWarning
-from fuselearn.exceptions import FuselearnError, InvalidInputError, InvalidParameterError, UnknownNameError
+from fuselearn.exceptions import (
+    FuselearnError,
+    InvalidInputError,
+    InvalidParameterError,
+    UnknownNameError,
+)
 
 FUSIONS = ("mean", "max", "aom", "agreement", "vote")
 

@@ -15,6 +15,7 @@ from fuselearn import (
     NeuralExtractor,
     NeuralRegressor,
 )
+from fuselearn.estimators import ConvAutoencoderDetector, PCADetector
 
 TINY = {"max_epochs": 20, "lr": 1e-2, "hidden_sizes": (16,), "random_state": 0}
 
@@ -35,8 +36,6 @@ for method in FusionRegressor._methods:
         [("ridge", Ridge()), ("tree", DecisionTreeRegressor(random_state=0))],
         method=method, cv=3, random_state=0,
     ))
-
-from fuselearn.estimators import ConvAutoencoderDetector, PCADetector  # noqa: E402
 
 ESTIMATORS += [PCADetector(), ConvAutoencoderDetector(window=4, max_epochs=3, random_state=0)]
 for fusion in ("mean", "max", "aom", "agreement", "vote"):

@@ -233,3 +233,16 @@ def test_bad_parameters(param, value, match):
     det = FusionAnomalyDetector(_members()).set_params(**{param: value})
     with pytest.raises((InvalidParameterError, UnknownNameError), match=match):
         det.fit(_normal())
+
+
+def test_save_and_load_round_trip(tmp_path):
+    import fuselearn
+
+    X = _normal()
+    # PCA members only: fuselearn.load does not trust the trees and KD-trees inside IsolationForest
+    # and LocalOutlierFactor yet (its trusted list, not this detector's types)
+    members = [("pca", PCADetector()), ("pca_jm", PCADetector(q_limit="jackson_mudholkar"))]
+    det = FusionAnomalyDetector(members, calibration="tail", random_state=0).fit(X)
+    fuselearn.save(det, tmp_path / "det")
+    back = fuselearn.load(tmp_path / "det")
+    np.testing.assert_allclose(back.anomaly_score(X[:20] * 2), det.anomaly_score(X[:20] * 2))

@@ -407,40 +407,32 @@ class ConvAutoencoderDetector(OutlierMixin, BaseEstimator):
 # --------------------------------------------------------------------------------------------------
 # Calibration of member scores
 # --------------------------------------------------------------------------------------------------
-class _Calibrator:
-    """Maps a member's raw anomaly score (higher = more anomalous) to a comparable scale, learned on fit scores.
+def _calibrate(kind: str, s: np.ndarray, fit_sorted: np.ndarray, mean: float, std: float) -> np.ndarray:
+    """Map a member's raw anomaly score (higher = more anomalous) onto a common scale learned on its
+    sorted fit scores.
 
     ``standard``: z-score. ``rank``: empirical CDF of the fit scores, in [0, 1]. ``tail``: ``-log10`` of
     the tail probability ``P(S >= s)``, empirical ``(1 + #{fit > s}) / (n + 1)`` inside the range of the
     fit scores and, above their maximum, that value times the Gaussian tail ratio
     ``sf(z) / sf(z_max)``, so the scale keeps growing past the largest fit score (the rank stops at 1).
+    Kept as plain arrays (no helper objects) so a fitted detector saves through ``fuselearn.save``.
     """
-
-    def __init__(self, kind: str, fit_scores: np.ndarray) -> None:
-        s = np.asarray(fit_scores, dtype=np.float64)
-        self.kind = kind
-        self.sorted = np.sort(s)
-        self.mean = float(s.mean())
-        std = float(s.std())
-        self.std = std if std > 0 else 1.0
-
-    def __call__(self, s: np.ndarray) -> np.ndarray:
-        s = np.asarray(s, dtype=np.float64)
-        n = len(self.sorted)
-        if self.kind == "standard":
-            return (s - self.mean) / self.std
-        if self.kind == "rank":
-            return np.searchsorted(self.sorted, s, side="right") / n
-        above = n - np.searchsorted(self.sorted, s, side="right")  # #{fit > s}
-        p = (1.0 + above) / (n + 1.0)
-        top = self.sorted[-1]
-        z, z_top = (s - self.mean) / self.std, (top - self.mean) / self.std
-        beyond = s > top
-        if np.any(beyond):
-            logratio = sps.norm.logsf(z[beyond]) - sps.norm.logsf(z_top)
-            p = p.copy()
-            p[beyond] = np.exp(np.log(1.0 / (n + 1.0)) + np.minimum(logratio, 0.0))
-        return -np.log10(np.maximum(p, 1e-300))
+    s = np.asarray(s, dtype=np.float64)
+    n = len(fit_sorted)
+    if kind == "standard":
+        return (s - mean) / std
+    if kind == "rank":
+        return np.searchsorted(fit_sorted, s, side="right") / n
+    above = n - np.searchsorted(fit_sorted, s, side="right")  # #{fit > s}
+    p = (1.0 + above) / (n + 1.0)
+    top = fit_sorted[-1]
+    z, z_top = (s - mean) / std, (top - mean) / std
+    beyond = s > top
+    if np.any(beyond):
+        logratio = sps.norm.logsf(z[beyond]) - sps.norm.logsf(z_top)
+        p = p.copy()
+        p[beyond] = np.exp(np.log(1.0 / (n + 1.0)) + np.minimum(logratio, 0.0))
+    return -np.log10(np.maximum(p, 1e-300))
 
 
 def _member_score_method(est) -> str | None:
@@ -555,8 +547,11 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
         Fitted members (without dropped ones), in order.
     named_estimators_ : dict
         The fitted members by name.
-    calibrators_ : list
-        One calibration per member.
+    fit_scores_ : ndarray of shape (n_fit_samples, n_members)
+        Each member's raw anomaly scores on the fit data (out of block with ``calibration_cv``),
+        sorted: the calibration's empirical distribution.
+    score_mean_, score_scale_ : ndarray of shape (n_members,)
+        Mean and standard deviation of those scores (``standard`` and the Gaussian tail).
     weights_ : ndarray of shape (n_members,)
         Weights of the members in the fused score (``mean``: equal; ``agreement``: learned).
     groups_ : list of ndarray
@@ -723,7 +718,10 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
                     held = clone(est).fit(np.delete(Xs, block, axis=0))
                     # scored on all rows, kept on the block: windows of the block see the rows before it
                     raw[block, j] = _member_anomaly_score(held, how, Xs)[block]
-        self.calibrators_ = [_Calibrator(self.calibration_, raw[:, j]) for j in range(raw.shape[1])]
+        self.fit_scores_ = np.sort(raw, axis=0)
+        self.score_mean_ = raw.mean(axis=0)
+        std = raw.std(axis=0)
+        self.score_scale_ = np.where(std > 0, std, 1.0)
         C = self._calibrate(raw)
         k = C.shape[1]
         q = 1 - self.contamination if self.contamination is not None else self.threshold_quantile
@@ -757,7 +755,10 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
         ])
 
     def _calibrate(self, raw: np.ndarray) -> np.ndarray:
-        return np.column_stack([cal(raw[:, j]) for j, cal in enumerate(self.calibrators_)])
+        return np.column_stack([
+            _calibrate(self.calibration_, raw[:, j], self.fit_scores_[:, j], self.score_mean_[j], self.score_scale_[j])
+            for j in range(raw.shape[1])
+        ])
 
     def _fuse(self, C: np.ndarray) -> np.ndarray:
         f = self.fusion_

@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 
 # public name -> the module that defines it
 _LAZY = {
+    "FusionAnomalyDetector": "fuselearn.estimators",
     "FusionClassifier": "fuselearn.estimators",
     "FusionRegressor": "fuselearn.estimators",
     "HybridClassifier": "fuselearn.estimators",
@@ -26,6 +27,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "FusionAnomalyDetector",
     "FusionClassifier",
     "FusionRegressor",
     "HybridClassifier",
@@ -42,6 +44,7 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover
     from ._persistence import load, save
     from .estimators import (
+        FusionAnomalyDetector,
         FusionClassifier,
         FusionRegressor,
         HybridClassifier,

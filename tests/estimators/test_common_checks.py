@@ -1,10 +1,12 @@
 """scikit-learn's common checks over every public estimator (neural ones with a tiny max_epochs)."""
 
+from sklearn.ensemble import IsolationForest
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from fuselearn import (
+    FusionAnomalyDetector,
     FusionClassifier,
     FusionRegressor,
     HybridClassifier,
@@ -13,6 +15,7 @@ from fuselearn import (
     NeuralExtractor,
     NeuralRegressor,
 )
+from fuselearn.estimators import ConvAutoencoderDetector, PCADetector
 
 TINY = {"max_epochs": 20, "lr": 1e-2, "hidden_sizes": (16,), "random_state": 0}
 
@@ -34,13 +37,35 @@ for method in FusionRegressor._methods:
         method=method, cv=3, random_state=0,
     ))
 
+ESTIMATORS += [PCADetector(), ConvAutoencoderDetector(window=4, max_epochs=3, random_state=0)]
+for fusion in ("mean", "max", "aom", "agreement", "vote"):
+    ESTIMATORS.append(FusionAnomalyDetector(
+        [("pca", PCADetector()), ("iforest", IsolationForest(n_estimators=20, random_state=0))],
+        fusion=fusion, random_state=0,
+    ))
+
 FLOAT32_REASON = (
     "the network computes in float32; batched matrix products round differently for a subset of the "
     "rows (differences ~1e-7), which the head's decision function shows"
 )
 
 
+PCA_LIMIT_REASON = (
+    "T²/Q control limits at p_value=0.999 (SKAB's) flag no training row of the check's blobs, so "
+    "predict returns only +1 where the check wants both labels"
+)
+WINDOW_REASON = (
+    "rows are time steps: a row's score is the error of the window ending at it, so it depends on the "
+    "rows before it and changes when rows are reordered or subset, by design"
+)
+
+
 def expected_failed_checks(estimator):
+    if isinstance(estimator, PCADetector):
+        return {"check_outliers_fit_predict": PCA_LIMIT_REASON, "check_outliers_train": PCA_LIMIT_REASON}
+    if isinstance(estimator, ConvAutoencoderDetector):
+        return {"check_methods_sample_order_invariance": WINDOW_REASON,
+                "check_methods_subset_invariance": WINDOW_REASON}
     if isinstance(estimator, (HybridClassifier, HybridRegressor)):
         return {"check_methods_subset_invariance": FLOAT32_REASON}
     return {}

@@ -1,0 +1,256 @@
+"""SKAB benchmark of FusionAnomalyDetector: every member alone and every fusion, beside SKAB's T²+Q.
+
+Protocol (BENCHMARKS.md, the SKAB repository's own): the 34 labelled files; per file the first 400 rows
+fit the detector (one detector per file, treated as normal), the remaining rows are scored; F1, FAR and
+MAR over all 23,801 scored points together (label = ``anomaly``). Nothing is tuned on the scored labels:
+every detector runs with the settings printed at the top of the output.
+
+Each member is fitted once per file; each single-member row and each fusion row reuses those fitted
+members (wrapped in ``_Frozen``), so every row of the table sees the very same members.
+
+    FUSELEARN_DATA=/work/shared/datasets PYTHONPATH=src OMP_NUM_THREADS=1 nice -n 10 \
+        python benchmarks/anomaly_skab.py [--exclude conv_ae] [--subset all|other|valve] [--no-deep]
+        [--grid] [--calibration-cv K] [--out benchmarks/results/anomaly_skab.json]
+
+Results and the exact commands: docs/benchmarks/case_studies.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from scipy.stats import wilcoxon
+from sklearn.base import BaseEstimator
+from sklearn.ensemble import IsolationForest
+from sklearn.neighbors import LocalOutlierFactor
+from sklearn.pipeline import make_pipeline
+
+from fuselearn.data import load_skab_folder
+from fuselearn.estimators import ConvAutoencoderDetector, FusionAnomalyDetector, PCADetector
+from fuselearn.extract import AutoencoderEmbedder, WindowFeatures
+
+_CACHE: dict = {}
+
+
+class _Box:
+    """Holds a fitted member; clone deep-copies it instead of re-creating it unfitted. Scores are
+    cached by (member, data) so that the rows of the table do not score the same data again."""
+
+    def __init__(self, est, key):
+        self.est, self.key = est, key
+
+    def score(self, method, X):
+        X = np.ascontiguousarray(X)
+        k = (self.key, method, X.shape, hash(X.tobytes()))
+        if k not in _CACHE:
+            _CACHE[k] = getattr(self.est, method)(X)
+        return _CACHE[k]
+
+
+class _Frozen(BaseEstimator):
+    """A member fitted once per file: ``fit`` does nothing, scoring delegates (benchmark only)."""
+
+    def __init__(self, fitted=None):
+        self.fitted = fitted
+
+    def fit(self, X, y=None):
+        return self
+
+    def score_samples(self, X):
+        return self.fitted.score("score_samples", X)
+
+
+class _PyodFrozen(_Frozen):
+    __module__ = "pyod.frozen"  # the fusion reads pyod's decision_function as an anomaly score
+
+    def decision_function(self, X):
+        return self.fitted.score("decision_function", X)
+
+    def __getattribute__(self, name):
+        if name == "score_samples":
+            raise AttributeError(name)
+        return super().__getattribute__(name)
+
+
+def members(deep: bool, seed: int):
+    from pyod.models.hbos import HBOS
+    from pyod.models.knn import KNN
+
+    out = [
+        ("pca_t2q", PCADetector()),
+        ("iforest", IsolationForest(random_state=seed)),
+        ("lof", LocalOutlierFactor(novelty=True)),
+        ("pyod_knn", KNN()),
+        ("pyod_hbos", HBOS()),
+        # window features: PCA T²/Q of each channel's trailing mean and standard deviation over 10 s
+        ("pca_window", make_pipeline(WindowFeatures(window=10, lags=0, stats=("mean", "std")), PCADetector())),
+    ]
+    if deep:
+        out += [
+            ("ae", AutoencoderEmbedder(encoding_dim=3, hidden_sizes=(16,), max_epochs=100, random_state=seed)),
+            ("conv_ae", ConvAutoencoderDetector(random_state=seed)),
+        ]
+    return out
+
+
+def rates(pred: np.ndarray, label: np.ndarray) -> dict:
+    tp = int(((pred == 1) & (label == 1)).sum())
+    fp = int(((pred == 1) & (label == 0)).sum())
+    fn = int(((pred == 0) & (label == 1)).sum())
+    tn = int(((pred == 0) & (label == 0)).sum())
+    return {"f1": 2 * tp / max(2 * tp + fp + fn, 1), "far": fp / max(fp + tn, 1), "mar": fn / max(fn + tp, 1)}
+
+
+def t2q_skab(det: PCADetector, X: np.ndarray, window: int = 5) -> np.ndarray:
+    """SKAB's T²+Q rule: rolling median (window 5, first rows undefined) of each statistic vs its limit."""
+    t2, q = det.statistics(X)
+    t2 = pd.Series(t2).rolling(window).median().to_numpy()
+    q = pd.Series(q).rolling(window).median().to_numpy()
+    with np.errstate(invalid="ignore"):
+        return ((t2 > det.t2_limit_) | (q > det.q_limit_)).astype(int)
+
+
+def evaluate(files, common: dict) -> dict[str, list]:
+    """Detections on the scored part of every file, for every member alone and every fusion."""
+    preds: dict[str, list] = {}
+    for X, frozen in files:
+        rows = [(name, FusionAnomalyDetector([(name, est)], **common)) for name, est in frozen]
+        rows += [(f"fusion_{f}", FusionAnomalyDetector(copy.deepcopy(frozen), fusion=f, **common))
+                 for f in FUSIONS]
+        for name, det in rows:
+            # the whole file is scored and its first 400 rows cut off, so that windows and the median
+            # filter of the first scored rows see the rows before them (the past only: all causal)
+            preds.setdefault(name, []).append(det.fit(X[:400]).detect(X)[400:])
+    return preds
+
+
+FUSIONS = ["mean", "max", "aom", "agreement", "vote"]
+GRID = {"calibration": ["standard", "rank", "tail"], "threshold_quantile": [0.99, 0.999],
+        "smoothing": [5, 31]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--subset", choices=["all", "other", "valve"], default="all",
+                    help="files to run: all 34, the 14 'other/' files or the 20 'valve1/', 'valve2/' files")
+    ap.add_argument("--grid", action="store_true",
+                    help="print F1/FAR of every fusion for each setting in GRID (to choose defaults on a subset)")
+    ap.add_argument("--no-deep", action="store_true", help="leave out the two autoencoders")
+    ap.add_argument("--exclude", nargs="*", default=[], help="member names to leave out (e.g. conv_ae)")
+    ap.add_argument("--calibration", default="standard")
+    ap.add_argument("--quantile", type=float, default=0.999)
+    ap.add_argument("--smoothing", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--calibration-cv", type=int, default=None,
+                    help="out-of-block calibration with k blocks: members are refitted k times per file, "
+                         "so only the mean fusion and its members' own rows are run (no shared fits)")
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    root = Path(os.environ.get("FUSELEARN_DATA", "/work/shared/datasets")) / "SKAB" / "data"
+    ds = load_skab_folder(root, n_fit=400)
+    frames, offsets, y = ds.inputs["series"], ds.metadata["offsets"], ds.target
+    names = ds.metadata["experiments"]
+    chosen = [i for i, n in enumerate(names)
+              if args.subset == "all" or n.startswith("other/") == (args.subset == "other")]
+    common = {"calibration": args.calibration, "threshold_quantile": args.quantile,
+              "smoothing": args.smoothing or None, "random_state": args.seed}
+    print("settings:", common, "| subset:", args.subset, f"({len(chosen)} files)")
+
+    labels, t2q_pred, files = [], [], []
+    fit_time: dict[str, float] = {}
+    t0 = time.perf_counter()
+    for k, i in enumerate(chosen):
+        X = frames[i].to_numpy(dtype=np.float64)
+        labels.append(y[offsets[i]:offsets[i + 1]][400:])
+        t2q_pred.append(t2q_skab(PCADetector().fit(X[:400]), X[400:]))  # SKAB's rule scores the test part alone
+        frozen = []
+        for name, est in members(not args.no_deep, args.seed):
+            if name in args.exclude:
+                continue
+            t = time.perf_counter()
+            est.fit(X[:400])
+            fit_time[name] = fit_time.get(name, 0.0) + time.perf_counter() - t
+            wrap = _PyodFrozen if type(est).__module__.startswith("pyod") else _Frozen
+            frozen.append((name, wrap(_Box(est, (i, name)))))
+        files.append((X, frozen))
+        print(f"file {k + 1}/{len(chosen)} {names[i]} fitted at {time.perf_counter() - t0:.0f} s", flush=True)
+    label = np.concatenate(labels)
+    if args.grid:
+        import itertools
+
+        print("\n| calibration | quantile | smoothing | " + " | ".join(FUSIONS) + " | best member |")
+        for cal, q, sm in itertools.product(*GRID.values()):
+            p = evaluate(files, {"calibration": cal, "threshold_quantile": q, "smoothing": sm,
+                                 "random_state": args.seed})
+            r = {n: rates(np.concatenate(v), label) for n, v in p.items()}
+            bm = max((n for n in r if not n.startswith("fusion_")), key=lambda n: r[n]["f1"])
+            cells = [f"{r['fusion_' + f]['f1']:.3f}/{100 * r['fusion_' + f]['far']:.0f}%" for f in FUSIONS]
+            print(f"| {cal} | {q} | {sm} | " + " | ".join(cells)
+                  + f" | {bm} {r[bm]['f1']:.3f}/{100 * r[bm]['far']:.0f}% |", flush=True)
+        return
+    if args.calibration_cv:
+        common["calibration_cv"] = args.calibration_cv
+        preds = {}
+        for (X, _), i in zip(files, chosen):
+            fresh = [(n, e) for n, e in members(not args.no_deep, args.seed) if n not in args.exclude]
+            det = FusionAnomalyDetector(fresh, fusion="mean", **common).fit(X[:400])
+            preds.setdefault("fusion_mean", []).append(det.detect(X)[400:])
+            # each member alone, from the same fitted fusion: its calibrated score vs its own threshold
+            C = det.member_scores(X)
+            from fuselearn.estimators._anomaly import _median_filter
+            for j, n in enumerate(det.names_):
+                flag = _median_filter(C[n].to_numpy(), args.smoothing or 1) > det.member_thresholds_[j]
+                preds.setdefault(n, []).append(flag[400:].astype(int))
+    else:
+        preds = evaluate(files, common)
+    wall = time.perf_counter() - t0
+    print(f"\nscored points: {label.size}; wall time {wall:.0f} s; member fit times (s): "
+          + ", ".join(f"{k} {v:.1f}" for k, v in fit_time.items()))
+    table = {"T2+Q (SKAB rule, reproduced)": rates(np.concatenate(t2q_pred), label)}
+    per_file = {}
+    for name, p in preds.items():
+        table[name] = rates(np.concatenate(p), label)
+        per_file[name] = [rates(a, b)["f1"] for a, b in zip(p, labels)]
+    is_other = np.array([names[i].startswith("other/") for i in chosen])
+    all_preds = {"T2+Q (SKAB rule, reproduced)": t2q_pred, **preds}
+
+    def sub(name, mask):
+        if not mask.any():
+            return "-"
+        r = rates(np.concatenate([p for p, m in zip(all_preds[name], mask) if m]),
+                  np.concatenate([lb for lb, m in zip(labels, mask) if m]))
+        return f"{r['f1']:.3f} / {100 * r['far']:.1f}"
+
+    print("\n| detector | F1 | FAR % | MAR % | F1 / FAR % on other/ (14) | F1 / FAR % on valve1-2/ (20) |")
+    print("|---|---|---|---|---|---|")
+    print("| T²+Q published (SKAB) | 0.76 | 26.62 | 24.92 | | |\n| Conv-AE published (SKAB) | 0.78 | 13.55 | 28.02 | | |")
+    for name, r in table.items():
+        print(f"| {name} | {r['f1']:.3f} | {100 * r['far']:.2f} | {100 * r['mar']:.2f} | "
+              f"{sub(name, is_other)} | {sub(name, ~is_other)} |")
+    member_names = [n for n in preds if not n.startswith("fusion_")]
+    best_fusion = max((n for n in preds if n.startswith("fusion_")), key=lambda n: table[n]["f1"])
+    best_member = max(member_names, key=lambda n: table[n]["f1"])
+    a, b = np.array(per_file[best_fusion]), np.array(per_file[best_member])
+    p = wilcoxon(a, b).pvalue if np.any(a != b) else 1.0
+    print(f"\nbest fusion {best_fusion} (F1 {table[best_fusion]['f1']:.3f}) vs best member {best_member} "
+          f"(F1 {table[best_member]['f1']:.3f}): per-file F1 mean {a.mean():.3f} vs {b.mean():.3f}, "
+          f"wins {int((a > b).sum())}/{len(a)}, Wilcoxon signed-rank p = {p:.4f}")
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps({"settings": common, "subset": args.subset, "excluded": args.exclude, "wall_s": wall,
+                                              "table": table, "per_file_f1": per_file,
+                                              "best_fusion": best_fusion, "best_member": best_member,
+                                              "wilcoxon_p": p}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -54,6 +54,13 @@ def trusted_types() -> frozenset[str]:
 
     names = {f"{cls.__module__}.{cls.__qualname__}" for _, cls in all_estimators()}
     names |= {"collections.OrderedDict", "collections.defaultdict", "builtins.slice"}
+    # Data structures that fitted scikit-learn estimators hold (trees of forests and isolation
+    # forests, neighbour indexes of LOF / k-NN): plain containers of arrays, not code.
+    names |= {"sklearn.tree._tree.Tree", "sklearn.neighbors._kd_tree.KDTree",
+              "sklearn.neighbors._ball_tree.BallTree"}
+    names |= {f"sklearn.metrics._dist_metrics.{m}{b}" for b in ("", "64", "32")
+              for m in ("EuclideanDistance", "ManhattanDistance", "ChebyshevDistance",
+                        "MinkowskiDistance")}
     names |= _fuselearn_types()
     for mod, classes in (
         ("lightgbm.sklearn", ("LGBMClassifier", "LGBMRegressor", "LGBMRanker")),

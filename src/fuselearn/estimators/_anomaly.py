@@ -29,8 +29,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _torch_state
 from .._naming import normalize_name, unknown_name_error
+from .._validation import check_int, check_real
 from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError
-from ..extract._neural import _check_float, _check_int, _validate
+from ..extract._torch import _validate
 from ..nn import TrainConfig, predict_module, seeded, train_module
 
 __all__ = ["ConvAutoencoderDetector", "FusionAnomalyDetector", "PCADetector"]
@@ -127,8 +128,8 @@ class PCADetector(OutlierMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         """Standardise ``X``, fit the PCA and the control limits (``y`` is ignored)."""
-        _check_float("explained_variance", self.explained_variance, 0, 1, low_open=True)
-        _check_float("p_value", self.p_value, 0, 1, low_open=True, high_open=True)
+        check_real(self.explained_variance, "explained_variance", type(self).__name__, low=0, high=1, closed="right")
+        check_real(self.p_value, "p_value", type(self).__name__, low=0, high=1, closed="neither")
         kind = normalize_name(self.q_limit) if isinstance(self.q_limit, str) else self.q_limit
         if kind not in ("skab", "jackson_mudholkar"):
             raise unknown_name_error("Q limit", self.q_limit, ("skab", "jackson_mudholkar"),
@@ -296,7 +297,7 @@ class ConvAutoencoderDetector(OutlierMixin, BaseEstimator):
         self.random_state = random_state
 
     def _check_params(self) -> None:
-        _check_int("window", self.window, minimum=2)
+        check_int(self.window, "window", type(self).__name__, minimum=2)
         f = self.filters
         if not isinstance(f, (tuple, list)) or len(f) != 2 or any(
             isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1 for v in f
@@ -305,18 +306,19 @@ class ConvAutoencoderDetector(OutlierMixin, BaseEstimator):
                 "The 'filters' parameter of ConvAutoencoderDetector must be two positive integers. "
                 f"Got {self.filters!r} instead."
             )
-        _check_int("kernel_size", self.kernel_size)
+        check_int(self.kernel_size, "kernel_size", type(self).__name__, minimum=1)
         if self.kernel_size % 2 == 0:
             raise InvalidParameterError(
                 f"The 'kernel_size' parameter of ConvAutoencoderDetector must be odd. Got {self.kernel_size!r} instead."
             )
-        _check_float("dropout", self.dropout, 0, 1, high_open=True)
-        _check_float("threshold_quantile", self.threshold_quantile, 0, 1)
-        _check_int("max_epochs", self.max_epochs)
-        _check_int("batch_size", self.batch_size)
-        _check_int("patience", self.patience, allow_none=True)
-        _check_float("lr", self.lr, 0, math.inf, low_open=True, high_open=True)
-        _check_float("validation_fraction", self.validation_fraction, 0, 1, high_open=True)
+        check_real(self.dropout, "dropout", type(self).__name__, low=0, high=1, closed="left")
+        check_real(self.threshold_quantile, "threshold_quantile", type(self).__name__, low=0, high=1, closed="both")
+        check_int(self.max_epochs, "max_epochs", type(self).__name__, minimum=1)
+        check_int(self.batch_size, "batch_size", type(self).__name__, minimum=1)
+        if self.patience is not None:
+            check_int(self.patience, "patience", type(self).__name__, minimum=1)
+        check_real(self.lr, "lr", type(self).__name__, low=0, high=None, closed="neither")
+        check_real(self.validation_fraction, "validation_fraction", type(self).__name__, low=0, high=1, closed="left")
 
     def _windows(self, Z: np.ndarray) -> torch.Tensor:
         w = self.window
@@ -627,13 +629,16 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
         self.calibration_ = self._resolve("calibration", self.calibration, CALIBRATIONS)
         self.fusion_ = self._resolve("fusion", self.fusion, FUSIONS)
         self._constant = self._resolve("constant_columns", self.constant_columns, CONSTANT_COLUMNS)
-        _check_float("threshold_quantile", self.threshold_quantile, 0, 1, low_open=True, high_open=True)
+        check_real(self.threshold_quantile, "threshold_quantile", type(self).__name__, low=0, high=1, closed="neither")
         if self.contamination is not None:
-            _check_float("contamination", self.contamination, 0, 0.5, low_open=True)
-        _check_int("vote_k", self.vote_k, allow_none=True)
-        _check_int("n_groups", self.n_groups)
-        _check_int("smoothing", self.smoothing, allow_none=True)
-        _check_int("calibration_cv", self.calibration_cv, minimum=2, allow_none=True)
+            check_real(self.contamination, "contamination", type(self).__name__, low=0, high=0.5, closed="right")
+        if self.vote_k is not None:
+            check_int(self.vote_k, "vote_k", type(self).__name__, minimum=1)
+        check_int(self.n_groups, "n_groups", type(self).__name__, minimum=1)
+        if self.smoothing is not None:
+            check_int(self.smoothing, "smoothing", type(self).__name__, minimum=1)
+        if self.calibration_cv is not None:
+            check_int(self.calibration_cv, "calibration_cv", type(self).__name__, minimum=2)
         members = default_members(None) if self.members is None else self.members
         if not isinstance(members, (list, tuple)) or not members or any(
             not isinstance(m, tuple) or len(m) != 2 or not isinstance(m[0], str) for m in members

@@ -151,7 +151,7 @@ CASES = [
      _table, {"estimators": [("lr", LogisticRegression(C=0.01)), ("nb", GaussianNB())],
               "weights": [1.0, 2.0, 3.0]}, {}),
     ("FusionClassifier-mean", FusionClassifier(_fusion_members(), method="mean", weights=[1, 2, 3]),
-     _table, {"estimators": [("nb", GaussianNB())], "method": "stacking"}, {}),
+     _table, {"estimators": [("nb", GaussianNB())], "method": "vote"}, {}),
     ("FusionRegressor-median",
      FusionRegressor([("ridge", Ridge()), ("tree", DecisionTreeRegressor(max_depth=2, random_state=0))],
                      method="median", cv=3, random_state=0), _regression,

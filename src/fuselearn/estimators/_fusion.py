@@ -194,10 +194,12 @@ def _uncertainty_reason(self) -> str | None:
         except FuselearnError:
             pass
         method = self.method
+    todo = "Fit with one of them"
+    if self.__dict__.get("oof_predictions_") is not None:
+        todo += f", or call refit_combiner(X, y, method={supporting[-1]!r}) to reuse the fitted members"
     return (
         f"{type(self).__name__} with method={method!r} has no predict_uncertainty; the methods that "
-        f"offer it are {supporting}. Fit with one of them (or call refit_combiner(X, y, "
-        f"method={supporting[-1]!r}) to reuse the fitted members)."
+        f"offer it are {supporting}. {todo}."
     )
 
 
@@ -647,7 +649,9 @@ class FusionClassifier(ClassifierMixin, _BaseFusion):
         Stacking also sees the original features.
     cv : int or CV splitter, default=5
         Folds for the out-of-fold predictions (``StratifiedKFold`` seeded from ``random_state``).
-        The splits are drawn once and shared by every member.
+        The splits are drawn once and shared by every member. When the training rows of a fold
+        would hold a single class (extreme imbalance), ``fit`` stops before fitting any member, with
+        the class counts and what to do; it does not silently change the folds.
     prefit : bool, default=False
         Members are already fitted and are not refitted; ``fit(X, y)`` then fits only the combiner,
         treating ``X`` as a hold-out set the members did not see.

@@ -195,14 +195,19 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
                                   else self.model_.get_sentence_embedding_dimension())
         self.cache_ = resolve_cache(self.cache, "TextEmbedder")
         self.n_features_in_ = 1
+        # transform embeds with the settings of fit, whatever set_params did since.
+        self.fitted_params_ = self.get_params()
         return self
 
+    def _settings(self) -> dict:
+        return self.__dict__.get("fitted_params_") or self.get_params()  # older pickles lack it
+
     def _encode(self, texts: np.ndarray) -> np.ndarray:
-        model = self.model_
+        model, settings = self.model_, self._settings()
         # The model object is shared per process; set the truncation for this call.
-        model.max_seq_length = self.max_length or model.tokenizer.model_max_length
+        model.max_seq_length = settings["max_length"] or model.tokenizer.model_max_length
         out = model.encode(
-            list(texts), batch_size=self.batch_size, normalize_embeddings=bool(self.normalize),
+            list(texts), batch_size=settings["batch_size"], normalize_embeddings=bool(settings["normalize"]),
             convert_to_numpy=True, show_progress_bar=False,
         )
         return np.asarray(out, dtype=np.float32)
@@ -219,7 +224,7 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
         if self.cache_ is None:
             return self._encode(texts)
         # batch_size and device change only float rounding, not the embedding: not part of the key.
-        params = {k: v for k, v in self.get_params().items() if k not in ("cache", "batch_size", "device")}
+        params = {k: v for k, v in self._settings().items() if k not in ("cache", "batch_size", "device")}
         params["model"] = str(params["model"])
         return self.cache_.lookup(type(self).__qualname__, params, self.weights_fingerprint_,
                                   content_hash(texts), lambda: self._encode(texts), n_rows=len(texts))
@@ -238,7 +243,8 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
     def __setstate__(self, state):
         self.__dict__.update(state)
         if "weights_fingerprint_" in state:
-            self.model_, _ = _load_model(_model_location(str(self.model)), self.device)
+            settings = self._settings()
+            self.model_, _ = _load_model(_model_location(str(settings["model"])), settings["device"])
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

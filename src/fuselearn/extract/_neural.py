@@ -108,8 +108,17 @@ class BaseNeuralEstimator(TorchEstimator):
     def _handler(self):
         """``(validate, collate)`` of the input kind: the former name of :meth:`_input_kind`, kept for
         callers written against it (e.g. per-source explanations); new code uses ``_input_kind()``."""
-        kind = self._input_kind()
+        kind = self._fitted_input_kind()
         return kind.validate, kind.collate
+
+    def _fitted_input_kind(self) -> InputKind:
+        """After fit, the kind the network was trained on, whatever ``set_params`` did since."""
+        name = self.__dict__.get("input_kind_")
+        return get_input_kind(name) if name is not None else self._input_kind()
+
+    def _predict_batch_size(self) -> int:
+        # Fixed at fit (float32 batches round differently by size); older saved models lack it.
+        return self.__dict__.get("predict_batch_size_") or max(self.batch_size, 256)
 
     def _build_module(self) -> torch.nn.Module:
         params = dict(self.module_params or {})
@@ -185,14 +194,16 @@ class BaseNeuralEstimator(TorchEstimator):
                     f"shape {getattr(X, 'shape', '?')}: {exc}"
                 ) from exc
             raise
+        self.input_kind_ = kind.name
+        self.predict_batch_size_ = max(int(self.batch_size), 256)
         return data
 
     # -- prediction ------------------------------------------------------------------------------------
     def _forward(self, X, method=None) -> torch.Tensor:
-        kind = self._input_kind()
+        kind = self._fitted_input_kind()
         data, _ = kind.validate(self, X, reset=False)
         out = self._predict_network(data, collate=kind.collate, method=method,
-                                    batch_size=max(self.batch_size, 256))
+                                    batch_size=self._predict_batch_size())
         _check_finite_output(self, out)
         return out
 
@@ -364,7 +375,7 @@ patience, aux_loss_weight, device, random_state, verbose
         if self._wraps_instance():
             X = _validate(self, X, reset=False, dtype=[np.float32, np.float64], allow_nd=True)
             out = predict_module(self.module_, torch.as_tensor(X, dtype=torch.float32),
-                                 batch_size=max(self.batch_size, 256), device=module_device(self.module_),
+                                 batch_size=self._predict_batch_size(), device=module_device(self.module_),
                                  method=self._embed_method())
         else:
             out = self._forward(X, method=self._embed_method())

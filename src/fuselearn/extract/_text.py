@@ -198,14 +198,19 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
                                   else self.model_.get_sentence_embedding_dimension())
         self.cache_ = resolve_cache(self.cache, "TextEmbedder")
         self.n_features_in_ = 1
+        # transform embeds with the settings of fit, whatever set_params did since.
+        self.fitted_params_ = self.get_params()
         return self
 
+    def _settings(self) -> dict:
+        return self.__dict__.get("fitted_params_") or self.get_params()  # older pickles lack it
+
     def _encode(self, texts: np.ndarray) -> np.ndarray:
-        model = self.model_
+        model, settings = self.model_, self._settings()
         # The model object is shared per process; set the truncation for this call.
-        model.max_seq_length = self.max_length or model.tokenizer.model_max_length
+        model.max_seq_length = settings["max_length"] or model.tokenizer.model_max_length
         out = model.encode(
-            list(texts), batch_size=self.batch_size, normalize_embeddings=bool(self.normalize),
+            list(texts), batch_size=settings["batch_size"], normalize_embeddings=bool(settings["normalize"]),
             convert_to_numpy=True, show_progress_bar=False,
         )
         return np.asarray(out, dtype=np.float32)
@@ -217,7 +222,9 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
         # A frozen model: the key is the configuration and the weights, the same in every fold.
         # batch_size and device change only float rounding, not the embedding: not part of the key.
         def state() -> str:
-            params = cacheable_params(self, drop=("batch_size",))
+            # The settings of fit (fitted_params_), not whatever set_params did since.
+            params = {k: v for k, v in self._settings().items()
+                      if k not in ("cache", "verbose", "device", "batch_size")}
             params["model"] = str(params["model"])
             return state_key(type(self).__qualname__, params, self.weights_fingerprint_)
 
@@ -237,7 +244,8 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
     def __setstate__(self, state):
         self.__dict__.update(state)
         if "weights_fingerprint_" in state:
-            self.model_, _ = _load_model(_model_location(str(self.model)), self.device)
+            settings = self._settings()
+            self.model_, _ = _load_model(_model_location(str(settings["model"])), settings["device"])
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -347,6 +355,8 @@ class TfidfExtractor(TransformerMixin, BaseEstimator):
         self.cache_ = resolve_cache(self.cache, "TfidfExtractor")
         texts = as_texts(X, "TfidfExtractor")
         self.vectorizer_ = self._vectorizer()
+        for attr in ("r_", "classes_"):  # a previous NB fit's, if any
+            self.__dict__.pop(attr, None)
         try:
             counts = self.vectorizer_.fit_transform(texts)
         except ValueError as exc:  # empty vocabulary and friends
@@ -391,7 +401,8 @@ class TfidfExtractor(TransformerMixin, BaseEstimator):
 
     def _transform_texts(self, texts):
         counts = self.vectorizer_.transform(texts)
-        return self._nb(counts) if self.nb_weighting else counts.tocsr()
+        # The fitted state decides (r_ exists after an NB fit), not the nb_weighting parameter.
+        return self._nb(counts) if "r_" in self.__dict__ else counts.tocsr()
 
     def _state_key(self) -> str:
         # The output of a text depends on the fitted vocabulary, IDF weights and NB ratios.
@@ -402,7 +413,7 @@ class TfidfExtractor(TransformerMixin, BaseEstimator):
         """The vocabulary terms (prefixed by the class for multi-class NB blocks)."""
         check_fitted(self, "vectorizer_", "get_feature_names_out")
         terms = self.vectorizer_.get_feature_names_out()
-        if not self.nb_weighting or self.r_.shape[0] == 1:
+        if "r_" not in self.__dict__ or self.r_.shape[0] == 1:
             return np.asarray(terms, dtype=object)
         return np.asarray([f"{c}__{t}" for c in self.classes_ for t in terms], dtype=object)
 

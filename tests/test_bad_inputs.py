@@ -500,6 +500,25 @@ CASES = [
     ("cli_report_no_store", lambda ws: cli("report", ws.root / "store_dir"), CommandFailed, r"store_dir"),
     ("neural_float32_overflow", lambda ws: NeuralClassifier(max_epochs=1).fit(ws.X * 1e39, ws.y), I,
      r"float32"),
+    ("modality_missing_column", lambda ws: ModalityFusion(
+        {"table": (["sepal_length", "nope"], None)}).fit(ws.frame, ws.y), I, r"'nope'"),
+    ("fusion_member_is_a_class", lambda ws: FusionClassifier([("lr", LogisticRegression)]).fit(ws.X, ws.y), P,
+     r"'lr'.*class.*instance|LogisticRegression\(\)"),
+    ("fusion_member_raises_in_fit", lambda ws: FusionClassifier(
+        [("ok", LogisticRegression()), ("bad", _failing_member())], method="stacking", cv=2).fit(ws.X, ws.y),
+     FuselearnError, r"'bad'.*(fold|all training rows).*boom"),
+    ("fusion_member_column_missing", lambda ws: FusionClassifier(
+        [("lr", LogisticRegression(), ["sepal_length", "nope"])]).fit(ws.frame, ws.y), I, r"'nope'"),
+    ("fusion_member_column_out_of_range", lambda ws: FusionClassifier(
+        [("lr", LogisticRegression(), [0, 9])]).fit(ws.X, ws.y), I, r"\b9\b.*'lr'|'lr'.*\b9\b"),
+    ("fusion_regressor_as_voter", lambda ws: FusionClassifier(
+        [("lin", LinearRegression()), ("lr", LogisticRegression())], method="vote").fit(ws.X, ws.y), P,
+     r"'lin'.*(regressor|classifier)"),
+    ("fusion_empty_dataframe", lambda ws: FusionClassifier([("lr", LogisticRegression())]).fit(
+        pd.DataFrame(), np.zeros(0)), I, r"empty|0 sample|no rows"),
+    ("fusion_extreme_imbalance", lambda ws: FusionClassifier(
+        [("lr", LogisticRegression()), ("dt", DecisionTreeClassifier())], method="stacking", cv=5).fit(
+        ws.X[:40], np.r_[np.zeros(39), np.ones(1)]), InvalidInputError, r"single class.*counts.*1\.0: 1"),
 ]
 
 def _failing_member():
@@ -526,25 +545,6 @@ def _out_is_file(ws) -> Path:
 # Fixed on another branch: they pass once that branch is merged (then move them up into CASES).
 # (id, call(ws), exception class, regex, branch)
 KNOWN_GAPS: list[tuple] = [
-    ("modality_missing_column", lambda ws: ModalityFusion(
-        {"table": (["sepal_length", "nope"], None)}).fit(ws.frame, ws.y), I, r"'nope'", "combiners"),
-    ("fusion_member_is_a_class", lambda ws: FusionClassifier([("lr", LogisticRegression)]).fit(ws.X, ws.y), P,
-     r"'lr'.*class.*instance|LogisticRegression\(\)", "combiners"),
-    ("fusion_member_raises_in_fit", lambda ws: FusionClassifier(
-        [("ok", LogisticRegression()), ("bad", _failing_member())], method="stacking", cv=2).fit(ws.X, ws.y),
-     FuselearnError, r"'bad'.*fold.*boom", "combiners"),
-    ("fusion_member_column_missing", lambda ws: FusionClassifier(
-        [("lr", LogisticRegression(), ["sepal_length", "nope"])]).fit(ws.frame, ws.y), I, r"'nope'", "combiners"),
-    ("fusion_member_column_out_of_range", lambda ws: FusionClassifier(
-        [("lr", LogisticRegression(), [0, 9])]).fit(ws.X, ws.y), I, r"\b9\b.*'lr'|'lr'.*\b9\b", "combiners"),
-    ("fusion_regressor_as_voter", lambda ws: FusionClassifier(
-        [("lin", LinearRegression()), ("lr", LogisticRegression())], method="vote").fit(ws.X, ws.y), P,
-     r"'lin'.*(regressor|classifier)", "combiners"),
-    ("fusion_empty_dataframe", lambda ws: FusionClassifier([("lr", LogisticRegression())]).fit(
-        pd.DataFrame(), np.zeros(0)), I, r"empty|0 sample|no rows", "combiners"),
-    ("fusion_extreme_imbalance", lambda ws: FusionClassifier(
-        [("lr", LogisticRegression()), ("dt", DecisionTreeClassifier())], method="stacking", cv=5).fit(
-        ws.X[:40], np.r_[np.zeros(38), np.ones(2)]), InvalidInputError, r"class 1.*2|2.*class 1", "combiners"),
     ("cli_report_damaged_store", lambda ws: cli("report", _damaged_store(ws)), CommandFailed,
      r"store\.sqlite.*damaged", "runner"),
     ("cli_run_out_is_a_file", lambda ws: cli("run", _yaml(ws, "o.yaml"), "--out", _out_is_file(ws)), CommandFailed,

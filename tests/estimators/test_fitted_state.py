@@ -8,6 +8,8 @@ listed with the reason, and the test checks that every other parameter was chang
 
 from __future__ import annotations
 
+import tempfile
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -111,6 +113,8 @@ ALTERNATIVES = {
     "random_state": lambda v: 1 if v != 1 else 2,
     "validation_fraction": lambda v: 0.3,
     "dropout": lambda v: 0.5,
+    # a cache folder set after fit: the output must not change (the fit resolved its own cache_)
+    "cache": lambda v: tempfile.mkdtemp(prefix="fuselearn-cache-") if v is None else None,
 }
 
 

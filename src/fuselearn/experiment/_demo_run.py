@@ -115,7 +115,7 @@ def run_demo_experiment(
     report : pathlib.Path
         The HTML report.
     """
-    from ._config import parse_config
+    from ._check import parse_config
     from ._report import write_report
     from ._runner import run_experiment
     from ._store import Store

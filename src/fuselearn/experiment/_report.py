@@ -12,6 +12,7 @@ import base64
 import html
 import io
 import json
+import math
 import os
 import time
 from pathlib import Path
@@ -197,6 +198,10 @@ def _fusion_vs_members(
                 "note": "",
             }
             diff = row["mean"] - row["member_mean"]
+            # Equal fold scores summed in another order differ in the last bits: an exact tie,
+            # which must read "tied", not "lost".
+            if math.isclose(row["mean"], row["member_mean"], rel_tol=1e-12, abs_tol=1e-12):
+                diff = 0.0
             row["difference"] = diff
             if len(common) >= 2:
                 n_train = round(df.n_train.mean())
@@ -453,10 +458,18 @@ def write_report(
     Raises
     ------
     ConfigError
-        ``run_dir`` is not a run folder or holds no run.
+        ``run_dir`` is not a run folder or holds no run, or ``out`` is a folder.
+    StoreDamagedError
+        The run's store is corrupted or truncated.
     """
     from jinja2 import Environment, PackageLoader, select_autoescape
 
+    path = Path(out) if out is not None else Path(run_dir) / "report.html"
+    if path.is_dir():
+        raise ConfigError(
+            f"The report path {str(path)!r} is a folder; name the HTML file to write, e.g. "
+            f"{str(path / 'report.html')!r}."
+        )
     ctx = build_report_context(run_dir, run_id=run_id)
     env = Environment(
         loader=PackageLoader("fuselearn.experiment", "templates"),
@@ -464,6 +477,5 @@ def write_report(
     )
     env.filters["fmt"] = _fmt
     html_text = env.get_template("report.html.j2").render(**ctx, escape=html.escape)
-    path = Path(out) if out is not None else Path(run_dir) / "report.html"
     path.write_text(html_text, encoding="utf-8")
     return path

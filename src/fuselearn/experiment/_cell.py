@@ -277,14 +277,16 @@ def _fit(estimator: Any, task: CellTask, X, y) -> tuple[Any, bool, float]:
     elif shared is not None:
         found = _fitted_member(shared, task.member)
         if found is not None and _same_params(found[0], estimator):
-            return copy.deepcopy(found[0]), True, found[1]
+            # predicting does not change a fitted estimator: the cell may use it as it is
+            return found[0], True, found[1]
     estimator.fit(X, y)
     seconds = time.perf_counter() - start
     if key is not None and task.member is None:
+        # kept as it is: this cell only predicts with it, and a refit works on a deep copy
         _FITTED.pop(key, None)
         if len(_FITTED) >= _FITTED_MAX:
             _FITTED.pop(next(iter(_FITTED)))
-        _FITTED[key] = copy.deepcopy(estimator)
+        _FITTED[key] = estimator
     return estimator, False, seconds
 
 

@@ -242,6 +242,60 @@ def _fmt_p(p: Any) -> str:
 # --- the report ---------------------------------------------------------------------------------
 
 
+def _dataset_entry(
+    store_path: str, run_id: str, dataset: str, df: pd.DataFrame, metrics: list[str],
+    primary: str, rows_info: dict,
+) -> dict[str, Any]:
+    """One dataset's section: leaderboard, fold scores, pairwise heatmap, best pipeline's plots."""
+    board = _leaderboard(df, metrics, primary)
+    entry: dict[str, Any] = {
+        "name": dataset,
+        "rows_info": rows_info,
+        "n_train": round(df.n_train.mean()),
+        "n_test": round(df.n_test.mean()),
+        "leaderboard": [
+            {
+                "rank": int(r["rank"]),
+                "pipeline": r["pipeline"],
+                "n": int(r["n"]),
+                "fit_time": _fmt(r["fit_time"], 3),
+                "scores": [
+                    f"{_fmt(r.get(f'{m}_mean'))} ± {_fmt(r.get(f'{m}_std'))}" for m in metrics
+                ],
+            }
+            for _, r in board.iterrows()
+        ],
+        "folds": df[["pipeline", "seed", "fold", *[m for m in metrics if m in df]]]
+        .sort_values(["pipeline", "seed", "fold"])
+        .to_dict("records"),
+    }
+    entry["heatmap"] = _pairwise(df, dataset, primary)
+    best = board.iloc[0]["pipeline"]
+    entry["best"] = best
+    with Store(store_path, readonly=True) as store:
+        entry["curves"], entry["confusion"] = _best_plots(store, run_id, dataset, best)
+    return entry
+
+
+def _map(func, jobs: list[tuple]) -> list:
+    """``[func(*job) for job in jobs]``, over forked processes when there are cores to spare.
+
+    Each dataset's plots take a second or more of matplotlib; a fork of this process (everything
+    imported) renders them side by side. Where forking is not safe (see
+    :func:`._runner._start_method`) or one core is all there is, they run here, one by one.
+    """
+    from ._runner import _start_method
+
+    n = min(len(jobs), os.cpu_count() or 1)
+    if n < 2 or _start_method() != "fork":
+        return [func(*job) for job in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(func, *zip(*jobs)))
+
+
 def build_report_context(run_dir: str | os.PathLike, *, run_id: str | None = None) -> dict:
     """Everything the template shows, computed from the store of ``run_dir``.
 
@@ -306,40 +360,13 @@ def build_report_context(run_dir: str | os.PathLike, *, run_id: str | None = Non
             return ctx
         dataset_order = [d["name"] for d in config.get("datasets", [])]
         dataset_order += [d for d in ok.dataset.unique() if d not in dataset_order]
-        for dataset in dataset_order:
-            df = ok[ok.dataset == dataset]
-            if not len(df):
-                continue
-            board = _leaderboard(df, metrics, primary)
-            entry: dict[str, Any] = {
-                "name": dataset,
-                "rows_info": run["manifest"].get("datasets", {}).get(dataset, {}),
-                "n_train": round(df.n_train.mean()),
-                "n_test": round(df.n_test.mean()),
-                "leaderboard": [
-                    {
-                        "rank": int(r["rank"]),
-                        "pipeline": r["pipeline"],
-                        "n": int(r["n"]),
-                        "fit_time": _fmt(r["fit_time"], 3),
-                        "scores": [
-                            f"{_fmt(r.get(f'{m}_mean'))} ± {_fmt(r.get(f'{m}_std'))}"
-                            for m in metrics
-                        ],
-                    }
-                    for _, r in board.iterrows()
-                ],
-                "folds": df[["pipeline", "seed", "fold", *[m for m in metrics if m in df]]]
-                .sort_values(["pipeline", "seed", "fold"])
-                .to_dict("records"),
-            }
-            entry["heatmap"] = _pairwise(df, dataset, primary)
-            best = board.iloc[0]["pipeline"]
-            entry["best"] = best
-            entry["curves"], entry["confusion"] = _best_plots(
-                store, run["run_id"], dataset, best
-            )
-            ctx["datasets"].append(entry)
+        frames = [(d, ok[ok.dataset == d]) for d in dataset_order]
+        jobs = [
+            (str(store.path), run["run_id"], d, df, metrics, primary,
+             run["manifest"].get("datasets", {}).get(d, {}))
+            for d, df in frames if len(df)
+        ]
+        ctx["datasets"] = _map(_dataset_entry, jobs)
         ctx["fusion_rows"] = [
             {**r, "p": _fmt_p(r["p_value"]), "diff": _fmt(r["difference"]),
              "mean_s": _fmt(r["mean"]), "member_s": _fmt(r["member_mean"])}

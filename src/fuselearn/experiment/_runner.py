@@ -513,7 +513,12 @@ def run_experiment(
     Raises
     ------
     ConfigError
-        The folder holds another config (without ``force``) or is in use by another run.
+        A bad backend/scheduler pair (the one place this rule is checked).
+    RunFolderError
+        ``out`` is a file, holds another config (without ``force``) or is in use by another run
+        (a :class:`ConfigError`; ``reason`` says which).
+    StoreDamagedError
+        ``out/store.sqlite`` is corrupted or truncated (a :class:`DataError`).
 
     Examples
     --------

@@ -7,6 +7,7 @@ import time
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
+from sklearn.utils.metaestimators import _BaseComposition
 
 
 class SlowClassifier(ClassifierMixin, BaseEstimator):
@@ -54,3 +55,59 @@ class HangingClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X, y):
         time.sleep(self.seconds)
         return self
+
+
+class SharingAverage(ClassifierMixin, _BaseComposition):
+    """Averages its members' probabilities (``how="mean"``) or takes their maximum (``"max"``).
+
+    Implements the runner's member-fit sharing protocol without being a fuselearn class, so the
+    runner must recognise it by duck typing alone. ``member_fits`` counts member fits (class-wide).
+    """
+
+    _fuselearn_combiner_params = ("how",)
+    member_fits = 0
+
+    def __init__(self, estimators, how="mean"):
+        self.estimators = estimators
+        self.how = how
+
+    def get_params(self, deep=True):  # members' parameters as name__param, as VotingClassifier
+        return self._get_params("estimators", deep=deep)
+
+    def set_params(self, **params):
+        return self._set_params("estimators", **params)
+
+    def fit(self, X, y):
+        from sklearn.base import clone
+
+        self.members_, self.seconds_ = {}, {}
+        for name, est in self.estimators:
+            start = time.perf_counter()
+            self.members_[name] = clone(est).fit(X, y)
+            self.seconds_[name] = time.perf_counter() - start
+            type(self).member_fits += 1
+        self.classes_ = np.unique(y)
+        return self.refit_combiner(X, y)
+
+    def refit_combiner(self, X, y, **params):
+        from fuselearn.exceptions import InvalidParameterError
+
+        unknown = set(params) - set(self._fuselearn_combiner_params)
+        if unknown:
+            raise InvalidParameterError(f"not combiner parameters: {sorted(unknown)}")
+        self.set_params(**params)
+        self.how_ = self.how
+        return self
+
+    def fitted_member(self, name):
+        if name not in self.members_:
+            return None
+        return self.members_[name], self.seconds_[name]
+
+    def predict_proba(self, X):
+        probas = np.stack([m.predict_proba(X) for m in self.members_.values()])
+        out = probas.mean(axis=0) if self.how_ == "mean" else probas.max(axis=0)
+        return out / out.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]

@@ -79,7 +79,7 @@ def test_failing_cell_is_stored_with_traceback_and_retried(tmp_path):
 def test_changed_config_is_refused_unless_forced(tmp_path):
     run_experiment(parse_config(tiny_config()), tmp_path / "run", progress=False)
     changed = parse_config(tiny_config(seeds=[1]))
-    with pytest.raises(ConfigError, match="holds a run of another config.*--force"):
+    with pytest.raises(ConfigError, match="holds a run of another config.*force=True"):
         run_experiment(changed, tmp_path / "run", progress=False)
     result = run_experiment(changed, tmp_path / "run", force=True, progress=False)
     assert not result.resumed and result.n_ok == 12
@@ -194,6 +194,7 @@ def test_sigkill_mid_run_then_resume_loses_and_doubles_nothing(write_config, tmp
 
 def test_fusions_share_members_fit_with_identical_scores(tmp_path, monkeypatch):
     import fuselearn.experiment._cell as cell_module
+    import fuselearn.experiment._runner as runner_module
 
     config = tiny_config(datasets=[{"name": "bc", "source": "breast_cancer", "max_rows": 40}])
     members = [{"ref": "lr"}, {"ref": "tree"}]
@@ -203,17 +204,17 @@ def test_fusions_share_members_fit_with_identical_scores(tmp_path, monkeypatch):
         config["pipelines"].append({"name": method, "estimator": "fuselearn.FusionClassifier",
                                     "estimators": members, "params": {"method": method, "cv": 2}})
     cfg = parse_config(config)
-    taken = []  # members whose cell took its fit from the fusion
-    same_params = cell_module._same_params
-    monkeypatch.setattr(cell_module, "_same_params",
-                        lambda a, b: taken.append(type(b).__name__) or same_params(a, b))
     run_experiment(cfg, tmp_path / "shared", progress=False)
     with Store(tmp_path / "shared", readonly=True) as store:
         cells = store.cells()
     assert len(cells) == 12 and set(cells.status) == {"ok"}
-    assert len(taken) == 4  # lr and tree on both folds
-    monkeypatch.setattr(cell_module, "share_key", lambda payload, pipeline: None)
-    monkeypatch.setattr(cell_module, "member_share", lambda payload, pipeline, pipelines: None)
+    shared = cells[cells.shared_fit == 1]
+    # lr and tree on both folds take the fusion's member; weighted, mean and vote refit the combiner
+    assert sorted(shared.pipeline.unique()) == ["lr", "mean", "tree", "vote", "weighted"]
+    assert len(shared) == 10
+    monkeypatch.setattr(runner_module, "plan_sharing", lambda estimators: {})
     cell_module._FITTED.clear()
     run_experiment(cfg, tmp_path / "separate", progress=False)
+    with Store(tmp_path / "separate", readonly=True) as store:
+        assert not store.cells().shared_fit.any()
     pd.testing.assert_frame_equal(_scores(tmp_path / "shared"), _scores(tmp_path / "separate"))

@@ -25,13 +25,18 @@ def report(
     from rich.console import Console
     from rich.markup import escape
 
-    from ..exceptions import ConfigError
+    from ..exceptions import FuselearnError
     from ..experiment import write_report
 
     err = Console(stderr=True)
     try:
         path = write_report(run_dir, out, run_id=run_id)
-    except ConfigError as exc:
-        err.print(f"[red]Error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+    except FuselearnError as exc:
+        from ..experiment import StoreDamagedError
+
+        text = str(exc)
+        if isinstance(exc, StoreDamagedError):
+            text += "\nThe run itself can start over: fuselearn run CONFIG --out NEW_FOLDER."
+        err.print(f"[red]Error:[/] {escape(text)}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     err.print(f"Report written to {path}")

@@ -4,9 +4,35 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:  # the exception tree imports scikit-learn: only inside the commands
+    from ..exceptions import FuselearnError
+
+
+def explain(exc: FuselearnError) -> str:
+    """The library's message, plus what to type: the command-line flag that fixes it.
+
+    The library names its own parameters (``force=True``, "another folder"); the command line's
+    words for them (``--force``, ``--out``) are added here, the one place that knows them.
+    """
+    from ..experiment import RunFolderError, StoreDamagedError
+
+    text = str(exc)
+    if isinstance(exc, StoreDamagedError):
+        return f"{text}\nOr keep it and write a new run elsewhere: fuselearn run CONFIG --out NEW_FOLDER."
+    if isinstance(exc, RunFolderError):
+        hint = {
+            "other_config": "Use --out NEW_FOLDER, or --force to start a new run in this folder.",
+            "in_use": "Wait for that run, or use --out NEW_FOLDER.",
+            "not_a_folder": "Give --out a folder, new or holding a run.",
+        }.get(exc.reason)
+        return f"{text}\n{hint}" if hint else text
+    if "(run options)" in text:  # the backend rule, checked by the library in its own terms
+        return text.replace("backend:", "--backend:").replace("scheduler:", "--scheduler:")
+    return text
 
 
 def run(
@@ -32,6 +58,10 @@ def run(
         typer.Option("--force", help="Start a new run in a folder that holds another config."),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Plain log lines, no progress bar.")] = False,
+    report: Annotated[
+        bool,
+        typer.Option("--report/--no-report", help="Write RUN/report.html at the end (default: on)."),
+    ] = True,
 ) -> None:
     """Run every (dataset, pipeline, fold, seed) cell not yet in the run folder's store.
 
@@ -41,18 +71,11 @@ def run(
     from rich.console import Console
     from rich.markup import escape
 
-    from ..exceptions import ConfigError, DataError
-    from ..experiment import load_config, run_experiment
+    from ..exceptions import FuselearnError
+    from ..experiment import load_config, run_experiment, write_report
 
     err = Console(stderr=True)
-    if backend is not None and backend not in ("local", "dask"):
-        err.print(f"[red]Error:[/] --backend must be 'local' or 'dask'; got {backend!r}.")
-        raise typer.Exit(2)
-    if scheduler and backend not in (None, "dask"):
-        err.print("[red]Error:[/] --scheduler needs --backend dask.")
-        raise typer.Exit(2)
-    if scheduler and backend is None:
-        backend = "dask"
+    path = None
     try:
         cfg = load_config(config)
         out = out or Path("runs") / config.stem
@@ -60,12 +83,16 @@ def run(
             cfg, out, jobs=jobs, backend=backend, scheduler=scheduler, force=force, quiet=quiet,
             command=["fuselearn", *sys.argv[1:]],
         )
-    except (ConfigError, DataError) as exc:
-        err.print(f"[red]Error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        if report:
+            path = write_report(result.out)
+    except FuselearnError as exc:
+        err.print(f"[red]Error:[/] {escape(explain(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     failed = f", {result.n_failed} failed" if result.n_failed else ""
+    where = f"Report: {path}" if path else f"Report: fuselearn report {result.out}"
     err.print(
         f"{result.n_cells} cells: {result.n_skipped} already done, {result.n_ok} ok now{failed}. "
-        f"Store: {result.out / 'store.sqlite'}. Report: fuselearn report {result.out}"
+        f"Store: {result.out / 'store.sqlite'}. {where}",
+        highlight=False, soft_wrap=True,
     )
     raise typer.Exit(result.exit_code)

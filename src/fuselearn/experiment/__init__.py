@@ -1,7 +1,8 @@
 """Experiments: validated config, runner, SQLite store, HTML report, the demo."""
 
 from ._build import build_pipeline, import_object, pipeline_members
-from ._cell import Cell, run_cell
+from ._cell import Cell, CellResult, CellTask, run_cell
+from ._check import load_config, parse_config
 from ._config import (
     ComponentConfig,
     CVConfig,
@@ -9,22 +10,24 @@ from ._config import (
     ExperimentConfig,
     PipelineConfig,
     config_hash,
-    load_config,
-    parse_config,
 )
 from ._report import build_report_context, write_report
 from ._runner import RunResult, expand_grid, run_experiment
-from ._store import Store
+from ._store import RunFolderError, Store, StoreDamagedError
 
 __all__ = [
     "CVConfig",
     "Cell",
+    "CellResult",
+    "CellTask",
     "ComponentConfig",
     "DatasetConfig",
     "ExperimentConfig",
     "PipelineConfig",
+    "RunFolderError",
     "RunResult",
     "Store",
+    "StoreDamagedError",
     "build_pipeline",
     "build_report_context",
     "config_hash",

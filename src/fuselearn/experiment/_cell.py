@@ -1,21 +1,45 @@
 """One cell of the grid: fit a pipeline on a fold's training rows and score its test rows.
 
-:func:`run_cell` is a plain function of a small picklable payload, so the same code runs in a local
-worker process and on a Dask worker. It never raises: an error is returned with its traceback.
+The runner hands each cell to a worker as a :class:`CellTask` and gets a :class:`CellResult` back;
+both are plain picklable dataclasses, so the same :func:`run_cell` runs in this process, in a local
+worker process and on a Dask worker, and the store reads the :class:`CellResult`. ``run_cell``
+never raises: an error is returned in the result with its traceback.
+
+Sharing member fits
+-------------------
+An estimator may let the runner reuse one fit of its members across cells (duck-typed, no class
+is named here; see the shared protocol in ``docs/design.md``):
+
+``_fuselearn_combiner_params`` (class attribute, tuple of str)
+    The constructor parameters that change only how fitted members are combined. Cells whose
+    estimators are equal except for these (same dataset, seed and fold) share one key.
+``refit_combiner(X, y, **params)``
+    Set those parameters and refit only the combiner; raises
+    :class:`~fuselearn.exceptions.InvalidParameterError` when the stored fit cannot serve them
+    (the cell then fits normally).
+``fitted_member(name)``
+    ``(estimator, fit_seconds)`` of a member fitted on all training rows, or None; a member's own
+    cell takes it after comparing the two estimators' parameters.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import socket
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Cell", "member_share", "run_cell", "share_key"]
+from ..exceptions import InvalidParameterError
+
+__all__ = [
+    "Cell", "CellResult", "CellTask", "combiner_params", "members_of", "plan_sharing", "run_cell",
+    "share_key",
+]
 
 
 @dataclass(frozen=True)
@@ -33,54 +57,171 @@ class Cell:
         return f"{self.dataset}|{self.pipeline}|seed={self.seed}|fold={self.fold}"
 
 
-# Per-process caches, so that a worker parses the config and loads each dataset once.
-_CONFIGS: dict[str, Any] = {}
-_DATA: dict[tuple[str, str], Any] = {}
-# Fitted FusionClassifiers by share key: fusions that differ only in `method` reuse one fit of the
-# members (and their out-of-fold predictions) on the same fold through `refit_combiner`, and the
-# members' own cells take their fitted member (see `member_share`).
-_FITTED: dict[str, Any] = {}
-_FITTED_MAX = 16
+@dataclass(frozen=True)
+class CellTask:
+    """Everything a worker needs to run one cell (picklable: local pool and Dask alike).
 
-
-_FUSIONS = ("fuselearn.FusionClassifier", "fuselearn.estimators.FusionClassifier")
-
-
-def share_key(payload: dict, pipeline: Any) -> str | None:
-    """The key under which fusions of one fold share their members' fit, or None.
-
-    Two cells share it when they are the same (dataset, seed, fold) of one run and their
-    pipelines are FusionClassifiers that differ at most in ``params.method``.
+    Attributes
+    ----------
+    cell : Cell
+    config : dict
+        The config as plain data (:meth:`ExperimentConfig.to_dict`); a worker parses it once.
+    base_dir : str
+        The folder relative paths of the config refer to.
+    config_hash : str
+    train, test : ndarray
+        Row indices of the fold.
+    share : str or None
+        Key of the fit this cell may share with others in the same worker (see the module doc):
+        the cell's own key when its estimator implements the protocol, the key of the estimator
+        it is a member of when ``member`` is set, else None.
+    member : str or None
+        The member name under which the ``share`` estimator holds this cell's estimator.
     """
-    import json
 
-    if pipeline.estimator not in _FUSIONS:
+    cell: Cell
+    config: dict[str, Any]
+    base_dir: str
+    config_hash: str
+    train: np.ndarray
+    test: np.ndarray
+    share: str | None = None
+    member: str | None = None
+
+    @property
+    def cell_id(self) -> str:
+        """The cell's stable id."""
+        return self.cell.cell_id
+
+
+@dataclass
+class CellResult:
+    """What running one cell gave; :meth:`Store.write_cell` stores it as one row.
+
+    Attributes
+    ----------
+    cell : Cell
+    status : {"ok", "failed"}
+    n_train, n_test : int
+    scores : dict of str to float
+        Metric name to value (empty when failed).
+    fit_time, predict_time : float or None
+        Seconds; for a shared fit, what the fit took where it was made.
+    setup_time : float or None
+        Seconds to parse the config, load the data (first cell of a worker) and build the estimator.
+    total_time : float or None
+        Seconds from receiving the task to the result.
+    shared_fit : bool
+        Whether the fit (or the members' fit) was taken from another cell of the same worker.
+    predictions : dict or None
+        Arrays ``index``, ``y_true``, ``y_pred``, ``y_proba`` (or None), ``classes`` (or None).
+    error : str or None
+        The traceback (or reason) of a failed cell.
+    worker : str or None
+        ``host:pid`` of the process that ran it.
+    """
+
+    cell: Cell
+    status: str
+    n_train: int
+    n_test: int
+    scores: dict[str, float] = field(default_factory=dict)
+    fit_time: float | None = None
+    predict_time: float | None = None
+    setup_time: float | None = None
+    total_time: float | None = None
+    shared_fit: bool = False
+    predictions: dict[str, Any] | None = None
+    error: str | None = None
+    worker: str | None = None
+
+    @property
+    def cell_id(self) -> str:
+        """The cell's stable id."""
+        return self.cell.cell_id
+
+    @property
+    def ok(self) -> bool:
+        """Whether the cell succeeded."""
+        return self.status == "ok"
+
+    @classmethod
+    def failed(cls, task: CellTask, error: str, **times: float | None) -> CellResult:
+        """A failed result for ``task`` with ``error`` (a traceback or a reason)."""
+        return cls(
+            cell=task.cell, status="failed", n_train=len(task.train), n_test=len(task.test),
+            error=error, **times,
+        )
+
+
+# --- sharing ------------------------------------------------------------------------------------
+
+
+def combiner_params(estimator: Any) -> tuple[str, ...] | None:
+    """The estimator's ``_fuselearn_combiner_params`` (the member-fit sharing protocol), else None."""
+    names = getattr(type(estimator), "_fuselearn_combiner_params", None)
+    return None if names is None else tuple(names)
+
+
+def share_key(estimator: Any, task_key: tuple) -> str | None:
+    """The key under which cells share one fit of ``estimator``'s members, or None.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The cell's built (unfitted) estimator.
+    task_key : tuple
+        What else must be equal: (config hash, dataset, seed, fold).
+
+    Returns
+    -------
+    str or None
+        None when the estimator does not implement the protocol or its parameters cannot be hashed.
+    """
+    from joblib import hash as joblib_hash
+
+    names = combiner_params(estimator)
+    if names is None or not hasattr(estimator, "get_params"):
         return None
-    spec = pipeline.model_dump(exclude={"name"})
-    spec["params"] = {k: v for k, v in spec["params"].items() if k != "method"}
-    return json.dumps(
-        [payload["config_hash"], payload["dataset"], payload["seed"], payload["fold"], spec],
-        sort_keys=True,
-        default=str,
-    )
+    params = {k: v for k, v in estimator.get_params(deep=False).items() if k not in names}
+    try:
+        return joblib_hash((type(estimator), params, task_key))
+    except Exception:  # noqa: BLE001 - unhashable parameters: simply not shared
+        return None
 
 
-def member_share(payload: dict, pipeline: Any, pipelines: list) -> tuple[str, str] | None:
-    """For a pipeline that a fusion of the same run takes as a member (``ref``): that fusion's
-    share key and the member's name in it, else None.
+def members_of(estimator: Any) -> list[tuple[str, Any]]:
+    """The (name, estimator) members a sharing estimator fits: its ``estimators`` parameter."""
+    members = estimator.get_params(deep=False).get("estimators") or []
+    return [m for m in members if isinstance(m, tuple) and len(m) == 2]
 
-    The fusion fits each member on all of the fold's training rows, exactly as the member's own
-    cell would (same spec, same seed), so the member's cell can take that fitted member instead of
-    fitting it again; :func:`_fit` checks that the two estimators' parameters are equal first.
-    Fusions that set nested member parameters (``name__param``) are not used.
+
+def plan_sharing(estimators: dict[str, Any]) -> dict[str, tuple[str, str | None]]:
+    """Which pipelines' cells share a fit: pipeline name -> (owner pipeline, member name or None).
+
+    A pipeline whose estimator implements the protocol owns its share (member None). A pipeline
+    whose estimator has the same parameters as a member of such an estimator takes that member
+    (the first one found); the others are absent.
+
+    Parameters
+    ----------
+    estimators : dict of str to estimator
+        Every pipeline's built estimator (one seed).
     """
-    for other in pipelines:
-        if other.estimator not in _FUSIONS or any("__" in k for k in other.params):
+    owners = [name for name, est in estimators.items() if combiner_params(est) is not None]
+    plan: dict[str, tuple[str, str | None]] = {name: (name, None) for name in owners}
+    for name, est in estimators.items():
+        if name in plan:
             continue
-        for member in other.estimators or []:
-            if member.ref == pipeline.name:
-                return share_key(payload, other), member.name or member.ref
-    return None
+        for owner in owners:
+            found = next(
+                (m for m, member in members_of(estimators[owner]) if _same_params(member, est)),
+                None,
+            )
+            if found is not None:
+                plan[name] = (owner, found)
+                break
+    return plan
 
 
 def _same_params(a: Any, b: Any) -> bool:
@@ -93,55 +234,66 @@ def _same_params(a: Any, b: Any) -> bool:
         return False
 
 
-def _fit(estimator: Any, key: str | None, X, y, member: str | None = None) -> tuple[Any, bool, float]:
-    """Fit, or take the fit from a cached fusion fitted on the same rows.
+def _refit(shared: Any, estimator: Any, X, y) -> Any:
+    """A copy of ``shared`` with the combiner parameters of ``estimator``, refitted."""
+    names = combiner_params(estimator)
+    params = {k: v for k, v in estimator.get_params(deep=False).items() if k in names}
+    return copy.deepcopy(shared).refit_combiner(X, y, **params)
+
+
+def _fitted_member(shared: Any, name: str) -> tuple[Any, float] | None:
+    fitted_member = getattr(shared, "fitted_member", None)
+    return None if fitted_member is None else fitted_member(name)
+
+
+# Per-process caches: a worker parses the config once and keeps recent shared fits.
+_CONFIGS: dict[str, Any] = {}
+_FITTED: dict[str, Any] = {}
+_FITTED_MAX = 16
+
+
+def _fit(estimator: Any, task: CellTask, X, y) -> tuple[Any, bool, float]:
+    """Fit, or take the fit from an estimator of the same worker fitted on the same rows.
 
     Returns the fitted estimator, whether the fit was shared, and the fit's seconds (for a member
-    taken from a fusion, the seconds the fusion spent fitting it).
+    taken from a shared fit: the seconds that fit spent on it).
     """
-    import copy
-
     start = time.perf_counter()
-    if key is not None and key in _FITTED:
-        fused = _FITTED[key]
-        if member is None:
-            fused = copy.deepcopy(fused)
-            fused.refit_combiner(X, y, method=estimator.method)
-            return fused, True, time.perf_counter() - start
-        fitted = fused.named_estimators_.get(member)
-        seconds = getattr(fused, "member_fit_seconds_", {}).get(member)
-        if fitted is not None and seconds is not None and _same_params(fitted, estimator):
-            return copy.deepcopy(fitted), True, seconds
+    key = task.share
+    shared = _FITTED.get(key) if key is not None else None
+    if shared is not None and task.member is None:
+        try:
+            return _refit(shared, estimator, X, y), True, time.perf_counter() - start
+        except InvalidParameterError:  # the stored fit cannot serve these combiner parameters
+            pass
+    elif shared is not None:
+        found = _fitted_member(shared, task.member)
+        if found is not None and _same_params(found[0], estimator):
+            # predicting does not change a fitted estimator: the cell may use it as it is
+            return found[0], True, found[1]
     estimator.fit(X, y)
     seconds = time.perf_counter() - start
-    if key is not None and member is None and getattr(estimator, "oof_predictions_", None) is not None:
+    if key is not None and task.member is None:
+        # kept as it is: this cell only predicts with it, and a refit works on a deep copy
+        _FITTED.pop(key, None)
         if len(_FITTED) >= _FITTED_MAX:
             _FITTED.pop(next(iter(_FITTED)))
-        _FITTED[key] = copy.deepcopy(estimator)
+        _FITTED[key] = estimator
     return estimator, False, seconds
 
 
-def _config(payload: dict) -> Any:
+# --- running ------------------------------------------------------------------------------------
+
+
+def _config(task: CellTask) -> Any:
     from ._config import ExperimentConfig
 
-    key = payload["config_hash"]
+    key = task.config_hash
     if key not in _CONFIGS:
         _CONFIGS.clear()
-        _DATA.clear()
-        _CONFIGS[key] = ExperimentConfig.model_validate(
-            {**payload["config"], "base_dir": payload["base_dir"]}
-        )
+        _FITTED.clear()
+        _CONFIGS[key] = ExperimentConfig.model_validate({**task.config, "base_dir": task.base_dir})
     return _CONFIGS[key]
-
-
-def _data(config: Any, payload: dict) -> Any:
-    from ._data import load_data
-
-    key = (payload["config_hash"], payload["dataset"])
-    if key not in _DATA:
-        ds = next(d for d in config.datasets if d.name == payload["dataset"])
-        _DATA[key] = load_data(ds, config)
-    return _DATA[key]
 
 
 def _scores(metrics: list[str], y_true, y_pred, y_proba, classes) -> dict[str, float]:
@@ -154,65 +306,46 @@ def _scores(metrics: list[str], y_true, y_pred, y_proba, classes) -> dict[str, f
             value = metric.from_predictions(y_true, y_pred=y_pred, classes=classes)
         else:
             if y_proba is None:
-                raise ValueError(
+                raise InvalidParameterError(
                     f"Metric {name!r} needs predicted probabilities but the pipeline has no "
-                    "predict_proba."
+                    "predict_proba; choose a metric of predictions (e.g. accuracy)."
                 )
             value = metric.from_predictions(y_true, y_proba=y_proba, classes=classes)
         out[metric.name] = float(value)
     return out
 
 
-def run_cell(payload: dict) -> dict[str, Any]:
+def run_cell(task: CellTask) -> CellResult:
     """Fit and score one cell.
 
     Parameters
     ----------
-    payload : dict
-        ``config`` (plain data), ``base_dir``, ``config_hash``, ``cell_id``, ``dataset``,
-        ``pipeline``, ``seed``, ``fold``, ``train`` and ``test`` (row indices).
+    task : CellTask
 
     Returns
     -------
-    dict
-        ``cell_id``, ``dataset``, ``pipeline``, ``seed``, ``fold``, ``status`` (``"ok"`` or
-        ``"failed"``), ``scores``, ``fit_time``, ``predict_time``, ``n_train``, ``n_test``,
-        ``predictions`` (dict of arrays: ``index``, ``y_true``, ``y_pred``, ``y_proba``,
-        ``classes``), ``error`` (traceback) and ``worker``.
+    CellResult
+        ``status="failed"`` with the traceback in ``error`` when anything raised.
     """
-    result: dict[str, Any] = {
-        key: payload[key] for key in ("cell_id", "dataset", "pipeline", "seed", "fold")
-    }
-    result.update(
-        status="failed",
-        scores={},
-        fit_time=None,
-        predict_time=None,
-        predictions=None,
-        error=None,
-        worker=f"{socket.gethostname()}:{os.getpid()}",
-    )
+    from ._data import cached_data, take_rows
+
     started = time.perf_counter()
+    result = CellResult.failed(task, "")
+    result.worker = f"{socket.gethostname()}:{os.getpid()}"
     try:
         from ._build import build_pipeline
-        from ._data import take_rows
 
-        config = _config(payload)
-        data = _data(config, payload)
-        train, test = np.asarray(payload["train"]), np.asarray(payload["test"])
-        result["n_train"], result["n_test"] = len(train), len(test)
-        pipe_cfg = next(p for p in config.pipelines if p.name == payload["pipeline"])
-        estimator = build_pipeline(pipe_cfg, config.pipelines, seed=payload["seed"])
+        config = _config(task)
+        dataset = next(d for d in config.datasets if d.name == task.cell.dataset)
+        data = cached_data(dataset, config, task.config_hash)
+        train, test = np.asarray(task.train), np.asarray(task.test)
+        pipe_cfg = next(p for p in config.pipelines if p.name == task.cell.pipeline)
+        estimator = build_pipeline(pipe_cfg, config.pipelines, seed=task.cell.seed)
         X_train, X_test = take_rows(data.X, train), take_rows(data.X, test)
         y_train, y_test = data.y[train], data.y[test]
-        result["setup_time"] = time.perf_counter() - started
+        result.setup_time = time.perf_counter() - started
 
-        key, member = share_key(payload, pipe_cfg), None
-        if key is None and (found := member_share(payload, pipe_cfg, config.pipelines)):
-            key, member = found
-        estimator, result["shared_fit"], result["fit_time"] = _fit(
-            estimator, key, X_train, y_train, member
-        )
+        estimator, result.shared_fit, result.fit_time = _fit(estimator, task, X_train, y_train)
 
         t0 = time.perf_counter()
         y_pred = np.asarray(estimator.predict(X_test))
@@ -222,19 +355,19 @@ def run_cell(payload: dict) -> dict[str, Any]:
                 y_proba = np.asarray(estimator.predict_proba(X_test), dtype=np.float64)
             except (AttributeError, NotImplementedError):
                 y_proba = None
-        result["predict_time"] = time.perf_counter() - t0
+        result.predict_time = time.perf_counter() - t0
 
         classes = getattr(estimator, "classes_", None)
-        result["scores"] = _scores(config.metrics, y_test, y_pred, y_proba, classes)
-        result["predictions"] = {
+        result.scores = _scores(config.metrics, y_test, y_pred, y_proba, classes)
+        result.predictions = {
             "index": test,
             "y_true": y_test,
             "y_pred": y_pred,
             "y_proba": y_proba,
             "classes": None if classes is None else np.asarray(classes),
         }
-        result["status"] = "ok"
+        result.status, result.error = "ok", None
     except Exception:  # noqa: BLE001 - a failing cell is stored, the run goes on
-        result["error"] = traceback.format_exc()
-    result["total_time"] = time.perf_counter() - started
+        result.error = traceback.format_exc()
+    result.total_time = time.perf_counter() - started
     return result

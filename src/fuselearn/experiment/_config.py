@@ -1,4 +1,7 @@
-"""The experiment configuration: a YAML file validated with pydantic before any work starts.
+"""The experiment configuration's models: what a YAML config may hold, validated with pydantic.
+
+This module is the bottom of the experiment package (it imports nothing of it);
+:mod:`._check` reads and checks whole configs (:func:`load_config`, :func:`parse_config`).
 
 Every problem is reported as one :class:`~fuselearn.exceptions.ConfigError` whose lines each name
 the key path (``pipelines[2].params.max_epochs``) and, for a misspelt key, the closest valid one.
@@ -12,8 +15,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .._registry import did_you_mean as _did_you_mean
 from ..exceptions import ConfigError
@@ -25,9 +27,10 @@ __all__ = [
     "DatasetConfig",
     "ExperimentConfig",
     "PipelineConfig",
+    "config_error",
     "config_hash",
-    "load_config",
-    "parse_config",
+    "describe_error",
+    "did_you_mean",
 ]
 
 #: scikit-learn's bundled toy datasets, loaded without any download.
@@ -233,7 +236,7 @@ def did_you_mean(name: str, choices) -> str:
     return _did_you_mean(name, choices, normalize=False)
 
 
-def _describe(error: dict) -> str:
+def describe_error(error: dict) -> str:
     loc = tuple(error["loc"])
     where = format_loc(loc)
     if error["type"] == "extra_forbidden":
@@ -256,82 +259,6 @@ def config_error(source: str, lines: list[str]) -> ConfigError:
     """One ConfigError listing every problem, one per line."""
     body = "\n".join(f"  {line}" for line in lines)
     return ConfigError(f"Invalid experiment config {source}:\n{body}")
-
-
-# --- loading -------------------------------------------------------------------------------------
-
-
-def parse_config(data: Any, *, base_dir: str | os.PathLike = ".", source: str = "<dict>"):
-    """Validate plain data (as read from YAML) into an :class:`ExperimentConfig`.
-
-    Parameters
-    ----------
-    data : dict
-        The parsed YAML.
-    base_dir : path-like, default="."
-        Folder that relative paths in the config refer to.
-    source : str
-        How to name the config in error messages.
-
-    Returns
-    -------
-    ExperimentConfig
-
-    Raises
-    ------
-    ConfigError
-        Unknown key, wrong type, missing file, unknown metric, estimator or parameter.
-    """
-    if not isinstance(data, dict):
-        raise config_error(source, [f"(top level): expected a mapping, got {type(data).__name__}."])
-    if "base_dir" in data:
-        raise config_error(source, ["base_dir: unknown key."])
-    try:
-        config = ExperimentConfig.model_validate({**data, "base_dir": str(base_dir)})
-    except ValidationError as exc:
-        raise config_error(source, [_describe(e) for e in exc.errors()]) from None
-    from ._check import check_config  # imports estimators lazily
-
-    problems = check_config(config)
-    if problems:
-        raise config_error(source, problems)
-    return config
-
-
-def load_config(path: str | os.PathLike) -> ExperimentConfig:
-    """Read and validate a YAML experiment config.
-
-    Parameters
-    ----------
-    path : path-like
-        The YAML file.
-
-    Returns
-    -------
-    ExperimentConfig
-
-    Raises
-    ------
-    ConfigError
-        The file is missing or unreadable YAML, or the config is invalid (see :func:`parse_config`).
-
-    Examples
-    --------
-    >>> from fuselearn.experiment import parse_config
-    >>> cfg = parse_config({"datasets": [{"name": "iris"}],
-    ...                     "pipelines": [{"name": "lr",
-    ...                                    "estimator": "sklearn.linear_model.LogisticRegression"}]})
-    >>> cfg.cv.scheme, cfg.metrics
-    ('stratified_kfold', ['accuracy'])
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"Config file {str(path)!r} does not exist.")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"Config file {str(path)!r} is not valid YAML: {exc}") from None
-    return parse_config(data, base_dir=path.resolve().parent, source=repr(str(path)))
 
 
 def config_hash(config: ExperimentConfig) -> str:

@@ -19,7 +19,7 @@ from sklearn.model_selection import (
 from ..exceptions import ConfigError, DataError
 from ._config import BUILTIN_DATASETS, CVConfig, DatasetConfig, ExperimentConfig, did_you_mean
 
-__all__ = ["LoadedData", "iter_splits", "load_data", "n_folds"]
+__all__ = ["LoadedData", "cached_data", "forget_data", "iter_splits", "load_data", "n_folds", "take_rows"]
 
 
 @dataclass
@@ -149,6 +149,38 @@ def load_data(ds: DatasetConfig, config: ExperimentConfig) -> LoadedData:
     if isinstance(X, pd.DataFrame):
         X = X.reset_index(drop=True)
     return LoadedData(name=ds.name, X=X, y=y, task=_task(y), checksums=checksums)
+
+
+# The datasets this process loaded, by (config hash, dataset name): each is loaded once per process
+# (the runner's process needs the target for the folds; each worker process needs the rows).
+_LOADED: dict[tuple[str, str], LoadedData] = {}
+
+
+def cached_data(ds: DatasetConfig, config: ExperimentConfig, config_hash: str) -> LoadedData:
+    """:func:`load_data`, once per process for each (config, dataset); keeps one config's data.
+
+    Parameters
+    ----------
+    ds : DatasetConfig
+    config : ExperimentConfig
+    config_hash : str
+        The config's :func:`~._config.config_hash` (data of another config is dropped).
+
+    Returns
+    -------
+    LoadedData
+    """
+    key = (config_hash, ds.name)
+    if key not in _LOADED:
+        for old in [k for k in _LOADED if k[0] != config_hash]:
+            del _LOADED[old]
+        _LOADED[key] = load_data(ds, config)
+    return _LOADED[key]
+
+
+def forget_data() -> None:
+    """Drop every dataset this process loaded (a new run reads the files again)."""
+    _LOADED.clear()
 
 
 def _take(X: Any, idx: np.ndarray) -> Any:

@@ -12,6 +12,7 @@ import base64
 import html
 import io
 import json
+import math
 import os
 import time
 from pathlib import Path
@@ -197,6 +198,10 @@ def _fusion_vs_members(
                 "note": "",
             }
             diff = row["mean"] - row["member_mean"]
+            # Equal fold scores summed in another order differ in the last bits: an exact tie,
+            # which must read "tied", not "lost".
+            if math.isclose(row["mean"], row["member_mean"], rel_tol=1e-12, abs_tol=1e-12):
+                diff = 0.0
             row["difference"] = diff
             if len(common) >= 2:
                 n_train = round(df.n_train.mean())
@@ -235,6 +240,60 @@ def _fmt_p(p: Any) -> str:
 
 
 # --- the report ---------------------------------------------------------------------------------
+
+
+def _dataset_entry(
+    store_path: str, run_id: str, dataset: str, df: pd.DataFrame, metrics: list[str],
+    primary: str, rows_info: dict,
+) -> dict[str, Any]:
+    """One dataset's section: leaderboard, fold scores, pairwise heatmap, best pipeline's plots."""
+    board = _leaderboard(df, metrics, primary)
+    entry: dict[str, Any] = {
+        "name": dataset,
+        "rows_info": rows_info,
+        "n_train": round(df.n_train.mean()),
+        "n_test": round(df.n_test.mean()),
+        "leaderboard": [
+            {
+                "rank": int(r["rank"]),
+                "pipeline": r["pipeline"],
+                "n": int(r["n"]),
+                "fit_time": _fmt(r["fit_time"], 3),
+                "scores": [
+                    f"{_fmt(r.get(f'{m}_mean'))} ± {_fmt(r.get(f'{m}_std'))}" for m in metrics
+                ],
+            }
+            for _, r in board.iterrows()
+        ],
+        "folds": df[["pipeline", "seed", "fold", *[m for m in metrics if m in df]]]
+        .sort_values(["pipeline", "seed", "fold"])
+        .to_dict("records"),
+    }
+    entry["heatmap"] = _pairwise(df, dataset, primary)
+    best = board.iloc[0]["pipeline"]
+    entry["best"] = best
+    with Store(store_path, readonly=True) as store:
+        entry["curves"], entry["confusion"] = _best_plots(store, run_id, dataset, best)
+    return entry
+
+
+def _map(func, jobs: list[tuple]) -> list:
+    """``[func(*job) for job in jobs]``, over forked processes when there are cores to spare.
+
+    Each dataset's plots take a second or more of matplotlib; a fork of this process (everything
+    imported) renders them side by side. Where forking is not safe (see
+    :func:`._runner._start_method`) or one core is all there is, they run here, one by one.
+    """
+    from ._runner import _start_method
+
+    n = min(len(jobs), os.cpu_count() or 1)
+    if n < 2 or _start_method() != "fork":
+        return [func(*job) for job in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(func, *zip(*jobs)))
 
 
 def build_report_context(run_dir: str | os.PathLike, *, run_id: str | None = None) -> dict:
@@ -301,40 +360,13 @@ def build_report_context(run_dir: str | os.PathLike, *, run_id: str | None = Non
             return ctx
         dataset_order = [d["name"] for d in config.get("datasets", [])]
         dataset_order += [d for d in ok.dataset.unique() if d not in dataset_order]
-        for dataset in dataset_order:
-            df = ok[ok.dataset == dataset]
-            if not len(df):
-                continue
-            board = _leaderboard(df, metrics, primary)
-            entry: dict[str, Any] = {
-                "name": dataset,
-                "rows_info": run["manifest"].get("datasets", {}).get(dataset, {}),
-                "n_train": round(df.n_train.mean()),
-                "n_test": round(df.n_test.mean()),
-                "leaderboard": [
-                    {
-                        "rank": int(r["rank"]),
-                        "pipeline": r["pipeline"],
-                        "n": int(r["n"]),
-                        "fit_time": _fmt(r["fit_time"], 3),
-                        "scores": [
-                            f"{_fmt(r.get(f'{m}_mean'))} ± {_fmt(r.get(f'{m}_std'))}"
-                            for m in metrics
-                        ],
-                    }
-                    for _, r in board.iterrows()
-                ],
-                "folds": df[["pipeline", "seed", "fold", *[m for m in metrics if m in df]]]
-                .sort_values(["pipeline", "seed", "fold"])
-                .to_dict("records"),
-            }
-            entry["heatmap"] = _pairwise(df, dataset, primary)
-            best = board.iloc[0]["pipeline"]
-            entry["best"] = best
-            entry["curves"], entry["confusion"] = _best_plots(
-                store, run["run_id"], dataset, best
-            )
-            ctx["datasets"].append(entry)
+        frames = [(d, ok[ok.dataset == d]) for d in dataset_order]
+        jobs = [
+            (str(store.path), run["run_id"], d, df, metrics, primary,
+             run["manifest"].get("datasets", {}).get(d, {}))
+            for d, df in frames if len(df)
+        ]
+        ctx["datasets"] = _map(_dataset_entry, jobs)
         ctx["fusion_rows"] = [
             {**r, "p": _fmt_p(r["p_value"]), "diff": _fmt(r["difference"]),
              "mean_s": _fmt(r["mean"]), "member_s": _fmt(r["member_mean"])}
@@ -453,10 +485,18 @@ def write_report(
     Raises
     ------
     ConfigError
-        ``run_dir`` is not a run folder or holds no run.
+        ``run_dir`` is not a run folder or holds no run, or ``out`` is a folder.
+    StoreDamagedError
+        The run's store is corrupted or truncated.
     """
     from jinja2 import Environment, PackageLoader, select_autoescape
 
+    path = Path(out) if out is not None else Path(run_dir) / "report.html"
+    if path.is_dir():
+        raise ConfigError(
+            f"The report path {str(path)!r} is a folder; name the HTML file to write, e.g. "
+            f"{str(path / 'report.html')!r}."
+        )
     ctx = build_report_context(run_dir, run_id=run_id)
     env = Environment(
         loader=PackageLoader("fuselearn.experiment", "templates"),
@@ -464,6 +504,5 @@ def write_report(
     )
     env.filters["fmt"] = _fmt
     html_text = env.get_template("report.html.j2").render(**ctx, escape=html.escape)
-    path = Path(out) if out is not None else Path(run_dir) / "report.html"
     path.write_text(html_text, encoding="utf-8")
     return path

@@ -4,9 +4,12 @@ Backends
 --------
 ``local``
     With one job and no time budget the cells run in this process. Otherwise each of ``jobs``
-    long-lived worker processes (``spawn``) takes one cell at a time through a pipe; a cell that
-    runs past ``time_budget`` has its worker killed (SIGKILL) and replaced, and is stored as
-    failed. (joblib cannot stop one running task, which is why the pool is our own.)
+    long-lived worker processes takes one cell at a time through a pipe; a cell that runs past
+    ``time_budget`` has its worker killed (SIGKILL) and replaced, and is stored as failed. (joblib
+    cannot stop one running task, which is why the pool is our own.) The first workers are forked
+    from this process where that is safe (Linux, no other thread, CUDA not initialised: see
+    :func:`_start_method`), so they start with everything already imported and every dataset
+    already loaded; otherwise, and for replacements, they are spawned.
 ``dask``
     Each cell is one task on a ``distributed`` cluster: ``scheduler`` names one, otherwise a
     ``LocalCluster`` of ``jobs`` single-threaded worker processes on 127.0.0.1 is started. A cell
@@ -33,10 +36,12 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import ConfigError
-from ._cell import Cell, member_share, run_cell, share_key
-from ._config import ExperimentConfig, config_hash
-from ._data import iter_splits, load_data
-from ._store import Store
+from ._build import build_pipeline
+from ._cell import Cell, CellResult, CellTask, plan_sharing, run_cell, share_key
+from ._check import check_backend
+from ._config import ExperimentConfig, config_error, config_hash
+from ._data import cached_data, forget_data, iter_splits
+from ._store import RunFolderError, Store
 
 __all__ = ["RunResult", "expand_grid", "run_experiment"]
 
@@ -146,9 +151,10 @@ def _lock(out: Path):
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         fh.close()
-        raise ConfigError(
-            f"The run folder {str(out)!r} is in use by another `fuselearn run`; wait for it or "
-            "use another --out folder."
+        raise RunFolderError(
+            f"The run folder {str(out)!r} is in use by another run; wait for it to finish or "
+            "run into another folder.",
+            reason="in_use",
         ) from None
     return fh
 
@@ -179,12 +185,12 @@ def _worker_main(conn, single_thread: bool) -> None:
     conn.send("ready")  # imports are done: the time budget starts with the first cell
     while True:
         try:
-            payload = conn.recv()
+            task = conn.recv()
         except (EOFError, OSError):  # the parent is gone
             return
-        if payload is None:
+        if task is None:
             return
-        result = run_cell(payload)
+        result = run_cell(task)
         try:
             conn.send(result)
         except (BrokenPipeError, OSError):
@@ -197,15 +203,15 @@ class _Worker:
         self.proc = ctx.Process(target=_worker_main, args=(child, single_thread), daemon=True)
         self.proc.start()
         child.close()
-        self.payload: dict | None = None
+        self.task: CellTask | None = None
         self.started = 0.0
         self.ready = False
         self.group: str | None = None
 
-    def send(self, payload: dict) -> None:
-        self.payload = payload
+    def send(self, task: CellTask) -> None:
+        self.task = task
         self.started = time.monotonic()
-        self.conn.send(payload)
+        self.conn.send(task)
 
     def kill(self) -> None:
         self.proc.kill()
@@ -222,55 +228,79 @@ class _Worker:
             self.kill()
 
 
-def _next_payload(pending: deque, group: str | None, busy_groups: set[str] | None = None) -> dict:
+def _next_task(pending: deque, group: str | None, busy_groups: set[str] | None = None) -> CellTask:
     """The next cell for a worker: one of the group it just ran (its fit is cached), else the
     first waiting one whose group no other worker is on (so two workers never fit the same
     members at once), else the first waiting one."""
     if group is not None:
-        for i, payload in enumerate(pending):
-            if payload.get("group") == group:
+        for i, task in enumerate(pending):
+            if task.share == group:
                 del pending[i]
-                return payload
+                return task
     busy_groups = busy_groups or set()
-    for i, payload in enumerate(pending):
-        if payload.get("group") is None or payload.get("group") not in busy_groups:
+    for i, task in enumerate(pending):
+        if task.share is None or task.share not in busy_groups:
             del pending[i]
-            return payload
+            return task
     return pending.popleft()
 
 
-def _failed(payload: dict, message: str) -> dict:
-    return {
-        **{k: payload[k] for k in ("cell_id", "dataset", "pipeline", "seed", "fold")},
-        "status": "failed",
-        "scores": {},
-        "error": message,
-        "n_train": len(payload["train"]),
-        "n_test": len(payload["test"]),
-    }
+def _start_method() -> str:
+    """``"fork"`` where forking this process is safe, else ``"spawn"``.
+
+    Forking saves each worker the imports (torch, scikit-learn: seconds of CPU) and the loading of
+    the data. It is safe on Linux while this process runs no other thread (a lock held by one at
+    the fork stays held in the child) and has not initialised CUDA (which a forked child cannot
+    use). macOS and Windows always spawn. (Checked against multiprocessing's own rules and
+    torch.multiprocessing's notes on CUDA and fork.)
+    """
+    if sys.platform != "linux" or threading.active_count() > 1:
+        return "spawn"
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        try:
+            if torch.cuda.is_initialized():
+                return "spawn"
+        except Exception:  # noqa: BLE001 - a broken CUDA set-up: do not fork
+            return "spawn"
+    return "fork"
 
 
 def _run_local(
-    payloads: list[dict], jobs: int, budget: float | None, on_start: Callable[[dict], None]
-) -> Iterator[dict]:
+    tasks: list[CellTask], jobs: int, budget: float | None, on_start: Callable[[CellTask], None]
+) -> Iterator[CellResult]:
+    """Start the workers now (before any progress thread runs) and return the results' iterator."""
     if jobs == 1 and budget is None:
-        for payload in payloads:
-            on_start(payload)
-            yield run_cell(payload)
-        return
-    ctx = multiprocessing.get_context("spawn")
-    pending = deque(payloads)
-    workers = [_Worker(ctx, jobs > 1) for _ in range(min(jobs, len(payloads)))]
+        return (_in_process(task, on_start) for task in tasks)
+    first = multiprocessing.get_context(_start_method())
+    workers = [_Worker(first, jobs > 1) for _ in range(min(jobs, len(tasks)))]
+    return _pool(tasks, workers, jobs, budget, on_start)
+
+
+def _in_process(task: CellTask, on_start: Callable[[CellTask], None]) -> CellResult:
+    on_start(task)
+    return run_cell(task)
+
+
+def _pool(
+    tasks: list[CellTask],
+    workers: list[_Worker],
+    jobs: int,
+    budget: float | None,
+    on_start: Callable[[CellTask], None],
+) -> Iterator[CellResult]:
+    ctx = multiprocessing.get_context("spawn")  # replacements start while threads may run
+    pending = deque(tasks)
     try:
-        while pending or any(w.payload is not None for w in workers):
+        while pending or any(w.task is not None for w in workers):
             for w in workers:
-                if w.ready and w.payload is None and pending:
+                if w.ready and w.task is None and pending:
                     others = {o.group for o in workers if o is not w and o.group is not None}
-                    payload = _next_payload(pending, w.group, others)
-                    w.group = payload.get("group")
-                    on_start(payload)
-                    w.send(payload)
-            busy = [w for w in workers if w.payload is not None]
+                    task = _next_task(pending, w.group, others)
+                    w.group = task.share
+                    on_start(task)
+                    w.send(task)
+            busy = [w for w in workers if w.task is not None]
             starting = [w for w in workers if not w.ready]
             timeout = 0.5
             if budget is not None:
@@ -279,7 +309,7 @@ def _run_local(
             watched = busy + starting
             ready = wait([w.conn for w in watched] + [w.proc.sentinel for w in watched], timeout)
             for i, w in enumerate(list(workers)):
-                if not w.ready and w.payload is None:
+                if not w.ready and w.task is None:
                     if w.conn in ready:
                         try:
                             w.ready = w.conn.recv() == "ready"
@@ -290,7 +320,7 @@ def _run_local(
                             f"A worker process failed to start (exit code {w.proc.exitcode})."
                         )
                     continue
-                if w.payload is None:
+                if w.task is None:
                     continue
                 result = None
                 if w.conn in ready:
@@ -300,8 +330,8 @@ def _run_local(
                         result = None
                 if result is None and (w.proc.sentinel in ready or w.conn in ready):
                     w.proc.join(1)
-                    result = _failed(
-                        w.payload,
+                    result = CellResult.failed(
+                        w.task,
                         f"The worker process running this cell died (exit code "
                         f"{w.proc.exitcode}); it may have run out of memory or crashed.",
                     )
@@ -312,19 +342,19 @@ def _run_local(
                     and time.monotonic() - w.started >= budget
                 ):
                     w.kill()
-                    result = _failed(
-                        w.payload,
+                    result = CellResult.failed(
+                        w.task,
                         f"TimeoutError: the cell ran past its time budget of {budget:g} s "
                         "and its worker process was killed.",
                     )
                     workers[i] = _Worker(ctx, jobs > 1) if pending else None
                 if result is not None:
-                    w.payload = None
+                    w.task = None
                     yield result
             workers = [w for w in workers if w is not None]
     finally:
         for w in workers:
-            if w.payload is not None:
+            if w.task is not None:
                 w.kill()
             else:
                 w.stop()
@@ -333,7 +363,7 @@ def _run_local(
 # --- dask backend ------------------------------------------------------------------------------
 
 
-def _run_cell_with_deadline(payload: dict, budget: float | None) -> dict:
+def _run_cell_with_deadline(task: CellTask, budget: float | None) -> CellResult:
     """Run a cell on a Dask worker; past ``budget`` seconds, exit the worker process."""
     timer = None
     if budget is not None:
@@ -344,19 +374,19 @@ def _run_cell_with_deadline(payload: dict, budget: float | None) -> dict:
         timer.daemon = True
         timer.start()
     try:
-        return run_cell(payload)
+        return run_cell(task)
     finally:
         if timer is not None:
             timer.cancel()
 
 
 def _run_dask(
-    payloads: list[dict],
+    tasks: list[CellTask],
     jobs: int,
     budget: float | None,
     scheduler: str | None,
-    on_start: Callable[[dict], None],
-) -> Iterator[dict]:
+    on_start: Callable[[CellTask], None],
+) -> Iterator[CellResult]:
     try:
         import dask
         from distributed import Client, LocalCluster, as_completed
@@ -384,22 +414,22 @@ def _run_dask(
             client = Client(cluster)
     try:
         futures = {}
-        for payload in payloads:
+        for task in tasks:
             fut = client.submit(
-                _run_cell_with_deadline, payload, budget, pure=False, key=f"cell-{os.getpid()}-"
-                f"{payload['cell_id']}"
+                _run_cell_with_deadline, task, budget, pure=False, key=f"cell-{os.getpid()}-"
+                f"{task.cell_id}"
             )
-            futures[fut] = payload
-        if payloads:
-            on_start(payloads[0])
+            futures[fut] = task
+        if tasks:
+            on_start(tasks[0])
         for fut in as_completed(futures):
-            payload = futures[fut]
+            task = futures[fut]
             try:
                 result = fut.result()
             except Exception as exc:  # noqa: BLE001 - KilledWorker and friends
                 extra = f" (time budget {budget:g} s)" if budget is not None else ""
-                result = _failed(
-                    payload,
+                result = CellResult.failed(
+                    task,
                     f"{type(exc).__name__}: the Dask worker running this cell died or was "
                     f"stopped for running past its time budget{extra}: {exc}",
                 )
@@ -411,6 +441,33 @@ def _run_dask(
 
 
 # --- the run -----------------------------------------------------------------------------------
+
+
+def _tasks(
+    config: ExperimentConfig, chash: str, grid: list[tuple[Cell, Any, Any]], done: set[str]
+) -> list[CellTask]:
+    """The tasks of the cells not done yet, with their sharing keys, members after their owner."""
+    base = {"config": config.to_dict(), "base_dir": str(config.base_dir), "config_hash": chash}
+    plans: dict[int, tuple[dict[str, Any], dict[str, tuple[str, str | None]]]] = {}
+    tasks = []
+    for cell, train, test in grid:
+        if cell.cell_id in done:
+            continue
+        if cell.seed not in plans:
+            built = {
+                p.name: build_pipeline(p, config.pipelines, seed=cell.seed) for p in config.pipelines
+            }
+            plans[cell.seed] = built, plan_sharing(built)
+        built, plan = plans[cell.seed]
+        share = member = None
+        if cell.pipeline in plan:
+            owner, member = plan[cell.pipeline]
+            share = share_key(built[owner], (chash, cell.dataset, cell.seed, cell.fold))
+            member = member if share is not None else None
+        tasks.append(CellTask(cell, train=train, test=test, share=share, member=member, **base))
+    # A member runs after the estimator it belongs to, so that it takes its fit (stable sort).
+    tasks.sort(key=lambda t: t.member is not None)
+    return tasks
 
 
 def run_experiment(
@@ -456,7 +513,12 @@ def run_experiment(
     Raises
     ------
     ConfigError
-        The folder holds another config (without ``force``) or is in use by another run.
+        A bad backend/scheduler pair (the one place this rule is checked).
+    RunFolderError
+        ``out`` is a file, holds another config (without ``force``) or is in use by another run
+        (a :class:`ConfigError`; ``reason`` says which).
+    StoreDamagedError
+        ``out/store.sqlite`` is corrupted or truncated (a :class:`DataError`).
 
     Examples
     --------
@@ -470,22 +532,30 @@ def run_experiment(
     >>> result.n_ok, result.exit_code
     (2, 0)
     """
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     jobs = jobs or config.jobs
-    backend = backend or config.backend
     scheduler = scheduler or config.scheduler
-    if backend not in ("local", "dask"):
-        raise ConfigError(f"backend must be 'local' or 'dask'; got {backend!r}.")
-    if scheduler and backend != "dask":
-        raise ConfigError("--scheduler needs --backend dask.")
+    backend = backend or ("dask" if scheduler else config.backend)
+    problems = check_backend(backend, scheduler)
+    if problems:
+        raise config_error("(run options)", problems)
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise RunFolderError(
+            f"The run folder {str(out)!r} is a file, not a folder; name a folder (new or holding "
+            "a run) instead.",
+            reason="not_a_folder",
+        )
+    out.mkdir(parents=True, exist_ok=True)
     emit = log or (lambda line: print(line, file=sys.stderr, flush=True))
     lock = _lock(out)
     try:
         store = Store(out)
         chash = config_hash(config)
         run_id, resumed = store.open_run(chash, config.to_dict(), force=force)
-        data = {ds.name: load_data(ds, config) for ds in config.datasets}
+        # The datasets are loaded once in this process: the folds need the target, the manifest
+        # the checksums, and cells run here (one job) take the rows from the same cache.
+        forget_data()
+        data = {ds.name: cached_data(ds, config, chash) for ds in config.datasets}
         grid = expand_grid(config, data)
         done = store.done_cells(run_id)
         manifest = {
@@ -515,45 +585,23 @@ def run_experiment(
                 "first_started", previous["manifest"]["started"]
             )
         store.set_manifest(run_id, manifest)
-        base = {"config": config.to_dict(), "base_dir": config.base_dir, "config_hash": chash}
-        by_name = {p.name: p for p in config.pipelines}
-        payloads = []
-        for cell, train, test in grid:
-            if cell.cell_id in done:
-                continue
-            payload = {
-                **base,
-                "cell_id": cell.cell_id,
-                "dataset": cell.dataset,
-                "pipeline": cell.pipeline,
-                "seed": cell.seed,
-                "fold": cell.fold,
-                "train": train,
-                "test": test,
-            }
-            pipe = by_name[cell.pipeline]
-            payload["group"] = share_key(payload, pipe)
-            if payload["group"] is None and (found := member_share(payload, pipe, config.pipelines)):
-                payload["group"], payload["member_of"] = found[0], True
-            payloads.append(payload)
-        # A fusion's members run after it, so that they take their fit from it (stable sort).
-        payloads.sort(key=lambda p: bool(p.get("member_of")))
-        n_skipped = len(grid) - len(payloads)
+        tasks = _tasks(config, chash, grid, done)
+        n_skipped = len(grid) - len(tasks)
         if progress and (quiet or n_skipped):
             emit(
                 f"run {run_id}: {len(grid)} cells, {n_skipped} already done, "
-                f"{len(payloads)} to run ({backend}, {jobs} job(s))"
+                f"{len(tasks)} to run ({backend}, {jobs} job(s))"
             )
         n_ok = n_failed = 0
-        reporter = _Progress(len(payloads), quiet=quiet or not progress, enabled=progress, emit=emit)
+        reporter = _Progress(len(tasks), quiet=quiet or not progress, enabled=progress, emit=emit)
         if backend == "dask":
-            results = _run_dask(payloads, jobs, config.time_budget, scheduler, reporter.started)
+            results = _run_dask(tasks, jobs, config.time_budget, scheduler, reporter.started)
         else:
-            results = _run_local(payloads, jobs, config.time_budget, reporter.started)
+            results = _run_local(tasks, jobs, config.time_budget, reporter.started)
         with reporter:
             for result in results:
                 store.write_cell(run_id, result)
-                if result["status"] == "ok":
+                if result.ok:
                     n_ok += 1
                 else:
                     n_failed += 1
@@ -617,21 +665,19 @@ class _Progress:
         if self._bar is not None:
             self._bar.stop()
 
-    def started(self, payload: dict) -> None:
+    def started(self, task: CellTask) -> None:
         if self._bar is not None:
-            self._bar.update(self._task, description=payload["cell_id"])
+            self._bar.update(self._task, description=task.cell_id)
 
-    def finished(self, result: dict) -> None:
+    def finished(self, result: CellResult) -> None:
         self.count += 1
-        if result["status"] != "ok":
+        if not result.ok:
             self.failed += 1
         if self._bar is not None:
             self._bar.update(self._task, advance=1, failed=self.failed)
         elif self.enabled:
-            took = result.get("fit_time")
+            took = result.fit_time
             took = f" fit {took:.2f} s" if took is not None else ""
-            first = (result.get("error") or "").strip().splitlines()
-            why = f": {first[-1]}" if result["status"] != "ok" and first else ""
-            self.emit(
-                f"[{self.count}/{self.total}] {result['status']:6} {result['cell_id']}{took}{why}"
-            )
+            first = (result.error or "").strip().splitlines()
+            why = f": {first[-1]}" if not result.ok and first else ""
+            self.emit(f"[{self.count}/{self.total}] {result.status:6} {result.cell_id}{took}{why}")

@@ -7,22 +7,82 @@ config changed is refused unless forced, which starts a new run id instead of mi
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from ..exceptions import ConfigError
+from ..exceptions import ConfigError, DataError
 
-__all__ = ["STORE_NAME", "Store", "decode_arrays", "encode_arrays"]
+if TYPE_CHECKING:
+    from ._cell import CellResult
+
+__all__ = [
+    "STORE_NAME", "RunFolderError", "Store", "StoreDamagedError", "decode_arrays", "encode_arrays",
+]
 
 STORE_NAME = "store.sqlite"
+
+
+class RunFolderError(ConfigError):
+    """The run folder cannot be used as asked.
+
+    Attributes
+    ----------
+    reason : {"other_config", "in_use", "not_a_folder", "not_a_run"}
+        What is wrong, for a caller (the CLI) that adds how to fix it in its own terms.
+    """
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class StoreDamagedError(DataError):
+    """The run's ``store.sqlite`` is corrupted or truncated and cannot be read.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The store file.
+    """
+
+    def __init__(self, path: Path, detail: str) -> None:
+        self.path = Path(path)
+        super().__init__(
+            f"The run store {str(self.path)!r} is damaged ({detail}); its results cannot be read. "
+            f"To start over, move it aside (with any {self.path.name}-wal and {self.path.name}-shm "
+            "files beside it) or delete the run folder, then run the config again, or run into "
+            "another folder."
+        )
+
+
+def _damage(exc: sqlite3.DatabaseError) -> bool:
+    """Whether an SQLite error means a damaged file (not a busy or locked database)."""
+    text = str(exc).lower()
+    return not any(word in text for word in ("locked", "busy", "unable to open"))
+
+
+def _guarded(method):
+    """Turn SQLite's errors about a damaged file into :class:`StoreDamagedError`."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            if _damage(exc):
+                raise StoreDamagedError(self.path, str(exc)) from None
+            raise
+
+    return wrapper
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -50,6 +110,9 @@ CREATE TABLE IF NOT EXISTS cells (
     worker      TEXT,
     attempts    INTEGER NOT NULL DEFAULT 1,
     finished    REAL NOT NULL,
+    setup_time  REAL,
+    total_time  REAL,
+    shared_fit  INTEGER,
     PRIMARY KEY (run_id, cell_id)
 );
 CREATE TABLE IF NOT EXISTS scores (
@@ -60,6 +123,10 @@ CREATE TABLE IF NOT EXISTS scores (
     PRIMARY KEY (run_id, cell_id, metric)
 );
 """
+
+
+# Columns added after the first stores were written (added to an old store when it is written to).
+_ADDED_COLUMNS = {"setup_time": "REAL", "total_time": "REAL", "shared_fit": "INTEGER"}
 
 
 def encode_arrays(arrays: dict[str, np.ndarray | None]) -> bytes:
@@ -107,23 +174,51 @@ class Store:
     def __init__(self, path: str | os.PathLike, *, readonly: bool = False) -> None:
         path = Path(path)
         if path.suffix != ".sqlite":
+            if path.exists() and not path.is_dir():
+                raise RunFolderError(
+                    f"{str(path)!r} is a file, not a run folder; name a folder instead.",
+                    reason="not_a_folder",
+                )
             if readonly and not (path / STORE_NAME).is_file():
-                raise ConfigError(f"{str(path)!r} is not a run folder: it has no {STORE_NAME}.")
+                raise RunFolderError(
+                    f"{str(path)!r} is not a run folder: it has no {STORE_NAME}.",
+                    reason="not_a_run",
+                )
             if not readonly:
                 path.mkdir(parents=True, exist_ok=True)
             path = path / STORE_NAME
         self.path = path
+        self._db = None
+        self._open(readonly)
+
+    @_guarded
+    def _open(self, readonly: bool) -> None:
+        path = self.path
         if readonly:
             self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
         else:
             self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
+        # A truncated or overwritten file shows here, not halfway through a run or a report.
+        check = self._db.execute("PRAGMA quick_check").fetchall()
+        if check != [("ok",)]:
+            raise sqlite3.DatabaseError("; ".join(str(row[0]) for row in check[:3]))
+        if not readonly:
             self._db.executescript(_SCHEMA)
+            have = {row[1] for row in self._db.execute("PRAGMA table_info(cells)")}
+            for column, kind in _ADDED_COLUMNS.items():  # stores written before these columns
+                if column not in have:
+                    self._db.execute(f"ALTER TABLE cells ADD COLUMN {column} {kind}")
+        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
+        if not {"runs", "cells", "scores"} <= tables:
+            raise sqlite3.DatabaseError(f"tables missing: it has {sorted(tables) or 'none'}")
+        self._columns = {row[1] for row in self._db.execute("PRAGMA table_info(cells)")}
 
     def close(self) -> None:
         """Close the connection."""
-        self._db.close()
+        if self._db is not None:
+            self._db.close()
 
     def __enter__(self):
         return self
@@ -133,6 +228,7 @@ class Store:
 
     # --- runs ---------------------------------------------------------------------------------
 
+    @_guarded
     def runs(self) -> list[dict[str, Any]]:
         """Every run of this store, oldest first."""
         rows = self._db.execute(
@@ -154,6 +250,7 @@ class Store:
         runs = self.runs()
         return runs[-1] if runs else None
 
+    @_guarded
     def open_run(self, config_hash: str, config: dict, *, force: bool = False) -> tuple[str, bool]:
         """The run id to write into: the existing run when the config is unchanged.
 
@@ -172,10 +269,11 @@ class Store:
         if latest is not None and latest["config_hash"] == config_hash:
             return latest["run_id"], True
         if latest is not None and not force:
-            raise ConfigError(
+            raise RunFolderError(
                 f"The run folder {str(self.path.parent)!r} holds a run of another config "
-                f"(hash {latest['config_hash']}, now {config_hash}). Use another --out folder, "
-                "or pass --force to start a new run in this folder (old rows are kept apart)."
+                f"(hash {latest['config_hash']}, now {config_hash}). Run into another folder, or "
+                "start a new run in this folder with force=True (old rows are kept apart).",
+                reason="other_config",
             )
         run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{config_hash[:8]}-{os.getpid()}"
         self._db.execute(
@@ -184,6 +282,7 @@ class Store:
         )
         return run_id, False
 
+    @_guarded
     def set_manifest(self, run_id: str, manifest: dict) -> None:
         """Store the run's manifest (versions, command, machine, checksums)."""
         self._db.execute(
@@ -193,6 +292,7 @@ class Store:
 
     # --- cells --------------------------------------------------------------------------------
 
+    @_guarded
     def done_cells(self, run_id: str) -> set[str]:
         """Ids of the cells of ``run_id`` that finished without error."""
         rows = self._db.execute(
@@ -200,7 +300,8 @@ class Store:
         )
         return {r[0] for r in rows}
 
-    def write_cell(self, run_id: str, result: dict[str, Any]) -> None:
+    @_guarded
+    def write_cell(self, run_id: str, result: CellResult) -> None:
         """Write one cell's result (status, scores, timings, predictions, error) atomically.
 
         A failed cell that is retried replaces its earlier row; ``attempts`` counts the tries.
@@ -210,50 +311,53 @@ class Store:
         try:
             prev = db.execute(
                 "SELECT attempts FROM cells WHERE run_id = ? AND cell_id = ?",
-                (run_id, result["cell_id"]),
+                (run_id, result.cell_id),
             ).fetchone()
             attempts = 1 + (prev[0] if prev else 0)
-            scores = result.get("scores") or {}
-            blob = result.get("predictions")
-            if isinstance(blob, dict):
-                blob = encode_arrays(blob)
+            scores = result.scores or {}
+            blob = None if result.predictions is None else encode_arrays(result.predictions)
+            cell = result.cell
             db.execute(
                 "INSERT OR REPLACE INTO cells (run_id, cell_id, dataset, pipeline, seed, fold, "
                 "status, scores, fit_time, predict_time, n_train, n_test, error, predictions, "
-                "worker, attempts, finished) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                "?, ?)",
+                "worker, attempts, finished, setup_time, total_time, shared_fit) VALUES (?, ?, ?, "
+                "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     run_id,
-                    result["cell_id"],
-                    result["dataset"],
-                    result["pipeline"],
-                    int(result["seed"]),
-                    int(result["fold"]),
-                    result["status"],
+                    result.cell_id,
+                    cell.dataset,
+                    cell.pipeline,
+                    int(cell.seed),
+                    int(cell.fold),
+                    result.status,
                     json.dumps(scores),
-                    result.get("fit_time"),
-                    result.get("predict_time"),
-                    result.get("n_train"),
-                    result.get("n_test"),
-                    result.get("error"),
+                    result.fit_time,
+                    result.predict_time,
+                    result.n_train,
+                    result.n_test,
+                    result.error,
                     blob,
-                    result.get("worker"),
+                    result.worker,
                     attempts,
                     time.time(),
+                    result.setup_time,
+                    result.total_time,
+                    int(result.shared_fit),
                 ),
             )
             db.execute(
-                "DELETE FROM scores WHERE run_id = ? AND cell_id = ?", (run_id, result["cell_id"])
+                "DELETE FROM scores WHERE run_id = ? AND cell_id = ?", (run_id, result.cell_id)
             )
             db.executemany(
                 "INSERT INTO scores (run_id, cell_id, metric, value) VALUES (?, ?, ?, ?)",
-                [(run_id, result["cell_id"], m, v) for m, v in scores.items()],
+                [(run_id, result.cell_id, m, v) for m, v in scores.items()],
             )
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
 
+    @_guarded
     def cells(self, run_id: str | None = None) -> pd.DataFrame:
         """One row per stored cell of a run (default: the latest), scores as columns.
 
@@ -261,23 +365,27 @@ class Store:
         -------
         pandas.DataFrame
             Columns ``cell_id, dataset, pipeline, seed, fold, status, fit_time, predict_time,
-            n_train, n_test, error, attempts`` and one column per metric.
+            n_train, n_test, error, attempts, finished``, where the store has them (stores
+            written before these were added lack them) ``setup_time, total_time, shared_fit``,
+            and one column per metric.
         """
         if run_id is None:
             latest = self.latest_run()
             if latest is None:
                 return pd.DataFrame()
             run_id = latest["run_id"]
+        extra = "".join(f", {c}" for c in _ADDED_COLUMNS if c in self._columns)
         frame = pd.read_sql_query(
             "SELECT cell_id, dataset, pipeline, seed, fold, status, scores, fit_time, "
-            "predict_time, n_train, n_test, error, attempts FROM cells WHERE run_id = ? "
-            "ORDER BY dataset, pipeline, seed, fold",
+            f"predict_time, n_train, n_test, error, attempts, finished{extra} FROM cells "
+            "WHERE run_id = ? ORDER BY dataset, pipeline, seed, fold",
             self._db,
             params=(run_id,),
         )
         scores = pd.DataFrame([json.loads(s) for s in frame.pop("scores")], index=frame.index)
         return pd.concat([frame, scores], axis=1)
 
+    @_guarded
     def predictions(self, run_id: str, dataset: str, pipeline: str) -> list[dict[str, Any]]:
         """The stored test-fold predictions of one (dataset, pipeline), one dict per ok cell."""
         rows = self._db.execute(

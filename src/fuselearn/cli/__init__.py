@@ -6,6 +6,7 @@ import typer
 
 from .datasets import app as datasets_app
 from .demo import demo
+from .explain import explain
 from .predict import predict
 from .report import report
 from .run import run
@@ -18,6 +19,7 @@ app = typer.Typer(
 )
 app.add_typer(datasets_app, name="datasets")
 app.command("demo")(demo)
+app.command("explain")(explain)
 app.command("predict")(predict)
 app.command("run")(run)
 app.command("report")(report)

@@ -122,10 +122,12 @@ def explain(
     check_fitted(model)
     if isinstance(n_repeats, bool) or not isinstance(n_repeats, (int, np.integer)) or n_repeats < 1:
         raise InvalidParameterError(f"explain: n_repeats must be an integer >= 1; got {n_repeats!r}.")
-    if not hasattr(X, "shape") or len(getattr(X, "shape", ())) != 2:
+    if not hasattr(X, "shape"):
         X = np.asarray(X)
-        if X.ndim != 2:
-            raise InvalidInputError(f"explain: X must be 2-D (rows x columns); got shape {X.shape}.")
+    tabular = len(X.shape) == 2
+    if not tabular and (features is True or groups):
+        # Images, sequences: no columns to permute or to give shap values to; the network analysis stays.
+        features, groups = False, None
     n = X.shape[0]
     if y is not None:
         y = np.asarray(y)
@@ -148,7 +150,7 @@ def explain(
             mc = member_contributions(fusion, y_train, scoring=scorer.metric, n_bootstrap=n_bootstrap,
                                       random_state=seed)
         else:
-            outs = member_outputs(fusion, X if fusion is model else _fusion_input(model, X))
+            outs = member_outputs(fusion, X)
             mc = member_contributions(fusion, y, outputs=outs, scoring=scorer.metric, n_bootstrap=n_bootstrap,
                                       random_state=seed)
         tables.update(members_weights=mc.weights, members_shapley=mc.shapley,
@@ -158,10 +160,23 @@ def explain(
         info["timings_s"]["members"] = time.perf_counter() - t0
 
     # -- column groups --------------------------------------------------------------------------------
-    if groups is None:
+    if groups is None and tabular:
         groups = default_groups(model, X)
-    elif not isinstance(groups, dict) or not groups:
-        raise InvalidParameterError(f"explain: groups must be a non-empty dict name -> columns; got {groups!r}.")
+    elif isinstance(groups, (list, tuple)) and tabular:  # a selection of the model's own groups by name
+        known = default_groups(model, X) or {}
+        for g in groups:
+            if g not in known:
+                import difflib
+
+                close = difflib.get_close_matches(str(g), list(known), n=1)
+                raise UnknownNameError(
+                    f"explain: groups names {g!r}, which is no modality or member of this "
+                    f"{type(model).__name__} (it has {list(known)})" + (f"; did you mean {close[0]!r}?" if close else ".")
+                )
+        groups = {g: known[g] for g in groups}
+    elif groups is not None and (not isinstance(groups, dict) or not groups):
+        raise InvalidParameterError(f"explain: groups must be a non-empty dict name -> columns, or a list of the "
+                                    f"model's group names; got {groups!r}.")
     if groups and y is not None:
         t0 = time.perf_counter()
         tables["groups"] = grouped_permutation_importance(model, X, y_enc, groups, scorer, n_repeats=n_repeats,
@@ -183,17 +198,13 @@ def explain(
         net = _network_of(model)
         if net is not None and has_fusion_layer(net):
             t0 = time.perf_counter()
-            tables["network_sources"] = network_sources(net, _member_view(X, None), y, max_rows=min(max_rows, 500))
+            tables["network_sources"] = network_sources(net, X, y, max_rows=min(max_rows, 200))
             info["network_sources_note"] = (
                 "attribution_share: integrated gradients (captum) at each source's input to the fusion layer, "
                 "mean |attribution| per class, normalised over sources. gate_weight: the layer's own mean gate "
                 "per source (a weighting inside the layer, not an attribution of the output).")
             info["timings_s"]["network"] = time.perf_counter() - t0
     return Explanation(tables, info)
-
-
-def _fusion_input(model, X):
-    return X
 
 
 def _network_of(model):

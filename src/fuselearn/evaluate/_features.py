@@ -155,7 +155,7 @@ def shap_values(est, X, background, *, kind=None, random_state=0):
         Xa = torch.as_tensor(np.asarray(X, dtype=np.float32))
         Ba = torch.as_tensor(np.asarray(background, dtype=np.float32))
         expl = shap.GradientExplainer(_Proba().eval(), Ba)
-        vals = expl.shap_values(Xa, rseed=random_state)
+        vals = expl.shap_values(Xa, nsamples=64, rseed=random_state)
     elif kind == "permutation":
         codec = _Codec(background)
         Benc = codec.encode(background)

@@ -53,7 +53,8 @@ def network_sources(est, X, y=None, *, max_rows: int = 200, n_steps: int = 32) -
     ----------
     est : fitted NeuralClassifier whose module contains a fuselearn fusion layer
     X : inputs the estimator takes (first ``max_rows`` rows are used)
-    y : ignored (the classes are the network's own predictions)
+    y : array-like, default=None
+        True labels: rows are grouped per class by them; by the network's predictions when None.
     max_rows : int, default=200
     n_steps : int, default=32
         Integration steps of integrated gradients.
@@ -106,7 +107,9 @@ def network_sources(est, X, y=None, *, max_rows: int = 200, n_steps: int = 32) -
             h.remove()
 
     ig = IntegratedGradients(forward)
-    classes = getattr(est, "classes_", np.arange(logits.shape[1]))
+    classes = np.asarray(getattr(est, "classes_", np.arange(logits.shape[1])))
+    if y is not None:
+        pred = np.searchsorted(classes, np.asarray(y)[:n])
     rows = []
     for c in range(logits.shape[1]):
         attr = ig.attribute(sources, baselines=tuple(torch.zeros_like(s) for s in sources), target=c,
@@ -117,7 +120,8 @@ def network_sources(est, X, y=None, *, max_rows: int = 200, n_steps: int = 32) -
         share = use.mean(0) / max(use.mean(0).sum(), 1e-12)
         for s in range(len(sources)):
             rows.append({
-                "source": f"source {s}", "class": classes[c], "n_rows": int(mask.sum()),
+                "source": f"source {s}", "class": classes[c].item() if hasattr(classes[c], "item") else classes[c],
+                "n_rows": int(mask.sum()),
                 "attribution_share": float(share[s]),
                 "gate_weight": float(gate[mask, s].mean()) if gate is not None and mask.any() else np.nan,
             })

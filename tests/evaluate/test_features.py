@@ -88,3 +88,21 @@ def test_unknown_group_names(fitted):
         explain(fusion, X, y, groups=["rff"], features=False)
     with pytest.raises(UnknownNameError, match=r"column 'f9' is not in X"):
         explain(fusion, X, y, groups={"g": ["f9"]}, features=False, members=False)
+
+
+def test_modality_importance_of_a_late_modality_fusion():
+    """The text carries the label, the table is noise: grouped importance and member Shapley values say so."""
+    from fuselearn import ModalityFusion
+    from fuselearn.extract import TfidfExtractor
+
+    rng = np.random.RandomState(0)
+    y = rng.randint(0, 2, 120)
+    text = np.where(y == 1, rng.choice(["love it", "great fit"], 120), rng.choice(["too small", "poor fabric"], 120))
+    X = pd.DataFrame({"review": text, "age": rng.normal(40, 10, 120)})
+    clf = ModalityFusion({"text": ("review", TfidfExtractor()), "table": (["age"], None)}, strategy="late", cv=3,
+                         random_state=0).fit(X, y)
+    e = explain(clf, X, y, features=False, random_state=0)
+    groups = e.to_frame("groups").set_index("group")["importance"]
+    assert groups["text"] > 0.3 and abs(groups["table"]) < 0.05
+    phi = e.to_frame("members_shapley").set_index("member")["shapley"]
+    assert phi["text"] > 0.3 and abs(phi["table"]) < 0.05

@@ -373,6 +373,8 @@ def member_contributions(
             if w is not None:
                 boot.append(w)
         spread = np.std(boot, axis=0) if boot else None
+        if not adapter.learned:  # fixed weights (mean, vote, median): nothing to vary
+            spread = np.zeros(m)
     weights = pd.DataFrame({
         "member": names,
         "weight": np.asarray(fitted, dtype=float) if fitted is not None else np.nan,

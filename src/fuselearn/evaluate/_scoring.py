@@ -59,7 +59,7 @@ class Scorer:
         pred = np.asarray(pred, dtype=float)
         if pred.ndim == 1:
             pred = pred[:, None]
-        counts = np.asarray(counts, dtype=float)
+        counts = np.asarray(counts, dtype=float) if np.asarray(counts).dtype != float else counts
         tot = counts.sum(axis=1)
         name = self.name
         if name not in _FAST:
@@ -78,7 +78,10 @@ class Scorer:
                     per = per / 2
                 return counts @ per / tot
             if name == "roc_auc":
-                return _weighted_auc(y, pred[:, -1], counts)
+                key = id(counts)
+                if getattr(self, "_counts_key", None) != key:  # one transposed copy for every coalition
+                    self._counts_key, self._counts_t = key, np.ascontiguousarray(counts.T, dtype=np.float32)
+                return _weighted_auc(y, pred[:, -1], self._counts_t, transposed=True)
             return self._loop(y, pred, counts)
         p = pred[:, 0]
         err = p - y
@@ -104,15 +107,26 @@ class Scorer:
         return np.asarray(out, dtype=float)
 
 
-def _weighted_auc(y, score, counts) -> np.ndarray:
-    """ROC-AUC of ``score`` for every row-weight vector (ties count one half), shape (B,)."""
+def _weighted_auc(y, score, counts, *, transposed: bool = False) -> np.ndarray:
+    """ROC-AUC of ``score`` for every row-weight vector (ties count one half), shape (B,).
+
+    One sort; then, in (rows, replicates) layout so every pass runs over contiguous memory, the
+    weighted count of negatives below each positive's tie group plus half of those inside it.
+    """
     order = np.argsort(score, kind="mergesort")
-    s, pos = score[order], (y[order] == 1).astype(float)
-    c = counts[:, order]
-    starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
-    wp = np.add.reduceat(c * pos, starts, axis=1)  # (B, groups) positive weight per tie group
-    wn = np.add.reduceat(c * (1 - pos), starts, axis=1)
-    below = np.cumsum(wn, axis=1) - wn  # negatives strictly below each group
-    num = (wp * (below + 0.5 * wn)).sum(axis=1)
-    den = wp.sum(axis=1) * wn.sum(axis=1)
+    s, pos = score[order], y[order] == 1
+    C = (counts if transposed else np.asarray(counts, dtype=np.float32).T)[order]  # (n, B)
+    neg = C * (~pos)[:, None]
+    cum = np.empty((C.shape[0] + 1, C.shape[1]), dtype=C.dtype)  # exclusive prefix sums
+    cum[0] = 0
+    np.cumsum(neg, axis=0, out=cum[1:])
+    new = np.r_[True, s[1:] != s[:-1]]
+    starts = np.flatnonzero(new)
+    ends = np.r_[starts[1:], len(s)]
+    gid = np.cumsum(new)[pos] - 1
+    below = cum[starts[gid]]
+    tie = cum[ends[gid]] - below
+    Cp = C[pos]
+    num = (Cp * (below + 0.5 * tie)).sum(axis=0, dtype=np.float64)
+    den = Cp.sum(axis=0, dtype=np.float64) * cum[-1].astype(np.float64)
     return num / np.where(den > 0, den, np.nan)

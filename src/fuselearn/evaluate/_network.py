@@ -4,7 +4,8 @@ The sources a fusion layer receives (CNN stages, modality encoders) are intermed
 record them with a forward pre-hook, then let captum's ``IntegratedGradients`` vary *them* (from a
 zero baseline) while another pre-hook injects the scaled tensors into the layer, so the attribution
 is that of the network output to each source at the fusion input. captum's ``LayerIntegratedGradients``
-(checked) hooks a layer's inputs only when they are positional tensors, and our layers take one list.
+does the same for a layer's own input or output tensors; our fusion layers take their sources as one
+Python list, so we inject the list ourselves and use captum's ``IntegratedGradients`` on it.
 
 A gate weight (``last_weights`` of AFF, gated, attention layers) says how the layer mixed the sources
 for a row; it is not an attribution of the output and both are reported, labelled.

@@ -76,6 +76,7 @@ def _fuselearn_types() -> set[str]:
     from fuselearn.nn import History
 
     classes = [getattr(est, n) for n in est.__all__] + [getattr(ext, n) for n in ext.__all__]
+    classes += list(est._helper_types())  # fitted helper objects: combiners, modality strategies
     classes.append(History)
     return {f"{c.__module__}.{c.__qualname__}" for c in classes if isinstance(c, type)}
 

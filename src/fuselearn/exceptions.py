@@ -19,9 +19,11 @@ __all__ = [
     "FuselearnError",
     "InvalidInputError",
     "InvalidParameterError",
+    "MemberFitError",
     "ModelFormatError",
     "NotFittedError",
     "TrainingError",
+    "UnavailableMethodError",
     "UnknownNameError",
     "UnsafeModelError",
 ]
@@ -79,3 +81,15 @@ class ConfigError(FuselearnError, ValueError):
 
 class TrainingError(FuselearnError, RuntimeError):
     """Training a network failed (for example, the loss became NaN)."""
+
+
+class UnavailableMethodError(FuselearnError, AttributeError):
+    """A method the estimator does not offer in its configuration (e.g. ``predict_uncertainty`` of a
+    fusion whose combiner has none). An ``AttributeError``, so ``hasattr`` is False; the message says
+    which configurations offer it."""
+
+
+class MemberFitError(TrainingError, ValueError, TypeError):
+    """A member of a fusion raised in ``fit``; the message names the member and the fold, and the
+    member's own error is chained (``__cause__``). Also a ``ValueError`` and a ``TypeError`` (what
+    scikit-learn estimators raise for bad data), so code that caught the member's error still does."""

@@ -117,7 +117,7 @@ def test_bayes_weights_maximise_the_mixture_likelihood():
     """EM against an independent solver: scipy's SLSQP on the simplex."""
     from scipy.optimize import minimize
 
-    from fuselearn.estimators._fusion import _bma_em
+    from fuselearn.estimators._combiners import _bma_em
 
     rng = np.random.default_rng(0)
     loglik = np.log(rng.dirichlet(np.ones(4), size=(3, 300))[..., 0])  # 3 members, 300 rows
@@ -238,3 +238,91 @@ def test_refit_combiner_equals_a_fresh_fit(data):
     plain = FusionClassifier(members(), method="mean").fit(X, y)
     with pytest.raises(InvalidParameterError, match="needs out-of-fold predictions"):
         plain.refit_combiner(X, y, method="bayes")
+
+
+# --- combiner objects and the member-fit sharing protocol ------------------------------------------
+
+
+def test_combiner_is_resolved_once_and_exposed(data):
+    from fuselearn.estimators._combiners import Combiner
+
+    X, y = data
+    fusion = FusionClassifier(members(), method="BMA", cv=3, random_state=0).fit(X, y)  # an alias
+    assert isinstance(fusion.combiner_, Combiner) and fusion.method_ == "bayes"
+    outputs = fusion.member_outputs(X)
+    assert outputs.shape == (3, 300, 3)
+    fused = fusion.combiner_.combine(outputs)
+    np.testing.assert_allclose(fused / fused.sum(axis=1, keepdims=True), fusion.predict_proba(X))
+    np.testing.assert_array_equal(fusion.temperatures_, fusion.combiner_.temperatures_)
+
+
+def test_combiner_refit_on_a_subset_of_members(data):
+    """What a member-attribution caller does: refit only the combiner on some members' OOF outputs."""
+    from fuselearn.estimators._combiners import get_combiner
+
+    X, y = data
+    fusion = FusionClassifier(members(), method="weighted", cv=3, random_state=0).fit(X, y)
+    y_idx = np.searchsorted(fusion.classes_, y)
+    sub = get_combiner("weighted", "classification", n_iter=50).fit(fusion.oof_predictions_[[0, 2]], y_idx)
+    assert sub.weights_.shape == (2,) and sub.weights_.sum() == pytest.approx(1)
+    two = FusionClassifier([members()[0], members()[2]], method="weighted", cv=3, random_state=0).fit(X, y)
+    np.testing.assert_allclose(sub.weights_, two.weights_)
+
+
+def test_get_combiner_names_and_errors():
+    from fuselearn.estimators._combiners import combiner_names, get_combiner
+
+    assert combiner_names("regression") == ("mean", "median", "weighted", "stacking", "bayes")
+    assert get_combiner("Soft-Vote", "classification").name == "mean"
+    with pytest.raises(UnknownNameError, match="Did you mean 'median'"):
+        get_combiner("medain", "regression")
+    with pytest.raises(InvalidParameterError, match=r"Unknown combiner parameter\(s\) \['n_iters'\]"):
+        get_combiner("weighted", "classification", n_iters=3)
+    with pytest.raises(Exception, match="class indices"):
+        get_combiner("bayes", "classification").fit(np.full((2, 4, 2), 0.5), np.array([0, 1, 2, 1]))
+
+
+def test_regressor_oof_has_the_combiner_layout():
+    X, y = make_regression(n_samples=120, n_features=4, noise=1.0, random_state=0)
+    fusion = FusionRegressor([("ridge", Ridge()), ("knn", KNeighborsRegressor())], method="stacking",
+                             cv=3, random_state=0).fit(X, y)
+    assert fusion.oof_predictions_.shape == (2, 120, 1)
+    assert fusion.member_outputs(X).shape == (2, 120, 1)
+
+
+def test_sharing_protocol_refit_with_any_combiner_param(data):
+    X, y = data
+    assert set(FusionClassifier._fuselearn_combiner_params) >= {"method", "meta_learner", "passthrough"}
+    base = FusionClassifier(members(), method="bayes", cv=3, random_state=0).fit(X, y)
+    for params in ({"method": "stacking", "passthrough": True},
+                   {"method": "stacking", "meta_learner": LogisticRegression(C=0.1, max_iter=500)},
+                   {"method": "weighted", "metric": "accuracy", "n_iter": 20},
+                   {"method": "mean", "weights": [1, 2, 1]},
+                   {"method": "bayes", "n_bootstrap": 5}):
+        fresh = clone(base).set_params(**params).fit(X, y)  # params accumulate, as on base
+        base.refit_combiner(X, y, **params)
+        np.testing.assert_allclose(base.predict_proba(X), fresh.predict_proba(X))
+        assert base.method_ == fresh.method_
+    assert not hasattr(base, "meta_learner_") or base.method_ == "stacking"
+
+
+def test_refit_combiner_failure_leaves_the_estimator_unchanged(data):
+    X, y = data
+    plain = FusionClassifier(members(), method="mean").fit(X, y)
+    before = plain.predict_proba(X)
+    with pytest.raises(InvalidParameterError, match="needs out-of-fold predictions"):
+        plain.refit_combiner(X, y, method="stacking", passthrough=True)
+    assert plain.method == "mean" and plain.passthrough is False and plain.method_ == "mean"
+    np.testing.assert_array_equal(plain.predict_proba(X), before)
+
+
+def test_fitted_member(data):
+    X, y = data
+    fusion = FusionClassifier(members(), method="mean")
+    assert fusion.fitted_member("lr") is None
+    fusion.fit(X, y)
+    est, seconds = fusion.fitted_member("lr")
+    assert est is fusion.named_estimators_["lr"] and seconds >= 0
+    assert fusion.fitted_member("nope") is None
+    prefit = FusionClassifier([("lr", est)], prefit=True).fit(X, y)
+    assert prefit.fitted_member("lr") is None  # no fit of ours to share

@@ -15,3 +15,11 @@ __all__ = [
     "NeuralRegressor",
     "Uncertainty",
 ]
+
+
+def _helper_types() -> tuple[type, ...]:
+    """Fitted helper objects the estimators hold (trusted by ``fuselearn.load``)."""
+    from ._combiners import combiner_classes
+    from ._modality import strategy_classes
+
+    return combiner_classes() + strategy_classes()

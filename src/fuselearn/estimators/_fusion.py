@@ -12,59 +12,81 @@ for every method, no out-of-fold predictions kept, and no fitted member weights)
   predictions, optional passthrough) and ``"bayes"`` (Bayesian model averaging weights fitted by EM
   on the out-of-fold predictive densities, Raftery et al. 2005, with Bayesian-bootstrap spreads);
 - ``oof_predictions_`` and ``weights_`` after fit; ``predict_uncertainty`` for the mixture methods.
+
+Each method is a combiner object from :mod:`fuselearn.estimators._combiners`, resolved once in
+``fit`` into ``combiner_``: a fitted estimator predicts from its fitted attributes only, whatever
+``set_params`` did afterwards.
+
+Member-fit sharing protocol (read by the experiment runner, duck-typed): ``_fuselearn_combiner_params``
+names the parameters that change only how the fitted members are combined; ``refit_combiner(X, y,
+**params)`` refits only the combiner; ``fitted_member(name)`` gives a member fitted on all rows and
+its fit seconds.
 """
 
 from __future__ import annotations
 
+import difflib
+import functools
 import numbers
 import time
-from typing import NamedTuple
+from types import MethodType
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import ClassifierMixin, RegressorMixin, clone, is_classifier
-from sklearn.linear_model import LogisticRegression, RidgeCV
+from sklearn.base import ClassifierMixin, RegressorMixin, clone, is_classifier, is_regressor
 from sklearn.model_selection import KFold, StratifiedKFold, check_cv
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import _safe_indexing, check_random_state
-from sklearn.utils.metaestimators import _BaseComposition, available_if
+from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._naming import normalize_name, unknown_name_error
-from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError
+from ..exceptions import (
+    FuselearnError,
+    InvalidInputError,
+    InvalidParameterError,
+    MemberFitError,
+    NotFittedError,
+    UnavailableMethodError,
+)
+from ._combiners import (
+    Combiner,
+    Uncertainty,
+    combiner_class,
+    combiner_classes,
+    combiner_names,
+    get_combiner,
+)
 
 __all__ = ["FusionClassifier", "FusionRegressor", "Uncertainty"]
 
-_EPS = 1e-12
-
-
-class Uncertainty(NamedTuple):
-    """Per-row predictive uncertainty of a fused model.
-
-    For classifiers, entropies in nats: ``total`` = entropy of the fused distribution, ``aleatoric`` =
-    the weighted mean of the members' entropies, ``epistemic`` = ``total - aleatoric`` (the members'
-    disagreement, a mutual information). For regressors, standard deviations: ``aleatoric`` from the
-    members' out-of-fold residual variance, ``epistemic`` from the spread of the members' predictions.
-    """
-
-    total: np.ndarray
-    aleatoric: np.ndarray
-    epistemic: np.ndarray
+# Every fitted attribute a combiner may export onto the estimator (removed before a new combiner's).
+_COMBINER_ATTRIBUTES = tuple(sorted({a for c in combiner_classes() for a in c.fitted_attributes}))
 
 
 # ---------------------------------------------------------------------------------------------------
 # member handling
 
 
-def _fit_member(estimator, X, y, columns, train_idx=None):
-    """A fitted clone of ``estimator`` and the seconds its ``fit`` took."""
+def _fit_member(owner, mname, estimator, X, y, columns, train_idx=None, fold=None, n_folds=None):
+    """A fitted clone of ``estimator`` and the seconds its ``fit`` took.
+
+    A member that raises is named in the error, with the fold, and the original error chained.
+    """
     est = clone(estimator)
     Xs = _select(X, columns)
     if train_idx is not None:
         Xs, y = _safe_indexing(Xs, train_idx), _safe_indexing(y, train_idx)
     start = time.perf_counter()
-    est.fit(Xs, y)
+    try:
+        est.fit(Xs, y)
+    except Exception as exc:
+        where = "all training rows" if fold is None else f"the training rows of fold {fold + 1} of {n_folds}"
+        raise MemberFitError(
+            f"{owner}: member {mname!r} ({type(estimator).__name__}) failed to fit on {where} "
+            f"({len(y)} rows): {type(exc).__name__}: {exc}. Fit that member alone on these rows to "
+            f"see why, fix its parameters or inputs, or leave it out with set_params({mname}='drop')."
+        ) from exc
     return est, time.perf_counter() - start
 
 
@@ -74,96 +96,117 @@ def _select(X, columns):
     return _safe_indexing(X, columns, axis=1)
 
 
-def _caruana(oof: np.ndarray, loss, n_iter: int) -> np.ndarray:
-    """Greedy ensemble selection with replacement (Caruana et al. 2004); returns member weights.
+def _is_dataframe(X):
+    return hasattr(X, "iloc") and hasattr(X, "columns")
 
-    ``oof`` has shape ``(n_members, n_samples, ...)``; ``loss(pred) -> float`` scores an average.
-    We checked scikit-learn and scipy: neither has it (AutoGluon uses the same algorithm).
+
+def _num_samples(X):
+    return X.shape[0] if hasattr(X, "shape") else len(X)
+
+
+def _check_member_columns(owner: str, X, members) -> None:
+    """Every member's columns exist in ``X``: names in a DataFrame, positions in range."""
+    n_features = X.shape[1] if hasattr(X, "shape") and len(X.shape) == 2 else None
+    names = [str(c) for c in X.columns] if _is_dataframe(X) else None
+    for mname, _, columns in members:
+        if columns is None or isinstance(columns, slice) or callable(columns):
+            continue
+        if isinstance(columns, (str, numbers.Integral)):
+            cols = [columns]
+        elif isinstance(columns, (list, tuple)):
+            cols = list(columns)
+        else:  # an array or a pandas Index
+            cols = np.asarray(columns).tolist()
+        if cols and all(isinstance(c, (bool, np.bool_)) for c in cols):
+            if n_features is not None and len(cols) != n_features:
+                raise InvalidInputError(
+                    f"{owner}: the boolean column mask of member {mname!r} has {len(cols)} entries but X "
+                    f"has {n_features} columns. Give one entry per column of X."
+                )
+            continue
+        for c in cols:
+            if isinstance(c, str):
+                if names is None:
+                    raise InvalidInputError(
+                        f"{owner}: member {mname!r} names column {c!r}, but X has no column names "
+                        f"({type(X).__name__}). Pass X as a pandas DataFrame, or give the member "
+                        "column positions instead."
+                    )
+                if c not in names:
+                    close = difflib.get_close_matches(c, names, n=1)
+                    hint = f" Did you mean {close[0]!r}?" if close else ""
+                    shown = names if len(names) <= 20 else names[:20] + ["..."]
+                    raise InvalidInputError(
+                        f"{owner}: member {mname!r} names column {c!r}, which X does not have. X's "
+                        f"columns are {shown}.{hint} Fix the member's columns (the third entry of its "
+                        "tuple)."
+                    )
+            elif isinstance(c, numbers.Integral) and n_features is not None \
+                    and not -n_features <= int(c) < n_features:
+                raise InvalidInputError(
+                    f"{owner}: member {mname!r} takes column position {int(c)}, but X has only "
+                    f"{n_features} columns (valid positions 0..{n_features - 1}). Fix the member's "
+                    "columns (the third entry of its tuple)."
+                )
+
+
+class _offered_if:
+    """Like scikit-learn's ``available_if``, but a refusal says why.
+
+    ``check(obj)`` returns None when the method is offered, else the reason; the attribute access
+    then raises :class:`~fuselearn.exceptions.UnavailableMethodError` (an ``AttributeError``, so
+    ``hasattr`` is False). scikit-learn's ``available_if`` replaces any reason with a generic message.
     """
-    m = oof.shape[0]
-    counts = np.zeros(m, dtype=np.int64)
-    running = np.zeros_like(oof[0])
-    for step in range(1, n_iter + 1):
-        losses = [loss((running * (step - 1) + oof[j]) / step) for j in range(m)]
-        best = int(np.argmin(losses))
-        counts[best] += 1
-        running = (running * (step - 1) + oof[best]) / step
-    return counts / counts.sum()
+
+    def __init__(self, check):
+        self.check = check
+
+    def __call__(self, fn):
+        self.fn = fn
+        functools.update_wrapper(self, fn)
+        return self
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self.fn
+        reason = self.check(obj)
+        if reason is not None:
+            raise UnavailableMethodError(reason)
+        return MethodType(self.fn, obj)
 
 
-def _temper(proba: np.ndarray, temperature) -> np.ndarray:
-    """``softmax(log(proba) / T)`` along the last axis; ``temperature`` broadcasts from the left."""
-    t = np.asarray(temperature, dtype=float)
-    t = t.reshape(t.shape + (1,) * (proba.ndim - t.ndim))
-    logits = np.log(np.clip(proba, _EPS, 1.0)) / t
-    logits -= logits.max(axis=-1, keepdims=True)
-    out = np.exp(logits)
-    return out / out.sum(axis=-1, keepdims=True)
-
-
-def _fit_temperature(proba: np.ndarray, y: np.ndarray) -> float:
-    """The temperature that maximises the likelihood of ``y`` under ``proba`` (Guo et al. 2017).
-
-    scikit-learn 1.8+ has temperature scaling inside ``CalibratedClassifierCV`` (an estimator and
-    its own CV); here the probabilities are the fusion's out-of-fold ones, so we fit the single
-    parameter directly, on log T in [-3, 3].
-    """
-    from scipy.optimize import minimize_scalar
-
-    rows = np.arange(len(y))
-
-    def nll(log_t):
-        return -np.log(np.clip(_temper(proba, np.exp(log_t))[rows, y], _EPS, 1.0)).mean()
-
-    return float(np.exp(minimize_scalar(nll, bounds=(-3.0, 3.0), method="bounded").x))
-
-
-def _bma_em(loglik: np.ndarray, n_boot: int, rng, *, max_iter: int = 1000, tol: float = 1e-7):
-    """Bayesian model averaging weights from per-row out-of-fold log predictive densities.
-
-    ``loglik`` has shape ``(n_members, n)``. The weights maximise the out-of-fold likelihood of the
-    mixture ``sum_k w_k p_k(y_i | x_i)`` over the simplex, found by EM as in Raftery, Gneiting,
-    Balabdaoui & Polakowski (2005), "Using Bayesian model averaging to calibrate forecast
-    ensembles"; this is also the "stacking of predictive distributions" of Yao, Vehtari, Simpson &
-    Gelman (2018), which they recommend over pseudo-BMA because it does not collapse onto the single
-    best member when the members complement each other. The spread of the weights comes from the
-    same EM on ``n_boot`` Bayesian-bootstrap replicates of the rows (all replicates at once).
-    ArviZ has stacking weights for posterior samples of Bayesian models, not for point predictions
-    of fitted ones; scikit-learn has no mixture-weight EM over fixed densities.
-
-    Returns
-    -------
-    weights : ndarray of shape (n_members,)
-    weights_std : ndarray of shape (n_members,)
-    """
-    k, n = loglik.shape
-    # Densities scaled per row: the scale cancels in the responsibilities.
-    dens = np.exp(loglik - loglik.max(axis=0, keepdims=True))  # (k, n)
-
-    def em(rows):  # rows: (b, n) row weights summing to 1 -> (b, k) mixture weights
-        w = np.full((len(rows), k), 1.0 / k)
-        for _ in range(max_iter):
-            mix = np.maximum(w @ dens, _EPS)  # (b, n)
-            new = w * np.einsum("kn,bn->bk", dens, rows / mix)
-            new /= new.sum(axis=1, keepdims=True)
-            done = np.abs(new - w).max() < tol
-            w = new
-            if done:
-                break
-        return w
-
-    weights = em(np.full((1, n), 1.0 / n))[0]
-    if n_boot < 2:
-        return weights, np.zeros(k)
-    chunk = max(1, 2_000_000 // n)  # bounded memory on large n
-    boot = np.vstack([em(rng.dirichlet(np.ones(n), size=min(chunk, n_boot - i)))
-                      for i in range(0, n_boot, chunk)])
-    return weights, boot.std(axis=0)
+def _uncertainty_reason(self) -> str | None:
+    """None when ``predict_uncertainty`` is offered: by the fitted combiner, else by ``method``."""
+    task = "classification" if is_classifier(self) else "regression"
+    supporting = [n for n in combiner_names(task) if combiner_class(n, task).supports_uncertainty]
+    combiner = self.__dict__.get("combiner_")
+    if combiner is not None:
+        if combiner.supports_uncertainty:
+            return None
+        method = combiner.name
+    else:
+        try:
+            if combiner_class(self.method, task).supports_uncertainty:
+                return None
+        except FuselearnError:
+            pass
+        method = self.method
+    return (
+        f"{type(self).__name__} with method={method!r} has no predict_uncertainty; the methods that "
+        f"offer it are {supporting}. Fit with one of them (or call refit_combiner(X, y, "
+        f"method={supporting[-1]!r}) to reuse the fitted members)."
+    )
 
 
 class _BaseFusion(_BaseComposition):
-    _methods: tuple[str, ...] = ()
-    _oof_methods = ("weighted", "stacking", "bayes")
+    _task = "classification"
+    # The member-fit sharing protocol: parameters that change only how fitted members are combined.
+    _fuselearn_combiner_params: tuple[str, ...] = (
+        "method", "weights", "meta_learner", "passthrough", "metric", "n_iter", "n_bootstrap",
+    )
 
     def __init__(
         self,
@@ -209,6 +252,14 @@ class _BaseFusion(_BaseComposition):
         ]
 
     def get_params(self, deep=True):
+        if deep and any(isinstance(est, type) for _, est in self._estimators):
+            # A class given by mistake for an instance: list it, do not reach into it (fit says why).
+            out = self._get_params("_estimators", deep=False)
+            out.update(self._estimators)
+            for name, est in self._estimators:
+                if hasattr(est, "get_params") and not isinstance(est, type):
+                    out.update({f"{name}__{k}": v for k, v in est.get_params(deep=True).items()})
+            return out
         return self._get_params("_estimators", deep=deep)
 
     def set_params(self, **params):
@@ -222,18 +273,18 @@ class _BaseFusion(_BaseComposition):
         return Bunch(**dict(self._estimators))
 
     # -- validation ------------------------------------------------------------------------------
-    def _check_method(self) -> str:
+    def _make_combiner(self) -> Combiner:
+        """The unfitted combiner of ``method`` with this estimator's combiner settings."""
         name = type(self).__name__
-        if not isinstance(self.method, str):
-            raise InvalidParameterError(
-                f"The 'method' parameter of {name} must be a string among {list(self._methods)}. "
-                f"Got {self.method!r} instead."
-            )
-        method = normalize_name(self.method)
-        if method not in self._methods:
-            raise unknown_name_error("fusion method", self.method, self._methods,
-                                     f"the 'method' parameter of {name}")
-        return method
+        cls = combiner_class(self.method, self._task, owner=name)
+        params = {p: getattr(self, p) for p in self._fuselearn_combiner_params if p != "method"}
+        try:
+            return get_combiner(cls.name, self._task, **params)
+        except InvalidParameterError as exc:
+            raise InvalidParameterError(f"{name}: {exc}") from exc
+
+    def _check_method(self) -> str:
+        return combiner_class(self.method, self._task, owner=type(self).__name__).name
 
     def _members(self):
         """Validated ``[(name, estimator, columns)]`` without dropped members."""
@@ -261,15 +312,33 @@ class _BaseFusion(_BaseComposition):
             names.add(mname)
             if isinstance(est, str) and est == "drop":
                 continue
+            if isinstance(est, type):
+                raise InvalidParameterError(
+                    f"{name}.estimators[{i}] ({mname!r}) is the class {est.__name__}, not an estimator "
+                    f"instance. Write {est.__name__}() (with its parameters) instead of {est.__name__}."
+                )
             if not hasattr(est, "fit"):
                 raise InvalidParameterError(
                     f"{name}.estimators[{i}] ({mname!r}) must be an estimator with fit or 'drop'; "
                     f"got {type(est).__name__}."
                 )
+            self._check_member_kind(i, mname, est)
             members.append((mname, est, columns))
         if not members:
             raise InvalidParameterError(f"All members of {name} are 'drop'; keep at least one.")
         return members
+
+    def _check_member_kind(self, i, mname, est) -> None:
+        name = type(self).__name__
+        wrong = is_regressor(est) if is_classifier(self) else is_classifier(est)
+        if wrong:
+            kind, twin = ("a regressor", "FusionRegressor") if is_classifier(self) else \
+                ("a classifier", "FusionClassifier")
+            raise InvalidParameterError(
+                f"{name}.estimators[{i}] ({mname!r}) is {kind} ({type(est).__name__}); {name} fuses "
+                f"{'classifiers' if is_classifier(self) else 'regressors'}. Use {twin} for "
+                f"{'regressors' if is_classifier(self) else 'classifiers'}, or replace that member."
+            )
 
     def _check_common_params(self):
         name = type(self).__name__
@@ -289,28 +358,27 @@ class _BaseFusion(_BaseComposition):
                 f"The 'n_bootstrap' parameter of {name} must be an integer >= 1. Got {self.n_bootstrap!r}."
             )
 
-    def _user_weights(self, n_members):
-        if self.weights is None:
-            return np.full(n_members, 1.0 / n_members)
-        w = np.asarray(self.weights, dtype=float)
-        if w.shape != (n_members,) or np.any(w < 0) or not np.isfinite(w).all() or w.sum() <= 0:
-            raise InvalidParameterError(
-                f"The 'weights' parameter of {type(self).__name__} must be {n_members} non-negative "
-                f"numbers (one per non-dropped member) with a positive sum. Got {self.weights!r} instead."
+    def _check_not_empty(self, X) -> None:
+        if _is_dataframe(X) and (X.shape[0] == 0 or X.shape[1] == 0):
+            raise InvalidInputError(
+                f"{type(self).__name__}.fit: X is an empty DataFrame ({X.shape[0]} rows, {X.shape[1]} "
+                "columns). Pass the training rows, at least one per fold and class."
             )
-        return w / w.sum()
 
     # -- fitting ---------------------------------------------------------------------------------
     def _fit_members(self, X, y, members, splits):
         """Fit members on all rows (unless prefit) and, when ``splits`` is given, on every fold."""
+        owner = type(self).__name__
         jobs = []
         if not self.prefit:
             jobs += [(i, None, est, cols) for i, (_, est, cols) in enumerate(members)]
         if splits is not None:
             jobs += [(i, k, est, cols) for k, (tr, _) in enumerate(splits)
                      for i, (_, est, cols) in enumerate(members)]
+        n_folds = None if splits is None else len(splits)
         fitted = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_member)(est, X, y, cols, None if k is None else splits[k][0])
+            delayed(_fit_member)(owner, members[i][0], est, X, y, cols,
+                                 None if k is None else splits[k][0], k, n_folds)
             for i, k, est, cols in jobs
         )
         full, per_fold = {}, {}
@@ -350,75 +418,137 @@ class _BaseFusion(_BaseComposition):
             cv = check_cv(cv, y, classifier=is_classifier(self))
         # The splits are computed once, so every member sees exactly the same folds.
         try:
-            return list(cv.split(X, y))
+            splits = list(cv.split(X, y))
         except ValueError as exc:
             raise InvalidInputError(f"{type(self).__name__}: the CV splitter failed on y: {exc}") from exc
+        self._check_splits(y, splits)
+        return splits
 
-    def _fit(self, X, y):
-        method = self._check_method()
+    def _check_splits(self, y, splits) -> None:
+        """Hook: classifiers refuse folds whose training rows hold a single class."""
+
+    def _fit(self, X, y, y_combiner):
+        """Fit members and combiner; ``y_combiner`` is ``y`` as the combiner takes it."""
+        combiner = self._make_combiner()
         self._check_common_params()
         members = self._members()
+        _check_member_columns(type(self).__name__, X, members)
         rng = check_random_state(self.random_state)
-        needs_oof = method in self._oof_methods
         splits = None
-        if needs_oof and not self.prefit:
+        if combiner.needs_oof and not self.prefit:
             splits = self._make_splits(X, y, rng)
         fitted, per_fold = self._fit_members(X, y, members, splits)
         self.estimators_ = fitted
         self.named_estimators_ = dict(zip([m[0] for m in members], fitted))
         self._member_columns = [m[2] for m in members]
         self.member_names_ = [m[0] for m in members]
-        self.method_ = method
         self.oof_predictions_ = None
-        if needs_oof:
+        if combiner.needs_oof:
             if self.prefit:  # the rows given to fit are a hold-out set the members never saw
-                oof = np.stack([self._member_output(est, X, cols) for est, cols in zip(fitted, self._member_columns)])
+                oof = np.stack([self._member_output(est, X, cols, combiner.output)
+                                for est, cols in zip(fitted, self._member_columns)])
             else:
                 oof = None
                 for k, (_, test) in enumerate(splits):
                     for i, cols in enumerate(self._member_columns):
-                        out = self._member_output(per_fold[(i, k)], _safe_indexing(X, test), cols)
+                        out = self._member_output(per_fold[(i, k)], _safe_indexing(X, test), cols,
+                                                  combiner.output)
                         if oof is None:
                             oof = np.zeros((len(members), _num_samples(X)) + out.shape[1:])
                         oof[i, test] = out
             self.oof_predictions_ = oof
         # A fresh generator from the same seed, so refit_combiner reproduces fit exactly.
-        self._fit_combiner(method, X, y, check_random_state(self.random_state))
+        self._fit_combiner(combiner, X, y_combiner)
         return self
 
-    def refit_combiner(self, X, y, method=None):
+    def _fit_combiner(self, combiner: Combiner, X, y_combiner) -> None:
+        combiner.fit(self.oof_predictions_, y_combiner if combiner.needs_oof else None, X=X,
+                     random_state=self.random_state, n_members=len(self.estimators_))
+        for attr in _COMBINER_ATTRIBUTES:
+            self.__dict__.pop(attr, None)
+        self.combiner_ = combiner
+        self.method_ = combiner.name
+        self.weights_ = combiner.weights_
+        for attr in combiner.fitted_attributes:
+            setattr(self, attr, getattr(combiner, attr))
+
+    def refit_combiner(self, X, y, method=None, **params):
         """Refit only the combiner, reusing the fitted members and their out-of-fold predictions.
 
         Compares fusion methods without refitting any member: ``fusion.refit_combiner(X, y,
         method="bayes")`` gives what ``fit`` with that method and the same ``random_state`` would, as
         long as the first fit computed out-of-fold predictions (methods ``"weighted"``,
-        ``"stacking"`` or ``"bayes"``) when the new method needs them.
+        ``"stacking"`` or ``"bayes"``) when the new method needs them. This is the member-fit sharing
+        protocol: any parameter in ``_fuselearn_combiner_params`` may be given.
 
         Parameters
         ----------
         X, y : the rows given to :meth:`fit`
         method : str, default=None
             The new method (sets the ``method`` parameter); None keeps the current one.
+        **params
+            Other combiner parameters (``weights``, ``meta_learner``, ``passthrough``, ``metric``,
+            ``n_iter``, ``n_bootstrap``) to set before refitting.
 
         Returns
         -------
         self
+
+        Raises
+        ------
+        InvalidParameterError
+            A parameter that is not a combiner parameter (members, ``cv``, ``random_state``... need a
+            full fit), or a new method that needs out-of-fold predictions the first fit did not
+            compute. The estimator's parameters are then left as they were.
         """
         self._check_fitted("refit_combiner")
+        name = type(self).__name__
         if method is not None:
-            self.set_params(method=method)
-        new = self._check_method()
-        if new in self._oof_methods and self.oof_predictions_ is None:
+            params = {"method": method, **params}
+        wrong = sorted(set(params) - set(self._fuselearn_combiner_params))
+        if wrong:
             raise InvalidParameterError(
-                f"refit_combiner(method={new!r}) needs out-of-fold predictions, but the first fit used "
-                f"method={self.method_!r}. Fit once with 'stacking', 'weighted' or 'bayes'."
+                f"{name}.refit_combiner: {wrong} {'is not a combiner parameter' if len(wrong) == 1 else 'are not combiner parameters'}"
+                f"; only {list(self._fuselearn_combiner_params)} can change without refitting the members. "
+                "Call fit for the others."
             )
-        X = self._validate_x(X)
-        if is_classifier(self):
-            y = np.asarray(y)
-        self.method_ = new
-        self._fit_combiner(new, X, y, check_random_state(self.random_state))
+        old = {k: getattr(self, k) for k in params}
+        self.set_params(**params)
+        try:
+            combiner = self._make_combiner()
+            if combiner.needs_oof and self.oof_predictions_ is None:
+                raise InvalidParameterError(
+                    f"refit_combiner(method={combiner.name!r}) needs out-of-fold predictions, but the first "
+                    f"fit used method={self.method_!r}. Fit once with "
+                    f"{[n for n in combiner_names(self._task) if combiner_class(n, self._task).needs_oof]}."
+                )
+            X = self._validate_x(X)
+            y_combiner = self._combiner_target(y)
+            if combiner.needs_oof and len(y_combiner) != self.oof_predictions_.shape[1]:
+                raise InvalidInputError(
+                    f"{name}.refit_combiner: y has {len(y_combiner)} rows but the fit had "
+                    f"{self.oof_predictions_.shape[1]}; pass the rows given to fit."
+                )
+            self._fit_combiner(combiner, X, y_combiner)
+        except Exception:
+            self.set_params(**old)
+            raise
         return self
+
+    def fitted_member(self, name: str):
+        """The member ``name`` fitted on all training rows and the seconds its fit took, or None.
+
+        None when the estimator is not fitted, has no such member, or its members were prefit (no
+        fit time of ours). Part of the member-fit sharing protocol: the experiment runner gives a
+        member's own cell this fit instead of fitting it again.
+        """
+        if "estimators_" not in self.__dict__:
+            return None
+        fitted = self.named_estimators_.get(name)
+        seconds = self.member_fit_seconds_.get(name)
+        if fitted is None or seconds is None:
+            return None
+        return fitted, seconds
 
     def _check_fitted(self, what):
         try:
@@ -428,20 +558,54 @@ class _BaseFusion(_BaseComposition):
                 f"This {type(self).__name__} instance is not fitted yet. Call 'fit' before '{what}'."
             ) from exc
 
+    def member_outputs(self, X) -> np.ndarray:
+        """The members' outputs on ``X``, shape ``(n_members, n_rows, n_outputs)``.
+
+        What the fitted combiner reads: probabilities in ``classes_`` order (one-hot votes for
+        ``"vote"``) for classifiers, predictions (``n_outputs == 1``) for regressors.
+        """
+        self._check_fitted("member_outputs")
+        return self._member_outputs(self._validate_x(X))
+
     def _member_outputs(self, X):
-        return np.stack([self._member_output(est, X, cols)
+        kind = self.combiner_.output
+        return np.stack([self._member_output(est, X, cols, kind)
                          for est, cols in zip(self.estimators_, self._member_columns)])
 
-    def _stack_features(self, outputs, X):
-        feats = outputs.transpose(1, 0, *range(2, outputs.ndim)).reshape(outputs.shape[1], -1)
-        if self.passthrough:
-            Xp = np.asarray(X, dtype=float)
-            feats = np.hstack([feats, Xp.reshape(len(Xp), -1)])
-        return feats
+    def _validate_x(self, X):
+        try:
+            X = validate_data(self, X, reset=False, dtype=None, ensure_all_finite=False,
+                              skip_check_array=_is_dataframe(X) or self._has_columns())
+        except ValueError as exc:
+            raise InvalidInputError(f"{type(self).__name__}: {exc}") from exc
+        if "estimators_" in self.__dict__ and self._member_columns and any(
+                c is not None for c in self._member_columns):
+            _check_member_columns(type(self).__name__, X, list(zip(self.member_names_, self.estimators_,
+                                                                   self._member_columns)))
+        return X
+
+    def _has_columns(self):
+        if "_member_columns" in self.__dict__:
+            return any(c is not None for c in self._member_columns)
+        return any(len(e) == 3 and e[2] is not None for e in self.estimators if isinstance(e, (tuple, list)))
+
+    @staticmethod
+    def _warn_column_y(y, stacklevel):
+        if y.ndim == 2 and y.shape[1] == 1:
+            import warnings
+
+            from sklearn.exceptions import DataConversionWarning
+
+            warnings.warn("A column-vector y was passed when a 1d array was expected.",
+                          DataConversionWarning, stacklevel=stacklevel + 1)
+            y = y.ravel()
+        return y
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        members = [e[1] for e in self.estimators if not (isinstance(e[1], str) and e[1] == "drop")]
+        members = [e[1] for e in self.estimators
+                   if isinstance(e, (tuple, list)) and len(e) >= 2
+                   and not (isinstance(e[1], str) and e[1] == "drop") and not isinstance(e[1], type)]
         if members:
             tags.input_tags.allow_nan = all(
                 getattr(m.__sklearn_tags__().input_tags, "allow_nan", False) for m in members
@@ -451,16 +615,7 @@ class _BaseFusion(_BaseComposition):
         return tags
 
 
-def _num_samples(X):
-    return X.shape[0] if hasattr(X, "shape") else len(X)
-
-
 # ---------------------------------------------------------------------------------------------------
-
-
-def _mixture_method(self):
-    method = getattr(self, "method_", None) or normalize_name(str(self.method))
-    return method in ("mean", "weighted", "bayes")
 
 
 class FusionClassifier(ClassifierMixin, _BaseFusion):
@@ -528,6 +683,12 @@ class FusionClassifier(ClassifierMixin, _BaseFusion):
         meta-learner exposes neither).
     oof_predictions_ : ndarray of shape (n_members, n_samples, n_classes) or None
         Out-of-fold probabilities the combiner was fitted on (None for ``"mean"``/``"vote"``).
+    combiner_ : Combiner
+        The fitted combiner of ``method`` (see :mod:`fuselearn.estimators._combiners`); predictions
+        read it, never the ``method`` parameter, so ``set_params`` after ``fit`` changes nothing
+        until the next ``fit`` or :meth:`refit_combiner`.
+    method_ : str
+        The canonical name of the fitted method.
     meta_learner_ : estimator
         The fitted meta-learner (stacking only).
     temperatures_ : ndarray of shape (n_members,)
@@ -556,7 +717,8 @@ class FusionClassifier(ClassifierMixin, _BaseFusion):
     [0, 0, 0]
     """
 
-    _methods = ("mean", "vote", "weighted", "stacking", "bayes")
+    _task = "classification"
+    _methods = combiner_names("classification")
 
     def fit(self, X, y):
         """Fit the members (unless prefit) and the combiner."""
@@ -569,46 +731,56 @@ class FusionClassifier(ClassifierMixin, _BaseFusion):
                 f"FusionClassifier.fit: y has one class only ({self.classes_[0]!r}); "
                 "classification needs at least 2 classes."
             )
-        method = self._check_method()
-        if method in ("mean", "weighted", "bayes", "stacking"):
+        combiner = self._make_combiner()
+        if combiner.output == "proba":
             for mname, est, _ in self._members():
                 if not hasattr(est, "predict_proba"):
                     raise InvalidParameterError(
-                        f"FusionClassifier(method={method!r}) needs predict_proba, but member {mname!r} "
-                        f"({type(est).__name__}) has none. Use method='vote', or give it probabilities "
-                        "(e.g. SVC(probability=True) or CalibratedClassifierCV)."
+                        f"FusionClassifier(method={combiner.name!r}) needs predict_proba, but member "
+                        f"{mname!r} ({type(est).__name__}) has none. Use method='vote', or give it "
+                        "probabilities (e.g. SVC(probability=True) or CalibratedClassifierCV)."
                     )
-        return self._fit(X, y)
+        return self._fit(X, y, self._le.transform(y))
+
+    def _combiner_target(self, y):
+        return self._le.transform(np.asarray(y))
 
     def _validate_xy(self, X, y):
         if y is None:
             raise InvalidInputError(
                 f"{type(self).__name__}.fit requires y to be passed, but the target y is None."
             )
+        self._check_not_empty(X)
         # Members validate their own features; here we only check what every member needs.
         try:
             X, y = validate_data(self, X, y, dtype=None, ensure_all_finite=False,
                                  skip_check_array=_is_dataframe(X) or self._has_columns())
         except ValueError as exc:
             raise InvalidInputError(f"{type(self).__name__}.fit: {exc}") from exc
-        if y.ndim == 2 and y.shape[1] == 1:
-            import warnings
+        return X, self._warn_column_y(y, stacklevel=3)
 
-            from sklearn.exceptions import DataConversionWarning
+    def _check_splits(self, y, splits) -> None:
+        # Fail before any member is fitted: a member cannot learn from a single class.
+        for k, (train, _) in enumerate(splits):
+            present = np.unique(np.asarray(y)[train])
+            if len(present) < 2:
+                labels, counts = np.unique(y, return_counts=True)
+                rarest = int(counts.min())
+                todo = (f"Use fewer folds (cv <= {rarest}, the rarest class's count)" if rarest >= 2 else
+                        f"Every class needs at least 2 rows for out-of-fold predictions: collect more rows "
+                        f"of class {labels[counts.argmin()].tolist()!r}")
+                raise InvalidInputError(
+                    f"FusionClassifier: the training rows of fold {k + 1} of {len(splits)} hold a single "
+                    f"class ({present.tolist()[0]!r}); the class counts in y are "
+                    f"{dict(zip(labels.tolist(), counts.tolist()))}. {todo}, or use method='mean' or "
+                    "'vote', which fit no folds."
+                )
 
-            warnings.warn("A column-vector y was passed when a 1d array was expected.",
-                          DataConversionWarning, stacklevel=3)
-            y = y.ravel()
-        return X, y
-
-    def _has_columns(self):
-        return any(len(e) == 3 and e[2] is not None for e in self.estimators if isinstance(e, (tuple, list)))
-
-    def _member_output(self, est, X, columns):
-        """A member's probabilities aligned to ``classes_`` (one-hot votes for ``"vote"``)."""
+    def _member_output(self, est, X, columns, kind):
+        """A member's probabilities aligned to ``classes_`` (one-hot votes when ``kind == "vote"``)."""
         Xs = _select(X, columns)
         n_classes = len(self.classes_)
-        if normalize_name(self.method) == "vote":
+        if kind == "vote":
             pred = est.predict(Xs)
             idx = np.searchsorted(self.classes_, pred)
             out = np.zeros((len(pred), n_classes))
@@ -622,62 +794,11 @@ class FusionClassifier(ClassifierMixin, _BaseFusion):
         out[:, np.searchsorted(self.classes_, cls)] = proba
         return out
 
-    def _fit_combiner(self, method, X, y, rng):
-        y_enc = self._le.transform(y)
-        m = len(self.estimators_)
-        if method in ("mean", "vote"):
-            self.weights_ = self._user_weights(m)
-        elif method == "weighted":
-            oof = self.oof_predictions_
-            onehot = np.eye(len(self.classes_))[y_enc]
-
-            def logloss(p):
-                return -np.mean(np.log(np.clip((p * onehot).sum(axis=1), _EPS, 1)))
-
-            objective = logloss
-            if self.metric is not None and normalize_name(self.metric) != "log_loss":
-                from ..metrics import get_metric
-
-                metric = get_metric(self.metric)
-                sign = -1.0 if metric.greater_is_better else 1.0
-
-                def objective(p):  # the metric, with log-loss breaking its ties
-                    return sign * metric.from_predictions(y_enc, y_pred=p.argmax(axis=1), y_proba=p,
-                                                          classes=np.arange(p.shape[1])) + 1e-4 * logloss(p)
-
-            self.weights_ = _caruana(oof, objective, self.n_iter)
-        elif method == "bayes":
-            # Each member's distribution is first tempered to its maximum-likelihood temperature,
-            # so that BMA weighs what a member knows, not how sharp its probabilities happen to
-            # be (a random forest's or a calibrated SVM's are far too soft on digits).
-            oof = self.oof_predictions_
-            self.temperatures_ = np.array([_fit_temperature(o, y_enc) for o in oof])
-            tempered = _temper(oof, self.temperatures_)
-            ll = np.log(np.clip(tempered[:, np.arange(len(y_enc)), y_enc], _EPS, 1.0))
-            self.weights_, self.weights_std_ = _bma_em(ll, self.n_bootstrap, rng)
-        elif method == "stacking":
-            meta = clone(self.meta_learner) if self.meta_learner is not None else LogisticRegression(max_iter=1000)
-            feats = self._stack_features(self.oof_predictions_, X)
-            self.meta_learner_ = meta.fit(feats, y_enc)
-            self.weights_ = _meta_weights(self.meta_learner_, m, len(self.classes_))
-
-    def _proba(self, X):
-        outputs = self._member_outputs(X)
-        if self.method_ == "bayes":
-            outputs = _temper(outputs, self.temperatures_)
-        if self.method_ == "stacking":
-            feats = self._stack_features(outputs, X)
-            proba = np.zeros((len(feats), len(self.classes_)))
-            proba[:, self.meta_learner_.classes_] = self.meta_learner_.predict_proba(feats)
-            return proba, outputs
-        proba = np.tensordot(self.weights_, outputs, axes=1)
-        return proba, outputs
-
     def predict_proba(self, X):
         """Fused class probabilities, columns in ``classes_`` order."""
         self._check_fitted("predict_proba")
         X = self._validate_x(X)
-        proba, _ = self._proba(X)
+        proba = self.combiner_.combine(self._member_outputs(X), X)
         return proba / proba.sum(axis=1, keepdims=True)
 
     def predict(self, X):
@@ -685,16 +806,12 @@ class FusionClassifier(ClassifierMixin, _BaseFusion):
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
 
-    def _validate_x(self, X):
-        try:
-            return validate_data(self, X, reset=False, dtype=None, ensure_all_finite=False,
-                                 skip_check_array=_is_dataframe(X) or self._has_columns())
-        except ValueError as exc:
-            raise InvalidInputError(f"{type(self).__name__}: {exc}") from exc
-
-    @available_if(_mixture_method)
+    @_offered_if(_uncertainty_reason)
     def predict_uncertainty(self, X) -> Uncertainty:
         """Per-row predictive uncertainty (entropies in nats) of the mixture methods.
+
+        Offered by ``"mean"``, ``"weighted"`` and ``"bayes"``; with another method, the attribute
+        access raises :class:`~fuselearn.exceptions.UnavailableMethodError` naming them.
 
         Returns
         -------
@@ -703,28 +820,7 @@ class FusionClassifier(ClassifierMixin, _BaseFusion):
         """
         self._check_fitted("predict_uncertainty")
         X = self._validate_x(X)
-        proba, outputs = self._proba(X)
-        total = -(proba * np.log(np.clip(proba, _EPS, 1))).sum(axis=1)
-        member_h = -(outputs * np.log(np.clip(outputs, _EPS, 1))).sum(axis=2)
-        aleatoric = self.weights_ @ member_h
-        return Uncertainty(total, aleatoric, np.clip(total - aleatoric, 0, None))
-
-
-def _meta_weights(meta, n_members, width):
-    """Share of the meta-learner's |coef_| (or feature_importances_) falling on each member's columns."""
-    if hasattr(meta, "coef_"):
-        imp = np.abs(np.atleast_2d(meta.coef_)).sum(axis=0)
-    elif hasattr(meta, "feature_importances_"):
-        imp = np.asarray(meta.feature_importances_, dtype=float)
-    else:
-        return None
-    per = imp[: n_members * width].reshape(n_members, width).sum(axis=1)
-    total = per.sum()
-    return per / total if total > 0 else np.full(n_members, 1.0 / n_members)
-
-
-def _is_dataframe(X):
-    return hasattr(X, "iloc") and hasattr(X, "columns")
+        return self.combiner_.uncertainty(self._member_outputs(X))
 
 
 class FusionRegressor(RegressorMixin, _BaseFusion):
@@ -748,7 +844,9 @@ class FusionRegressor(RegressorMixin, _BaseFusion):
     Attributes
     ----------
     estimators_, named_estimators_, member_names_, member_fit_seconds_, weights_, oof_predictions_, meta_learner_
-        As in :class:`FusionClassifier`; ``oof_predictions_`` has shape ``(n_members, n_samples)``.
+    combiner_, method_
+        As in :class:`FusionClassifier`; ``oof_predictions_`` has shape ``(n_members, n_samples, 1)``
+        (the combiners' common layout: one output per member and row).
     residual_std_ : ndarray of shape (n_members,)
         Out-of-fold residual standard deviation per member (``"bayes"`` only).
     weights_std_ : ndarray of shape (n_members,)
@@ -767,73 +865,43 @@ class FusionRegressor(RegressorMixin, _BaseFusion):
     (2,)
     """
 
-    _methods = ("mean", "median", "weighted", "stacking", "bayes")
+    _task = "regression"
+    _methods = combiner_names("regression")
 
     def fit(self, X, y):
         """Fit the members (unless prefit) and the combiner."""
         if y is None:
             raise InvalidInputError("FusionRegressor.fit requires y to be passed, but the target y is None.")
+        self._check_not_empty(X)
         try:
             X, y = validate_data(self, X, y, dtype=None, ensure_all_finite=False, y_numeric=True,
                                  skip_check_array=_is_dataframe(X) or self._has_columns())
         except ValueError as exc:
             raise InvalidInputError(f"FusionRegressor.fit: {exc}") from exc
-        y = np.asarray(y, dtype=float)
-        if y.ndim == 2 and y.shape[1] == 1:
-            import warnings
-
-            from sklearn.exceptions import DataConversionWarning
-
-            warnings.warn("A column-vector y was passed when a 1d array was expected.",
-                          DataConversionWarning, stacklevel=2)
-            y = y.ravel()
+        y = self._warn_column_y(np.asarray(y, dtype=float), stacklevel=2)
         if y.ndim != 1:
             raise InvalidInputError("FusionRegressor supports a single target; y must be 1-D.")
-        return self._fit(X, y)
+        return self._fit(X, y, y)
 
-    _has_columns = FusionClassifier._has_columns
-    _validate_x = FusionClassifier._validate_x
+    def _combiner_target(self, y):
+        return np.asarray(y, dtype=float).reshape(-1)
 
-    def _member_output(self, est, X, columns):
-        return np.asarray(est.predict(_select(X, columns)), dtype=float).reshape(-1)
-
-    def _fit_combiner(self, method, X, y, rng):
-        m = len(self.estimators_)
-        if method in ("mean", "median"):
-            self.weights_ = self._user_weights(m)
-        elif method == "weighted":
-            self.weights_ = _caruana(self.oof_predictions_, lambda p: np.mean((p - y) ** 2), self.n_iter)
-        elif method == "bayes":
-            resid = self.oof_predictions_ - y
-            var = np.maximum(resid.var(axis=1) + np.mean(resid, axis=1) ** 2, _EPS)
-            self.residual_std_ = np.sqrt(var)
-            ll = -0.5 * (np.log(2 * np.pi * var)[:, None] + resid**2 / var[:, None])
-            self.weights_, self.weights_std_ = _bma_em(ll, self.n_bootstrap, rng)
-        elif method == "stacking":
-            meta = clone(self.meta_learner) if self.meta_learner is not None else RidgeCV()
-            feats = self._stack_features(self.oof_predictions_[..., None], X)
-            self.meta_learner_ = meta.fit(feats, y)
-            self.weights_ = _meta_weights(self.meta_learner_, m, 1)
+    def _member_output(self, est, X, columns, kind="value"):
+        return np.asarray(est.predict(_select(X, columns)), dtype=float).reshape(-1, 1)
 
     def predict(self, X):
         """The fused prediction per row."""
         self._check_fitted("predict")
         X = self._validate_x(X)
-        outputs = self._member_outputs(X)
-        if self.method_ == "stacking":
-            return self.meta_learner_.predict(self._stack_features(outputs[..., None], X))
-        if self.method_ == "median":
-            return np.median(outputs, axis=0)
-        return self.weights_ @ outputs
+        return self.combiner_.combine(self._member_outputs(X), X)[:, 0]
 
-    @available_if(lambda self: (getattr(self, "method_", None) or normalize_name(str(self.method))) == "bayes")
+    @_offered_if(_uncertainty_reason)
     def predict_uncertainty(self, X) -> Uncertainty:
-        """Predictive standard deviation of the Bayesian mixture (``method="bayes"``)."""
+        """Predictive standard deviation of the Bayesian mixture (``method="bayes"``).
+
+        With another method, the attribute access raises
+        :class:`~fuselearn.exceptions.UnavailableMethodError`.
+        """
         self._check_fitted("predict_uncertainty")
         X = self._validate_x(X)
-        outputs = self._member_outputs(X)
-        mean = self.weights_ @ outputs
-        aleatoric = np.sqrt(self.weights_ @ np.broadcast_to(self.residual_std_[:, None] ** 2, outputs.shape))
-        epistemic = np.sqrt(np.clip(self.weights_ @ (outputs - mean) ** 2, 0, None))
-        total = np.sqrt(aleatoric**2 + epistemic**2)
-        return Uncertainty(total, np.broadcast_to(aleatoric, total.shape).copy(), epistemic)
+        return self.combiner_.uncertainty(self._member_outputs(X))

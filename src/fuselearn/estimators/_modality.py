@@ -14,8 +14,10 @@ Three strategies, the classic taxonomy of multimodal learning (Baltrušaitis et 
 
 from __future__ import annotations
 
+import difflib
 import math
 import numbers
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -33,13 +35,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from .._naming import normalize_name, unknown_name_error
-from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError
+from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError, UnknownNameError
 from ..nn import TrainConfig, make_fusion, predict_module, seeded, train_module
 from ._fusion import FusionClassifier
 
 __all__ = ["ModalityFusion"]
 
-STRATEGIES = ("early", "late", "intermediate")
 _OWN_PARAMS = ("modalities", "strategy", "estimator", "fusion", "method", "cv", "hidden_size",
                "dropout", "max_epochs", "batch_size", "lr", "weight_decay", "validation_fraction",
                "patience", "device", "random_state", "verbose")
@@ -126,6 +127,121 @@ def _collate_blocks(data: _Blocks, idx) -> tuple[torch.Tensor, ...]:
     return tuple(out)
 
 
+# --- the strategies ---------------------------------------------------------------------------------
+# One small object per strategy, resolved once in ``fit`` (``ModalityFusion._strategy``): a fitted
+# model predicts through it and its fitted attributes, never through the ``strategy`` parameter.
+
+
+class _Strategy:
+    """Where the modalities meet. The fitted state lives on the estimator (``pipeline_``...)."""
+
+    name: ClassVar[str] = ""
+
+    def check_params(self, model: ModalityFusion) -> None:
+        """Check the parameters only this strategy reads."""
+
+    def fit(self, model: ModalityFusion, X, y, mods) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def predict_proba(self, model: ModalityFusion, X) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def predict(self, model: ModalityFusion, X) -> np.ndarray:
+        return model.classes_[np.argmax(self.predict_proba(model, X), axis=1)]
+
+    def has_proba(self, model: ModalityFusion) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class _EarlyStrategy(_Strategy):
+    """Features of every modality concatenated, one estimator on all of them."""
+
+    name = "early"
+
+    def fit(self, model, X, y, mods) -> None:
+        model.pipeline_ = Pipeline([("features", model._column_transformer(X, mods)),
+                                    ("estimator", clone(model._default_estimator()))]).fit(X, y)
+        ct = model.pipeline_.named_steps["features"]
+        model.extractors_ = dict(ct.named_transformers_)
+        model.feature_dims_ = {name: int(sl.stop - sl.start) for name, sl in ct.output_indices_.items()
+                               if name in {m[0] for m in mods}}
+
+    def predict_proba(self, model, X) -> np.ndarray:
+        return model.pipeline_.predict_proba(X)
+
+    def predict(self, model, X) -> np.ndarray:
+        return model.pipeline_.predict(X)
+
+    def has_proba(self, model) -> bool:
+        if "pipeline_" in model.__dict__:
+            return hasattr(model.pipeline_, "predict_proba")
+        return hasattr(model._default_estimator(), "predict_proba")
+
+
+class _LateStrategy(_Strategy):
+    """One estimator per modality; their decisions fused by a FusionClassifier method."""
+
+    name = "late"
+
+    def fit(self, model, X, y, mods) -> None:
+        members = [
+            (name, Pipeline([("extract", model._extractor(ext, X, cols)),
+                             ("estimator", clone(model._default_estimator()))]), cols)
+            for name, cols, ext in mods
+        ]
+        model.fusion_ = FusionClassifier(members, method=model.method, cv=model.cv,
+                                         random_state=model.random_state).fit(X, y)
+
+    def predict_proba(self, model, X) -> np.ndarray:
+        return model.fusion_.predict_proba(X)
+
+    def predict(self, model, X) -> np.ndarray:
+        return model.fusion_.predict(X)
+
+    def has_proba(self, model) -> bool:
+        if "fusion_" in model.__dict__:
+            return True  # a fitted FusionClassifier always gives probabilities (vote shares for "vote")
+        return hasattr(model._default_estimator(), "predict_proba") or model.method == "vote"
+
+
+class _IntermediateStrategy(_Strategy):
+    """Per-modality encoders, a fusion layer and a head, trained end to end."""
+
+    name = "intermediate"
+
+    def check_params(self, model) -> None:
+        for pname, low in (("hidden_size", 1), ("max_epochs", 1), ("batch_size", 1)):
+            v = getattr(model, pname)
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < low:
+                raise InvalidParameterError(
+                    f"The '{pname}' parameter of ModalityFusion must be an integer >= {low}. Got {v!r} instead."
+                )
+        if not (isinstance(model.dropout, numbers.Real) and 0 <= model.dropout < 1):
+            raise InvalidParameterError(
+                f"The 'dropout' parameter of ModalityFusion must be in [0, 1). Got {model.dropout!r} instead."
+            )
+
+    def fit(self, model, X, y, mods) -> None:
+        model._fit_intermediate(X, y, mods)
+
+    def predict_proba(self, model, X) -> np.ndarray:
+        return model._predict_proba_intermediate(X)
+
+
+_STRATEGY_CLASSES: dict[str, type[_Strategy]] = {
+    cls.name: cls for cls in (_EarlyStrategy, _LateStrategy, _IntermediateStrategy)
+}
+STRATEGIES = tuple(_STRATEGY_CLASSES)
+
+
+def strategy_classes() -> tuple[type[_Strategy], ...]:
+    """Every strategy class (for the persistence trust list)."""
+    return tuple(_STRATEGY_CLASSES.values())
+
+
 # --- the estimator ------------------------------------------------------------------------------------
 
 
@@ -173,6 +289,9 @@ class ModalityFusion(ClassifierMixin, BaseEstimator):
         The trained network (``"intermediate"``).
     feature_dims_ : dict of str -> int
         Width of each modality's features.
+    strategy_ : str
+        The fitted strategy; prediction goes through the strategy object resolved at fit, so
+        ``set_params`` after ``fit`` changes nothing until the next ``fit``.
 
     See Also
     --------
@@ -289,26 +408,50 @@ class ModalityFusion(ClassifierMixin, BaseEstimator):
                     f"transform), 'passthrough' or None; got {type(ext).__name__}."
                 )
             mods.append((name, columns, ext))
-        if not isinstance(self.strategy, str) or normalize_name(self.strategy) not in STRATEGIES:
-            raise unknown_name_error("strategy", self.strategy, STRATEGIES, "the 'strategy' parameter of ModalityFusion")
-        strategy = normalize_name(self.strategy)
+        strategy = self._resolve_strategy()
         if self.estimator is not None and not hasattr(self.estimator, "fit"):
             raise InvalidParameterError(
                 f"The 'estimator' parameter of ModalityFusion must be a classifier or None. "
                 f"Got {type(self.estimator).__name__} instead."
             )
-        if strategy == "intermediate":
-            for pname, low in (("hidden_size", 1), ("max_epochs", 1), ("batch_size", 1)):
-                v = getattr(self, pname)
-                if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < low:
-                    raise InvalidParameterError(
-                        f"The '{pname}' parameter of ModalityFusion must be an integer >= {low}. Got {v!r} instead."
-                    )
-            if not (isinstance(self.dropout, numbers.Real) and 0 <= self.dropout < 1):
-                raise InvalidParameterError(
-                    f"The 'dropout' parameter of ModalityFusion must be in [0, 1). Got {self.dropout!r} instead."
-                )
+        strategy.check_params(self)
         return mods, strategy
+
+    def _resolve_strategy(self) -> _Strategy:
+        if not isinstance(self.strategy, str) or normalize_name(self.strategy) not in _STRATEGY_CLASSES:
+            raise unknown_name_error("strategy", self.strategy, STRATEGIES, "the 'strategy' parameter of ModalityFusion")
+        return _STRATEGY_CLASSES[normalize_name(self.strategy)]()
+
+    def _check_columns(self, X, mods) -> None:
+        """Every modality's columns exist in ``X``: names in a DataFrame, positions in range."""
+        names = [str(c) for c in X.columns] if isinstance(X, pd.DataFrame) else None
+        n_features = X.shape[1] if hasattr(X, "shape") and len(X.shape) == 2 else None
+        for name, columns, _ in mods:
+            cols = [columns] if isinstance(columns, (str, numbers.Integral)) else columns
+            if not isinstance(cols, (list, tuple, np.ndarray, pd.Index)):
+                continue  # a slice, a mask or a callable: ColumnTransformer checks those
+            for c in cols:
+                if isinstance(c, str):
+                    if names is None:
+                        raise InvalidInputError(
+                            f"ModalityFusion: modality {name!r} names column {c!r}, but X has no column "
+                            f"names ({type(X).__name__}). Pass X as a pandas DataFrame, or give column "
+                            "positions."
+                        )
+                    if c not in names:
+                        close = difflib.get_close_matches(c, names, n=1)
+                        hint = f" Did you mean {close[0]!r}?" if close else ""
+                        shown = names if len(names) <= 20 else names[:20] + ["..."]
+                        raise InvalidInputError(
+                            f"ModalityFusion: modality {name!r} names column {c!r}, which X does not have. "
+                            f"X's columns are {shown}.{hint} Fix the columns of that modality."
+                        )
+                elif isinstance(c, numbers.Integral) and not isinstance(c, bool) and n_features is not None \
+                        and not -n_features <= int(c) < n_features:
+                    raise InvalidInputError(
+                        f"ModalityFusion: modality {name!r} takes column position {int(c)}, but X has "
+                        f"{n_features} columns (valid positions 0..{n_features - 1})."
+                    )
 
     def _extractor(self, ext, X, columns):
         if ext is None:
@@ -336,6 +479,10 @@ class ModalityFusion(ClassifierMixin, BaseEstimator):
         mods, strategy = self._check_params()
         if y is None:
             raise InvalidInputError("ModalityFusion.fit requires y to be passed, but the target y is None.")
+        if _n_rows(X) == 0:
+            raise InvalidInputError(
+                "ModalityFusion.fit: X has no rows (an empty table); pass the training rows."
+            )
         y = np.asarray(y)
         if y.ndim != 1 or len(y) != _n_rows(X):
             raise InvalidInputError(
@@ -351,26 +498,13 @@ class ModalityFusion(ClassifierMixin, BaseEstimator):
         if isinstance(X, pd.DataFrame):
             self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.n_features_in_ = X.shape[1] if hasattr(X, "shape") and len(X.shape) == 2 else None
-        self.strategy_ = strategy
-        for attr in ("pipeline_", "fusion_", "module_", "extractors_"):
+        self._check_columns(X, mods)
+        for attr in ("pipeline_", "fusion_", "module_", "extractors_", "strategy_"):
             self.__dict__.pop(attr, None)
-        if strategy == "early":
-            self.pipeline_ = Pipeline([("features", self._column_transformer(X, mods)),
-                                       ("estimator", clone(self._default_estimator()))]).fit(X, y)
-            ct = self.pipeline_.named_steps["features"]
-            self.extractors_ = dict(ct.named_transformers_)
-            self.feature_dims_ = {name: int(sl.stop - sl.start) for name, sl in ct.output_indices_.items()
-                                  if name in self.modalities}
-        elif strategy == "late":
-            members = [
-                (name, Pipeline([("extract", self._extractor(ext, X, cols)),
-                                 ("estimator", clone(self._default_estimator()))]), cols)
-                for name, cols, ext in mods
-            ]
-            self.fusion_ = FusionClassifier(members, method=self.method, cv=self.cv,
-                                            random_state=self.random_state).fit(X, y)
-        else:
-            self._fit_intermediate(X, y, mods)
+        strategy.fit(self, X, y, mods)
+        self._strategy = strategy
+        self._modality_columns = [(name, cols) for name, cols, _ in mods]
+        self.strategy_ = strategy.name
         return self
 
     def _fit_intermediate(self, X, y, mods):
@@ -420,31 +554,30 @@ class ModalityFusion(ClassifierMixin, BaseEstimator):
             ) from exc
 
     def _has_proba(self):
-        return (normalize_name(self.strategy) == "intermediate" if isinstance(self.strategy, str) else False) \
-            or hasattr(self._default_estimator(), "predict_proba") or self.method == "vote"
+        if "strategy_" in self.__dict__:
+            return self._strategy.has_proba(self)
+        try:
+            return self._resolve_strategy().has_proba(self)
+        except UnknownNameError:
+            return False
 
     @available_if(_has_proba)
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, columns in ``classes_`` order."""
         self._check_fitted("predict_proba")
-        if self.strategy_ == "early":
-            return self.pipeline_.predict_proba(X)
-        if self.strategy_ == "late":
-            return self.fusion_.predict_proba(X)
-        blocks = []
-        for name, cols, _ in self._check_params()[0]:
-            blocks.append(self.extractors_[name].transform(_safe_indexing(X, cols, axis=1)))
-        logits = predict_module(self.module_, _Blocks(blocks), batch_size=1024, collate=_collate_blocks)
-        return torch.softmax(logits, dim=1).numpy().astype(np.float64)
+        return self._strategy.predict_proba(self, X)
 
     def predict(self, X) -> np.ndarray:
         """The predicted class per row."""
         self._check_fitted("predict")
-        if self.strategy_ == "early":
-            return self.pipeline_.predict(X)
-        if self.strategy_ == "late":
-            return self.fusion_.predict(X)
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        return self._strategy.predict(self, X)
+
+    def _predict_proba_intermediate(self, X) -> np.ndarray:
+        blocks = []
+        for name, cols in self._modality_columns:
+            blocks.append(self.extractors_[name].transform(_safe_indexing(X, cols, axis=1)))
+        logits = predict_module(self.module_, _Blocks(blocks), batch_size=1024, collate=_collate_blocks)
+        return torch.softmax(logits, dim=1).numpy().astype(np.float64)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -212,7 +212,8 @@ class BaseNeuralEstimator(BaseEstimator):
         return "tabular"
 
     def _handler(self):
-        kind = self._input_kind()
+        # After fit, the kind the network was trained on, whatever set_params did since.
+        kind = self.__dict__.get("input_kind_") or self._input_kind()
         if kind not in INPUT_HANDLERS:
             raise InvalidParameterError(
                 f"Input kind {kind!r} of module {self.module!r} has no input handler yet."
@@ -328,6 +329,8 @@ class BaseNeuralEstimator(BaseEstimator):
             raise
         self.module_.to(device).eval()
         self.n_epochs_ = self.history_.n_epochs
+        self.input_kind_ = self._input_kind()
+        self.predict_batch_size_ = max(int(self.batch_size), 256)
         return data
 
     def _split(self, n, y, rng):
@@ -362,9 +365,13 @@ class BaseNeuralEstimator(BaseEstimator):
         validate, collate = self._handler()
         data, _ = validate(self, X, reset=False)
         return predict_module(
-            self.module_, data, batch_size=max(self.batch_size, 256), device=_module_device(self.module_),
+            self.module_, data, batch_size=self._predict_batch_size(), device=_module_device(self.module_),
             collate=collate, method=method,
         )
+
+    def _predict_batch_size(self) -> int:
+        # Fixed at fit (float32 batches round differently by size); older saved models lack it.
+        return self.__dict__.get("predict_batch_size_") or max(self.batch_size, 256)
 
     # -- persistence (see fuselearn._torch_state) --------------------------------------------------
     def __getstate__(self):
@@ -520,7 +527,7 @@ patience, aux_loss_weight, device, random_state, verbose
         if self._wraps_instance():
             X = _validate(self, X, reset=False, dtype=[np.float32, np.float64], allow_nd=True)
             out = predict_module(self.module_, torch.as_tensor(X, dtype=torch.float32),
-                                 batch_size=max(self.batch_size, 256), device=_module_device(self.module_),
+                                 batch_size=self._predict_batch_size(), device=_module_device(self.module_),
                                  method=self._embed_method())
         else:
             out = self._forward(X, method=self._embed_method())

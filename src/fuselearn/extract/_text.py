@@ -338,6 +338,8 @@ class TfidfExtractor(TransformerMixin, BaseEstimator):
         _check_float("alpha", self.alpha, 0, np.inf, low_open=True, high_open=True)
         texts = as_texts(X, "TfidfExtractor")
         self.vectorizer_ = self._vectorizer()
+        for attr in ("r_", "classes_"):  # a previous NB fit's, if any
+            self.__dict__.pop(attr, None)
         try:
             counts = self.vectorizer_.fit_transform(texts)
         except ValueError as exc:  # empty vocabulary and friends
@@ -386,13 +388,14 @@ class TfidfExtractor(TransformerMixin, BaseEstimator):
                 "This TfidfExtractor instance is not fitted yet. Call 'fit' before 'transform'."
             ) from exc
         counts = self.vectorizer_.transform(as_texts(X, "TfidfExtractor"))
-        return self._nb(counts) if self.nb_weighting else counts.tocsr()
+        # The fitted state decides (r_ exists after an NB fit), not the nb_weighting parameter.
+        return self._nb(counts) if "r_" in self.__dict__ else counts.tocsr()
 
     def get_feature_names_out(self, input_features=None):
         """The vocabulary terms (prefixed by the class for multi-class NB blocks)."""
         check_is_fitted(self, "vectorizer_")
         terms = self.vectorizer_.get_feature_names_out()
-        if not self.nb_weighting or self.r_.shape[0] == 1:
+        if "r_" not in self.__dict__ or self.r_.shape[0] == 1:
             return np.asarray(terms, dtype=object)
         return np.asarray([f"{c}__{t}" for c in self.classes_ for t in terms], dtype=object)
 

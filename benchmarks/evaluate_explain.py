@@ -12,7 +12,6 @@ Run: FUSELEARN_DATA=/work/shared/datasets OMP_NUM_THREADS=1 PYTHONPATH=src \
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -22,9 +21,9 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _evaluate_common import fusion, load  # noqa: E402
+from _evaluate_common import fusion, load
 
-from fuselearn.evaluate import explain, fairness, robustness  # noqa: E402
+from fuselearn.evaluate import explain, fairness, robustness
 
 
 def timed(fn, *a, **k):
@@ -44,7 +43,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     Xtr, ytr, Xte, yte, sens = load(args.dataset, args.n_train, args.n_test)
-    f, fit_wall, fit_cpu = timed(fusion, Xtr, ytr)
+    f, fit_wall, _ = timed(fusion, Xtr, ytr)
     print(f"{args.dataset}: {len(ytr)} train / {len(yte)} test rows; fusion fit {fit_wall:.1f} s")
     e, wall, cpu = timed(explain, f, Xte, yte, y_train=ytr, max_rows=args.max_rows, random_state=0)
     print(f"explain: {wall:.1f} s wall, {cpu:.1f} s CPU; parts: "

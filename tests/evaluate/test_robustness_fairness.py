@@ -63,8 +63,13 @@ def test_robustness_bad_input(fitted):
 
 
 def test_fairness_matches_fairlearn(fitted):
-    from fairlearn.metrics import (MetricFrame, demographic_parity_difference, equalized_odds_difference,
-                                   selection_rate, true_positive_rate)
+    from fairlearn.metrics import (
+        MetricFrame,
+        demographic_parity_difference,
+        equalized_odds_difference,
+        selection_rate,
+        true_positive_rate,
+    )
     from sklearn.metrics import accuracy_score
 
     X, y, fusion = fitted

@@ -193,7 +193,7 @@ def explain(
 
     # -- inside networks ------------------------------------------------------------------------------
     if networks:
-        from ._network import network_sources, has_fusion_layer
+        from ._network import has_fusion_layer, network_sources
 
         net = _network_of(model)
         if net is not None and has_fusion_layer(net):
@@ -232,17 +232,11 @@ def _explain_features(model, fusion, X, y_enc, scorer, tables, info, max_rows, b
     imp[main] = pd.Series(mean_abs(vals), index=names)
     summary = vals if vals.ndim == 2 else np.abs(vals).mean(axis=2)
     sv = pd.DataFrame(summary, columns=names)
-    codes = None
-    try:
-        from ._features import _Codec
+    from ._features import _Codec
 
-        codec = _Codec(take(X, rows))
-        codes = codec.encode(take(X, rows))
-    except Exception:  # colour only; a table it cannot encode is shown without colour
-        codes = None
-    if codes is not None:
-        for j, f in enumerate(names):
-            sv[f"_value:{f}"] = codes[:, j]
+    codes = _Codec(take(X, rows)).encode(take(X, rows))  # feature values (category codes) colour the summary
+    for j, f in enumerate(names):
+        sv[f"_value:{f}"] = codes[:, j]
     tables["shap_values"] = sv
     member_scores = {}
     if fusion is not None:
@@ -250,7 +244,7 @@ def _explain_features(model, fusion, X, y_enc, scorer, tables, info, max_rows, b
             Xm = _member_view(X, cols)
             try:
                 v, kinds[mname] = shap_values(est, take(Xm, rows), take(Xm, bg_rows), random_state=seed)
-            except Exception as exc:  # one member shap cannot explain must not sink the others
+            except Exception as exc:  # noqa: BLE001 - shap raises many types; one member must not sink the rest
                 kinds[mname] = f"failed: {type(exc).__name__}: {exc}"[:200]
                 continue
             imp[mname] = pd.Series(mean_abs(v), index=feature_names(Xm)).reindex(names)

@@ -188,7 +188,7 @@ def fairness(model, X, y, sensitive_features, *, threshold: float = 0.5, n_boots
     groups = pd.DataFrame(group_rows)
     groups["count"] = groups["count"].astype(int)
     info = {"model": type(model).__name__, "positive_class": classes[1].item() if hasattr(classes[1], "item")
-            else classes[1], "threshold": threshold, "n_rows": int(len(y)), "n_bootstrap": n_bootstrap,
+            else classes[1], "threshold": threshold, "n_rows": len(y), "n_bootstrap": n_bootstrap,
             "fairness_note": (
                 "Per-group metrics from fairlearn's MetricFrame (ece: expected calibration error, 10 bins; brier on "
                 "the positive-class probability). Differences: fairlearn's demographic_parity_difference and "

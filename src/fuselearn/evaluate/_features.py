@@ -97,9 +97,9 @@ def explainer_kind(est, X) -> str:
     if not _numeric_array(X):
         return "permutation"
     mod = type(est).__module__
-    if any(mod.startswith(p) for p in _TREE_MODULES) and hasattr(est, "predict"):
-        if "HistGradientBoosting" not in type(est).__name__:
-            return "tree"
+    if any(mod.startswith(p) for p in _TREE_MODULES) and hasattr(est, "predict") \
+            and "HistGradientBoosting" not in type(est).__name__:
+        return "tree"
     if mod.startswith("sklearn.linear_model") and hasattr(est, "coef_"):
         return "linear"
     if type(est).__name__ in ("NeuralClassifier", "NeuralRegressor") and getattr(est, "module", "mlp") == "mlp":

@@ -44,10 +44,7 @@ def is_fusion(model) -> bool:
 
 def member_outputs(model, X) -> np.ndarray:
     """Member outputs of a fitted fusion as ``(n_members, n_rows, n_outputs)``."""
-    if hasattr(model, "member_outputs"):
-        out = np.asarray(model.member_outputs(X), dtype=float)
-    else:  # fuselearn before the combiner objects: the private method of the same meaning
-        out = np.asarray(model._member_outputs(model._validate_x(X)), dtype=float)
+    out = np.asarray(model.member_outputs(X), dtype=float)
     return out[..., None] if out.ndim == 2 else out
 
 
@@ -60,23 +57,23 @@ def stored_oof(model) -> np.ndarray | None:
 
 
 class _CombinerAdapter:
-    """Fit a copy of the fusion's combiner on a coalition of members and combine their outputs.
-
-    Uses the ``combiner_`` object of the shared combiner contract when the fusion has one; with the
-    fusion's own combiner code otherwise (a shallow shadow of the fitted fusion whose members are
-    replaced by their outputs), so the coalition is combined exactly as the fusion combines.
-    """
+    """Fit a copy of the fusion's fitted ``combiner_`` on a coalition of members and combine their outputs,
+    so a coalition is combined exactly as the fusion combines its members."""
 
     def __init__(self, model):
         self.model = model
         self.classifier = is_classifier(model)
         self.combiner = getattr(model, "combiner_", None)
-        self.method = getattr(model, "method_", None) or (self.combiner.name if self.combiner is not None else None)
-        self.learned = (
-            bool(getattr(self.combiner, "needs_oof", False)) if self.combiner is not None
-            else self.method in ("weighted", "stacking", "bayes")
-        )
-        if getattr(model, "passthrough", False) and self.method == "stacking":
+        if self.combiner is None:
+            raise InvalidParameterError(
+                f"explain: this {type(model).__name__} has no fitted combiner_ (saved by an older fuselearn?); "
+                "refit it to explain its members."
+            )
+        self.method = self.combiner.name
+        self.learned = bool(self.combiner.needs_oof)
+        self.last_weights = None
+        if (getattr(self.combiner, "passthrough", False) or getattr(model, "passthrough", False)) \
+                and self.method == "stacking":
             raise InvalidParameterError(
                 "explain: member contributions of a stacking fusion with passthrough=True need the training "
                 "features of the out-of-fold rows, which the fusion does not store; refit with "
@@ -93,56 +90,16 @@ class _CombinerAdapter:
             return np.full((test_out.shape[1], 1), float(np.mean(y_train)))
         idx = list(members)
         tr, te = train_out[idx], test_out[idx]
-        if self.combiner is not None:
-            comb = copy.deepcopy(self.combiner)
-            user_w = getattr(comb, "weights", None)
-            if user_w is not None and np.ndim(user_w) == 1 and len(user_w) == train_out.shape[0]:
-                comb.weights = np.asarray(user_w, dtype=float)[idx]
-            comb.fit(tr, y_train, random_state=random_state)
-            out = np.asarray(comb.combine(te), dtype=float)
-            self.last_weights = getattr(comb, "weights_", None)
-            return out.reshape(te.shape[1], -1)
-        return self._fit_combine_legacy(idx, tr, y_train, te, random_state)
-
-    def _fit_combine_legacy(self, idx, tr, y_train, te, random_state):
-        m = self.model
-        shadow = copy.copy(m)
-        shadow.__dict__ = dict(m.__dict__)
-        shadow.estimators_ = [m.estimators_[i] for i in idx]
-        if m.weights is not None:
-            shadow.weights = np.asarray(m.weights, dtype=float)[idx]
-        shadow.random_state = random_state
-        shadow.n_bootstrap = 1  # bayes: the weights' bootstrap spread is not needed here
-        method = m.method_
-        self.last_weights = None
-        if self.classifier:
-            shadow.oof_predictions_ = tr
-            y_raw = m.classes_[y_train]
-            shadow._fit_combiner(method, None, y_raw, check_random_state(random_state))
-            outputs = te
-            if method == "bayes":
-                from ..estimators._fusion import _temper
-
-                outputs = _temper(outputs, shadow.temperatures_)
-            if method == "stacking":
-                feats = shadow._stack_features(outputs, None)
-                proba = np.zeros((te.shape[1], te.shape[2]))
-                proba[:, shadow.meta_learner_.classes_] = shadow.meta_learner_.predict_proba(feats)
-            else:
-                proba = np.tensordot(shadow.weights_, outputs, axes=1)
-            self.last_weights = getattr(shadow, "weights_", None)
-            return proba / np.clip(proba.sum(axis=1, keepdims=True), 1e-12, None)
-        shadow.oof_predictions_ = tr[..., 0]
-        shadow._fit_combiner(method, None, y_train, check_random_state(random_state))
-        outputs = te[..., 0]
-        if method == "stacking":
-            pred = shadow.meta_learner_.predict(shadow._stack_features(outputs[..., None], None))
-        elif method == "median":
-            pred = np.median(outputs, axis=0)
-        else:
-            pred = shadow.weights_ @ outputs
-        self.last_weights = getattr(shadow, "weights_", None)
-        return np.asarray(pred, dtype=float).reshape(-1, 1)
+        comb = copy.deepcopy(self.combiner)
+        if getattr(comb, "n_bootstrap", None) is not None:
+            comb.n_bootstrap = 1  # bayes: the weights' bootstrap spread is not needed per coalition
+        user_w = getattr(comb, "weights", None)
+        if user_w is not None and np.ndim(user_w) == 1 and len(user_w) == train_out.shape[0]:
+            comb.weights = np.asarray(user_w, dtype=float)[idx]  # fixed user weights of the coalition
+        comb.fit(tr, y_train, random_state=random_state)
+        out = np.asarray(comb.combine(te), dtype=float)
+        self.last_weights = getattr(comb, "weights_", None)
+        return out.reshape(te.shape[1], -1)
 
 
 @dataclass
@@ -175,7 +132,7 @@ def _encode_y(model, y):
 def _shapley_matrix(m: int) -> np.ndarray:
     """``W`` of shape (m, 2**m) with ``phi = W @ v`` for coalition values ``v`` indexed by bit mask."""
     n = 1 << m
-    sizes = np.array([bin(s).count("1") for s in range(n)])
+    sizes = np.array([int(s).bit_count() for s in range(n)])
     fact = [math.factorial(k) for k in range(m + 1)]
     W = np.zeros((m, n))
     for i in range(m):
@@ -192,7 +149,7 @@ def _shapley_matrix(m: int) -> np.ndarray:
 def _permutation_matrix(m: int, n_permutations: int, rng) -> tuple[np.ndarray, list[int]]:
     """Sampled-permutation Shapley estimate as ``phi = W @ v[masks]`` (antithetic pairs)."""
     masks: dict[int, int] = {0: 0}
-    rows: list[dict[int, float]] = [dict() for _ in range(m)]
+    rows: list[dict[int, float]] = [{} for _ in range(m)]
     perms = []
     for _ in range((n_permutations + 1) // 2):
         p = rng.permutation(m)
@@ -348,7 +305,7 @@ def member_contributions(
                           "score_change": -delta[0], "ci_low": -hi, "ci_high": -lo})
     coal = pd.DataFrame({
         "members": [" + ".join(names[i] for i in range(m) if s >> i & 1) or "(none: prior)" for s in needed],
-        "size": [bin(s).count("1") for s in needed],
+        "size": [int(s).bit_count() for s in needed],
         "score": [values[s][0] for s in needed],
     }).sort_values(["size", "score"], ascending=[True, not scorer.greater_is_better]).reset_index(drop=True)
 

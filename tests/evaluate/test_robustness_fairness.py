@@ -9,7 +9,7 @@ from sklearn.linear_model import LogisticRegression
 
 from fuselearn import FusionClassifier
 from fuselearn.evaluate import fairness, robustness
-from fuselearn.exceptions import InvalidInputError, InvalidParameterError, UnknownNameError
+from fuselearn.exceptions import InvalidInputError, InvalidParameterError, NotFittedError, UnknownNameError
 
 fairlearn = pytest.importorskip("fairlearn")
 
@@ -60,6 +60,8 @@ def test_robustness_bad_input(fitted):
         robustness(fusion, X, y, {"missing_group": ["hbg"]})
     with pytest.raises(InvalidParameterError, match="X_train and y_train"):
         robustness(fusion, X, y, ["label_noise"])
+    with pytest.raises(NotFittedError, match="robustness: this LogisticRegression is not fitted"):
+        robustness(LogisticRegression(), X, y)
 
 
 def test_fairness_matches_fairlearn(fitted):
@@ -116,6 +118,8 @@ def test_fairness_bad_input(fitted):
         fairness(fusion, X, y, ["sx"])
     with pytest.raises(InvalidInputError, match="one group only"):
         fairness(fusion, X, y, {"sex": np.array(["F"] * len(y))})
+    with pytest.raises(NotFittedError, match="fairness: this FusionClassifier is not fitted"):
+        fairness(FusionClassifier([("lr", LogisticRegression())]), X, y, ["a"])
     multi = LogisticRegression().fit(X, np.arange(len(y)) % 3)
     with pytest.raises(InvalidParameterError, match="binary classifier"):
         fairness(multi, X, y, {"sex": np.array(["F", "M"] * (len(y) // 2))})

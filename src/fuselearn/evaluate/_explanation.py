@@ -91,8 +91,8 @@ class Explanation:
     def to_frame(self, name: str | None = None) -> pd.DataFrame:
         """One table by name, or (None) all of them stacked in long form with a ``table`` column."""
         if name is None:
-            return pd.concat([t.assign(table=k) for k, t in self.tables.items() if k != "shap_values"],
-                             ignore_index=True, sort=False)
+            parts = [t.assign(table=k) for k, t in self.tables.items() if k != "shap_values"]
+            return pd.concat(parts, ignore_index=True, sort=False) if parts else pd.DataFrame()
         if name not in self.tables:
             raise UnknownNameError(
                 f"Explanation.to_frame: no table {name!r}; this explanation has {sorted(self.tables)}."

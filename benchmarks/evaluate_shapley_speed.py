@@ -15,9 +15,9 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _evaluate_common import fusion, load  # noqa: E402
+from _evaluate_common import fusion, load
 
-from fuselearn.evaluate import member_contributions  # noqa: E402
+from fuselearn.evaluate import member_contributions
 
 
 def main() -> None:

@@ -11,7 +11,6 @@ Run: FUSELEARN_DATA=/work/shared/datasets OMP_NUM_THREADS=1 PYTHONPATH=src \
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -20,11 +19,11 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 sys.path.insert(0, str(Path(__file__).parent))
-from multimodal_womens_clothing import TABLE, load  # noqa: E402
+from multimodal_womens_clothing import TABLE, load
 
-from fuselearn.estimators import ModalityFusion  # noqa: E402
-from fuselearn.evaluate import explain  # noqa: E402
-from fuselearn.extract import TfidfExtractor  # noqa: E402
+from fuselearn.estimators import ModalityFusion
+from fuselearn.evaluate import explain
+from fuselearn.extract import TfidfExtractor
 
 
 def main() -> None:

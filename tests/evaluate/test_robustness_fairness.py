@@ -9,7 +9,12 @@ from sklearn.linear_model import LogisticRegression
 
 from fuselearn import FusionClassifier
 from fuselearn.evaluate import fairness, robustness
-from fuselearn.exceptions import InvalidInputError, InvalidParameterError, NotFittedError, UnknownNameError
+from fuselearn.exceptions import (
+    InvalidInputError,
+    InvalidParameterError,
+    NotFittedError,
+    UnknownNameError,
+)
 
 fairlearn = pytest.importorskip("fairlearn")
 

@@ -1,4 +1,4 @@
-"""The ``fuselearn`` command line (Typer): demo, run, report, datasets, predict.
+"""The ``fuselearn`` command line (Typer): demo, run, report, explain, datasets, predict.
 
 Each command imports what it needs (torch, scikit-learn, the experiment runner) inside its body, so
 ``fuselearn --help`` and ``fuselearn <command> --help`` start in well under a second.
@@ -11,6 +11,7 @@ import typer
 from ._help import Command, Group
 from .datasets import app as datasets_app
 from .demo import demo
+from .explain import explain
 from .predict import predict
 from .report import report
 from .run import run
@@ -24,6 +25,7 @@ app = typer.Typer(
 )
 app.add_typer(datasets_app, name="datasets")
 app.command("demo", cls=Command)(demo)
+app.command("explain", cls=Command)(explain)
 app.command("predict", cls=Command)(predict)
 app.command("run", cls=Command)(run)
 app.command("report", cls=Command)(report)

@@ -1,0 +1,278 @@
+"""Feature attributions through shap, with the explainer that fits each model, and grouped permutation importance.
+
+shap's ``Explainer`` picks an algorithm from the model object, but on a fuselearn fusion, a Pipeline
+with a ColumnTransformer or a torch network it falls back to slow, unbounded defaults, and it cannot
+take a DataFrame with text categories as a masker. So we choose per member kind:
+
+- tree ensembles (scikit-learn trees and forests, gradient boosting, LightGBM, XGBoost, CatBoost) on
+  numeric input: ``shap.TreeExplainer`` (exact, interventional on the background);
+- linear models on numeric input: ``shap.LinearExplainer`` on the background;
+- a bare ``NeuralClassifier``/``NeuralRegressor`` on numeric input: ``shap.GradientExplainer`` (expected
+  gradients) on the network's softmax;
+- everything else, the fused model itself and pipelines on raw (mixed) columns: the model-agnostic
+  ``shap.PermutationExplainer`` with a bounded background sample (categories encoded to integer codes
+  for the masker and decoded before each prediction), ``max_evals = 2 * n_features + 1`` (one forward
+  and one backward pass of an antithetic permutation per row).
+
+scikit-learn's ``permutation_importance`` (checked, 1.9) permutes one column at a time and has no
+groups, so the grouped version (a whole modality permuted together, one shared row permutation) is
+written here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import is_classifier
+
+from ..exceptions import InvalidInputError, InvalidParameterError, UnknownNameError
+
+_TREE_MODULES = ("sklearn.tree", "sklearn.ensemble._forest", "sklearn.ensemble._gb", "lightgbm", "xgboost",
+                 "catboost")
+
+
+def predict_output(model, X) -> np.ndarray:
+    """(n, n_outputs): class probabilities of a classifier, predictions of a regressor."""
+    if is_classifier(model):
+        return np.asarray(model.predict_proba(X), dtype=float)
+    return np.asarray(model.predict(X), dtype=float).reshape(len(X), -1)
+
+
+# -- inputs ------------------------------------------------------------------------------------------
+class _Codec:
+    """Numeric codes for a mixed table (shap maskers need floats) and back."""
+
+    def __init__(self, X):
+        self.frame = isinstance(X, pd.DataFrame)
+        if not self.frame:
+            self.columns = [f"x{j}" for j in range(np.asarray(X).shape[1])]
+            self.cats, self.dtypes = {}, None
+            return
+        self.columns = [str(c) for c in X.columns]
+        self.orig_columns = list(X.columns)
+        self.dtypes = X.dtypes
+        self.cats = {c: pd.Index(pd.unique(X[c].dropna())) for c in X.columns
+                     if not pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c])}
+
+    def encode(self, X) -> np.ndarray:
+        if not self.frame:
+            return np.asarray(X, dtype=float)
+        out = np.empty((len(X), len(self.orig_columns)))
+        for j, c in enumerate(self.orig_columns):
+            if c in self.cats:
+                codes = self.cats[c].get_indexer(X[c]).astype(float)
+                codes[codes < 0] = np.nan
+                out[:, j] = codes
+            else:
+                out[:, j] = pd.to_numeric(X[c], errors="coerce")
+        return out
+
+    def decode(self, A):
+        if not self.frame:
+            return A
+        D = pd.DataFrame(A, columns=self.orig_columns)
+        for c, cats in self.cats.items():
+            codes = D[c].to_numpy()
+            vals = np.empty(len(codes), dtype=object)
+            ok = np.isfinite(codes)
+            vals[ok] = cats.to_numpy()[codes[ok].astype(int)]
+            vals[~ok] = np.nan
+            D[c] = vals
+            if self.dtypes[c] == bool:
+                D[c] = D[c].astype(bool)
+        for c in self.orig_columns:
+            if c not in self.cats:
+                D[c] = D[c].astype(self.dtypes[c], errors="ignore") if self.dtypes[c].kind in "iuf" else D[c]
+        return D
+
+
+def _numeric_array(X) -> bool:
+    if isinstance(X, pd.DataFrame):
+        return all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in X.dtypes)
+    return np.asarray(X).dtype.kind in "fiu"
+
+
+def explainer_kind(est, X) -> str:
+    """Which shap explainer suits ``est`` on inputs like ``X``: tree, linear, gradient or permutation."""
+    if not _numeric_array(X):
+        return "permutation"
+    mod = type(est).__module__
+    if any(mod.startswith(p) for p in _TREE_MODULES) and hasattr(est, "predict") \
+            and "HistGradientBoosting" not in type(est).__name__:
+        return "tree"
+    if mod.startswith("sklearn.linear_model") and hasattr(est, "coef_"):
+        return "linear"
+    if type(est).__name__ in ("NeuralClassifier", "NeuralRegressor") and getattr(est, "module", "mlp") == "mlp":
+        return "gradient"
+    return "permutation"
+
+
+def _positive_class(values, classifier, n_outputs):
+    """shap values (n, d[, k]) -> the positive class (binary) or the mean |.| over classes (multiclass)."""
+    v = np.asarray(values, dtype=float)
+    if v.ndim == 3:
+        v = v[..., -1] if v.shape[2] == 2 else v
+    return v
+
+
+def shap_values(est, X, background, *, kind=None, random_state=0):
+    """shap values of ``est`` on ``X`` (n, d) for the positive class (binary) / per class, and the explainer used.
+
+    Returns
+    -------
+    values : ndarray of shape (n, d) or (n, d, n_classes) for multiclass
+    kind : str
+    """
+    import shap
+
+    kind = kind or explainer_kind(est, X)
+    classifier = is_classifier(est)
+    if kind == "tree":
+        Xa, Ba = np.asarray(X, dtype=float), np.asarray(background, dtype=float)
+        expl = shap.TreeExplainer(est, Ba, model_output="probability" if classifier else "raw",
+                                  feature_perturbation="interventional")
+        vals = expl.shap_values(Xa, check_additivity=False)
+    elif kind == "linear":
+        Xa, Ba = np.asarray(X, dtype=float), np.asarray(background, dtype=float)
+        expl = shap.LinearExplainer(est, Ba)
+        vals = expl.shap_values(Xa)
+        if classifier and len(est.classes_) == 2:  # LinearExplainer explains the log-odds of class 1
+            vals = np.asarray(vals)
+    elif kind == "gradient":
+        import torch
+
+        module = est.module_
+
+        class _Proba(torch.nn.Module):  # explain probabilities, as every other explainer here
+            def __init__(self):
+                super().__init__()
+                self.inner = module
+
+            def forward(self, x):
+                out = self.inner(x)
+                return torch.softmax(out, dim=1) if classifier else out
+
+        Xa = torch.as_tensor(np.asarray(X, dtype=np.float32))
+        Ba = torch.as_tensor(np.asarray(background, dtype=np.float32))
+        expl = shap.GradientExplainer(_Proba().eval(), Ba)
+        vals = expl.shap_values(Xa, nsamples=64, rseed=random_state)
+    elif kind == "permutation":
+        codec = _Codec(background)
+        Benc = codec.encode(background)
+
+        def f(A):
+            out = predict_output(est, codec.decode(A))
+            return out[:, -1] if (classifier and out.shape[1] == 2) or out.shape[1] == 1 else out
+
+        masker = shap.maskers.Independent(Benc, max_samples=len(Benc))
+        expl = shap.PermutationExplainer(f, masker, seed=random_state)
+        d = Benc.shape[1]
+        vals = expl(codec.encode(X), max_evals=2 * d + 1, silent=True).values
+    else:
+        raise UnknownNameError(f"explain: unknown explainer {kind!r}; use tree, linear, gradient or permutation.")
+    vals = np.asarray(vals, dtype=float) if not isinstance(vals, list) else np.stack(vals, axis=-1)
+    if vals.ndim == 3 and vals.shape[2] == 2:
+        vals = vals[..., 1]
+    return vals, kind
+
+
+def feature_names(X) -> list[str]:
+    if isinstance(X, pd.DataFrame):
+        return [str(c) for c in X.columns]
+    return [f"x{j}" for j in range(np.asarray(X).shape[1])]
+
+
+def mean_abs(values) -> np.ndarray:
+    v = np.abs(np.asarray(values, dtype=float))
+    return v.mean(axis=0) if v.ndim == 2 else v.mean(axis=(0, 2))
+
+
+def sparsity(importance, share: float = 0.9) -> int:
+    """How many features carry ``share`` of the total attribution."""
+    imp = np.sort(np.abs(np.asarray(importance, dtype=float)))[::-1]
+    total = imp.sum()
+    if total <= 0:
+        return 0
+    return int(np.searchsorted(np.cumsum(imp) / total, share - 1e-12) + 1)
+
+
+# -- grouped permutation importance ---------------------------------------------------------------------
+def resolve_columns(X, columns, where: str) -> list[int]:
+    """Positions in ``X`` of ``columns`` (names, positions, a slice or a boolean mask)."""
+    names = list(X.columns) if isinstance(X, pd.DataFrame) else None
+    d = X.shape[1]
+    if isinstance(columns, slice):
+        return list(range(d))[columns]
+    if isinstance(columns, (str, int, np.integer)):
+        columns = [columns]
+    cols = list(columns)
+    if cols and all(isinstance(c, (bool, np.bool_)) for c in cols):
+        return [j for j, c in enumerate(cols) if c]
+    out = []
+    for c in cols:
+        if isinstance(c, (int, np.integer)) and not (names and c in names):
+            if not -d <= c < d:
+                raise InvalidParameterError(f"{where}: column position {c} is out of range for {d} columns.")
+            out.append(int(c) % d)
+        elif names is not None and c in names:
+            out.append(names.index(c))
+        else:
+            import difflib
+
+            close = difflib.get_close_matches(str(c), [str(n) for n in names or []], n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise UnknownNameError(f"{where}: column {c!r} is not in X.{hint}")
+    return out
+
+
+def default_groups(model, X) -> dict[str, list] | None:
+    """Column groups a fitted model defines: ModalityFusion's modalities, or the fusion members' column lists."""
+    mods = getattr(model, "modalities", None)
+    if isinstance(mods, dict) and hasattr(model, "strategy_"):
+        return {name: (spec[0] if isinstance(spec, (tuple, list)) else spec) for name, spec in mods.items()}
+    cols = getattr(model, "_member_columns", None)
+    if cols is not None and any(c is not None for c in cols) and hasattr(model, "member_names_"):
+        return {name: c for name, c in zip(model.member_names_, cols) if c is not None}
+    return None
+
+
+def grouped_permutation_importance(model, X, y_enc, groups, scorer, *, n_repeats=5, confidence=0.95,
+                                   random_state=None) -> pd.DataFrame:
+    """Score drop when each group's columns are permuted together (one row permutation per repeat)."""
+    from scipy import stats
+    from sklearn.utils import check_random_state
+
+    rng = check_random_state(random_state)
+    if not isinstance(groups, dict) or not groups:
+        raise InvalidParameterError(f"explain: groups must be a non-empty dict name -> columns; got {groups!r}.")
+    positions = {name: resolve_columns(X, cols, f"explain: group {name!r}") for name, cols in groups.items()}
+    base = scorer(y_enc, predict_output(model, X))
+    sign = 1.0 if scorer.greater_is_better else -1.0
+    rows = []
+    is_frame = isinstance(X, pd.DataFrame)
+    for name, pos in positions.items():
+        drops = []
+        for _ in range(n_repeats):
+            perm = rng.permutation(len(X))
+            if is_frame:
+                Xp = X.copy()
+                for j in pos:
+                    Xp.iloc[:, j] = X.iloc[perm, j].to_numpy()
+            else:
+                Xp = np.array(X, copy=True)
+                Xp[:, pos] = Xp[perm][:, pos]
+            drops.append(sign * (base - scorer(y_enc, predict_output(model, Xp))))
+        drops = np.asarray(drops)
+        half = (stats.t.ppf(0.5 + confidence / 2, n_repeats - 1) * drops.std(ddof=1) / np.sqrt(n_repeats)
+                if n_repeats > 1 else np.nan)
+        rows.append({"group": name, "n_columns": len(pos), "importance": drops.mean(),
+                     "std": drops.std(ddof=1) if n_repeats > 1 else np.nan,
+                     "ci_low": drops.mean() - half, "ci_high": drops.mean() + half})
+    return pd.DataFrame(rows).sort_values("importance", ascending=False).reset_index(drop=True)
+
+
+def check_rows(X, y, where):
+    n = X.shape[0] if hasattr(X, "shape") else len(X)
+    if y is not None and len(y) != n:
+        raise InvalidInputError(f"{where}: X has {n} rows but y has {len(y)}.")
+    return n

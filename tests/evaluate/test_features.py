@@ -1,0 +1,108 @@
+"""SHAP attributions per member kind (checked against shap itself), grouped permutation importance."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+
+from fuselearn import FusionClassifier
+from fuselearn.evaluate import explain
+from fuselearn.evaluate._features import explainer_kind, shap_values, sparsity
+from fuselearn.exceptions import UnknownNameError
+
+shap = pytest.importorskip("shap")
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, y = make_classification(240, 6, n_informative=3, n_redundant=0, shuffle=False, random_state=0)
+    X = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
+    fusion = FusionClassifier([("lr", LogisticRegression(), ["f0", "f1", "f2"]),
+                               ("rf", RandomForestClassifier(25, max_depth=4, random_state=0), ["f3", "f4", "f5"]),
+                               ("all", LogisticRegression())],
+                              method="stacking", cv=3, random_state=0).fit(X, y)
+    return X, y, fusion
+
+
+def test_member_attributions_equal_shaps_own_numbers(fitted):
+    X, y, fusion = fitted
+    e = explain(fusion, X, y, max_rows=60, background=30, random_state=0)
+    assert e.info["explainers"] == {"fusion": "permutation", "lr": "linear", "rf": "tree", "all": "linear"}
+    # Recompute the tree member's values with shap directly, on the same rows and background.
+    rng = np.random.RandomState(np.random.RandomState(0).randint(np.iinfo(np.int32).max))
+    rows = np.sort(rng.choice(len(X), 60, replace=False))
+    bg = np.sort(rng.choice(len(X), 30, replace=False))
+    rf = fusion.named_estimators_["rf"]
+    cols = ["f3", "f4", "f5"]
+    own = shap.TreeExplainer(rf, X.iloc[bg][cols].to_numpy(), model_output="probability",
+                             feature_perturbation="interventional").shap_values(X.iloc[rows][cols].to_numpy())
+    own = np.abs(np.asarray(own)[..., 1]).mean(0)
+    feats = e.to_frame("features").set_index("feature")
+    np.testing.assert_allclose(feats.loc[cols, "rf"].to_numpy(), own / own.sum(), rtol=1e-6)
+    assert feats.loc[["f0", "f1", "f2"], "rf"].isna().all()  # the member never sees them
+    lr = fusion.named_estimators_["all"]
+    own = shap.LinearExplainer(lr, X.iloc[bg].to_numpy()).shap_values(X.iloc[rows].to_numpy())
+    own = np.abs(own).mean(0)
+    np.testing.assert_allclose(feats.loc[[f"f{i}" for i in range(6)], "all"].to_numpy(), own / own.sum(), rtol=1e-6)
+
+
+def test_fused_values_are_additive(fitted):
+    """The permutation explainer's values of the fused model add up to its probability minus the base."""
+    X, _, fusion = fitted
+    vals, kind = shap_values(fusion, X.iloc[:20], X.iloc[100:140], random_state=0)
+    assert kind == "permutation" and vals.shape == (20, 6)
+    base = fusion.predict_proba(X.iloc[100:140])[:, 1].mean()
+    np.testing.assert_allclose(vals.sum(1) + base, fusion.predict_proba(X.iloc[:20])[:, 1], atol=1e-6)
+
+
+def test_interpretability_and_groups(fitted):
+    X, y, fusion = fitted
+    e = explain(fusion, X, y, max_rows=40, background=20, random_state=0)
+    interp = e.to_frame("interpretability").set_index("model")
+    assert interp["best_member"].sum() == 1
+    assert (interp["n_features_for_90pct"] <= interp["n_features"]).all()
+    groups = e.to_frame("groups").set_index("group")  # default groups: the members' column lists
+    assert set(groups.index) == {"lr", "rf"}
+    # Only f0..f2 are informative (shuffle=False): permuting rf's columns costs ~nothing.
+    assert groups.loc["lr", "importance"] > 0.1 > abs(groups.loc["rf", "importance"])
+    custom = explain(fusion, X, y, groups={"informative": ["f0", "f1", "f2"], "noise": [3, 4, 5]},
+                     features=False, members=False, random_state=0).to_frame("groups").set_index("group")
+    assert custom.loc["informative", "importance"] > custom.loc["noise", "importance"]
+    assert (custom["ci_low"] <= custom["importance"]).all()
+
+
+def test_explainer_choice_and_sparsity():
+    X = np.random.RandomState(0).normal(size=(30, 3))
+    y = (X[:, 0] > 0).astype(int)
+    assert explainer_kind(LogisticRegression().fit(X, y), X) == "linear"
+    assert explainer_kind(LogisticRegression().fit(X, y), pd.DataFrame({"a": ["x"] * 30})) == "permutation"
+    assert sparsity([0.5, 0.3, 0.15, 0.05]) == 3
+    assert sparsity([1.0, 0, 0]) == 1
+
+
+def test_unknown_group_names(fitted):
+    X, y, fusion = fitted
+    with pytest.raises(UnknownNameError, match=r"no modality or member.*did you mean 'rf'"):
+        explain(fusion, X, y, groups=["rff"], features=False)
+    with pytest.raises(UnknownNameError, match=r"column 'f9' is not in X"):
+        explain(fusion, X, y, groups={"g": ["f9"]}, features=False, members=False)
+
+
+def test_modality_importance_of_a_late_modality_fusion():
+    """The text carries the label, the table is noise: grouped importance and member Shapley values say so."""
+    from fuselearn import ModalityFusion
+    from fuselearn.extract import TfidfExtractor
+
+    rng = np.random.RandomState(0)
+    y = rng.randint(0, 2, 120)
+    text = np.where(y == 1, rng.choice(["love it", "great fit"], 120), rng.choice(["too small", "poor fabric"], 120))
+    X = pd.DataFrame({"review": text, "age": rng.normal(40, 10, 120)})
+    clf = ModalityFusion({"text": ("review", TfidfExtractor()), "table": (["age"], None)}, strategy="late", cv=3,
+                         random_state=0).fit(X, y)
+    e = explain(clf, X, y, features=False, random_state=0)
+    groups = e.to_frame("groups").set_index("group")["importance"]
+    assert groups["text"] > 0.3 and abs(groups["table"]) < 0.05
+    phi = e.to_frame("members_shapley").set_index("member")["shapley"]
+    assert phi["text"] > 0.3 and abs(phi["table"]) < 0.05

@@ -2,6 +2,7 @@
 
 from ._persistence import load, save
 from .estimators import (
+    DistilledClassifier,
     FusionClassifier,
     FusionRegressor,
     HybridClassifier,
@@ -9,12 +10,14 @@ from .estimators import (
     ModalityFusion,
     NeuralClassifier,
     NeuralRegressor,
+    distill,
 )
 from .extract import NeuralExtractor
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DistilledClassifier",
     "FusionClassifier",
     "FusionRegressor",
     "HybridClassifier",
@@ -24,6 +27,7 @@ __all__ = [
     "NeuralExtractor",
     "NeuralRegressor",
     "__version__",
+    "distill",
     "load",
     "save",
 ]

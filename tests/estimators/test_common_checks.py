@@ -5,6 +5,7 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from fuselearn import (
+    DistilledClassifier,
     FusionClassifier,
     FusionRegressor,
     HybridClassifier,
@@ -22,6 +23,8 @@ ESTIMATORS = [
     NeuralExtractor(**TINY),
     HybridClassifier(NeuralExtractor(**TINY), cross_fit=3, random_state=0),
     HybridRegressor(NeuralExtractor(**TINY), cross_fit=3, random_state=0),
+    DistilledClassifier(random_state=0),
+    DistilledClassifier(LogisticRegression(), random_state=0),
 ]
 for method in FusionClassifier._methods:
     ESTIMATORS.append(FusionClassifier(

@@ -1,11 +1,13 @@
-"""scikit-learn estimators: neural, hybrid (deep -> classical), decision fusion, modality fusion."""
+"""scikit-learn estimators: neural, hybrid (deep -> classical), decision fusion, modality fusion, distillation."""
 
+from ._distill import DistilledClassifier, distill
 from ._fusion import FusionClassifier, FusionRegressor, Uncertainty
 from ._hybrid import HybridClassifier, HybridRegressor
 from ._modality import ModalityFusion
 from ._neural import NeuralClassifier, NeuralRegressor
 
 __all__ = [
+    "DistilledClassifier",
     "FusionClassifier",
     "FusionRegressor",
     "HybridClassifier",
@@ -14,4 +16,5 @@ __all__ = [
     "NeuralClassifier",
     "NeuralRegressor",
     "Uncertainty",
+    "distill",
 ]

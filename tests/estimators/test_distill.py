@@ -147,3 +147,21 @@ def test_save_load_round_trip(tmp_path):
     loaded = fuselearn.load(folder)
     assert isinstance(loaded, DistilledClassifier)
     np.testing.assert_array_equal(loaded.predict_proba(X), student.predict_proba(X))
+
+
+def test_lightgbm_student_reads_string_columns_natively():
+    """A LightGBM student given by the user gets the DataFrame's strings as categories too, and an
+    unseen category at predict is treated as missing rather than failing."""
+    from lightgbm import LGBMRegressor
+
+    rng = np.random.RandomState(4)
+    X = _table(400, rng)
+    X["city"] = X["city"].astype("string")
+    X.loc[::7, "city"] = None
+    y = ((X["city"] == "a") | (X["age"] > 50)).astype(int).to_numpy()
+    student = DistilledClassifier(LGBMRegressor(objective="cross_entropy", n_estimators=30, verbose=-1),
+                                  random_state=0).fit(X, y)
+    assert (student.predict(X) == y).mean() > 0.9
+    new = X.head(3).copy()
+    new["city"] = "unseen"
+    assert student.predict_proba(new).shape == (3, 2)

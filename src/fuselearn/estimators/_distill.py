@@ -90,6 +90,14 @@ def _as_categories(X):
     return X
 
 
+def _is_lightgbm(est) -> bool:
+    try:
+        from lightgbm import LGBMModel
+    except ImportError:  # pragma: no cover - lightgbm is a core dependency
+        return False
+    return isinstance(est, LGBMModel)
+
+
 def _last_step(est):
     return est.steps[-1][1] if isinstance(est, Pipeline) else est
 
@@ -107,6 +115,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
           learning rate 0.1), one model on the positive class's probability (binary) or one per
           class (multiclass, renormalised); a DataFrame's non-numeric columns are given to it as
           pandas categories (LightGBM's native categorical splits; unseen values are missing).
+          The same holds for any LightGBM model given as the student.
         - a regressor (or a pipeline ending in one): fitted the same way, on each class's
           probability; its predictions are clipped to [0, 1] and renormalised.
         - a classifier whose ``fit`` accepts ``sample_weight`` (or a pipeline ending in one): each
@@ -212,7 +221,8 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
                 raise InvalidInputError("soft_targets must be finite and non-negative (class probabilities).")
             P = P / np.maximum(P.sum(axis=1, keepdims=True), 1e-12)
         student = self._resolve_student(X)
-        if self.student is None:
+        self._native_categories = _is_lightgbm(student)
+        if self._native_categories:
             X = _as_categories(X)
         if not self.soft:
             P = np.eye(k)[P.argmax(axis=1)]
@@ -287,7 +297,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
                 "before 'predict_proba'."
             ) from exc
         X = self._validate(X, reset=False)
-        if self.student is None:
+        if self._native_categories:
             X = _as_categories(X)
         k = len(self.classes_)
         if self._mode == "regressor":

@@ -158,7 +158,7 @@ def test_lightgbm_student_reads_string_columns_natively():
     X = _table(400, rng)
     X["city"] = X["city"].astype("string")
     X.loc[::7, "city"] = None
-    y = ((X["city"] == "a") | (X["age"] > 50)).astype(int).to_numpy()
+    y = ((X["city"] == "a").fillna(False) | (X["age"] > 50)).astype(int).to_numpy()
     student = DistilledClassifier(LGBMRegressor(objective="cross_entropy", n_estimators=30, verbose=-1),
                                   random_state=0).fit(X, y)
     assert (student.predict(X) == y).mean() > 0.9

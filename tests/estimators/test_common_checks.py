@@ -10,6 +10,8 @@ from fuselearn import (
     FusionRegressor,
     HybridClassifier,
     HybridRegressor,
+    JointExtractor,
+    JointHybridClassifier,
     NeuralClassifier,
     NeuralExtractor,
     NeuralRegressor,
@@ -25,6 +27,9 @@ ESTIMATORS = [
     HybridRegressor(NeuralExtractor(**TINY), cross_fit=3, random_state=0),
     DistilledClassifier(random_state=0),
     DistilledClassifier(LogisticRegression(), random_state=0),
+    JointExtractor("rff", hidden_sizes=(16,), max_epochs=20, lr=1e-2, random_state=0),
+    JointHybridClassifier("svm", cross_fit=3, extractor_params={"hidden_sizes": (16,), "max_epochs": 20, "lr": 1e-2},
+                          random_state=0),
 ]
 for method in FusionClassifier._methods:
     ESTIMATORS.append(FusionClassifier(
@@ -44,7 +49,7 @@ FLOAT32_REASON = (
 
 
 def expected_failed_checks(estimator):
-    if isinstance(estimator, (HybridClassifier, HybridRegressor)):
+    if isinstance(estimator, (HybridClassifier, HybridRegressor, JointHybridClassifier)):
         return {"check_methods_subset_invariance": FLOAT32_REASON}
     return {}
 

@@ -3,6 +3,7 @@
 from ._distill import DistilledClassifier, distill
 from ._fusion import FusionClassifier, FusionRegressor, Uncertainty
 from ._hybrid import HybridClassifier, HybridRegressor
+from ._joint import JointExtractor, JointHybridClassifier
 from ._modality import ModalityFusion
 from ._neural import NeuralClassifier, NeuralRegressor
 
@@ -12,6 +13,8 @@ __all__ = [
     "FusionRegressor",
     "HybridClassifier",
     "HybridRegressor",
+    "JointExtractor",
+    "JointHybridClassifier",
     "ModalityFusion",
     "NeuralClassifier",
     "NeuralRegressor",

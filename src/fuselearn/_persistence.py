@@ -51,7 +51,8 @@ def trusted_types() -> frozenset[str]:
     from sklearn.utils import all_estimators
 
     names = {f"{cls.__module__}.{cls.__qualname__}" for _, cls in all_estimators()}
-    names |= {"collections.OrderedDict", "collections.defaultdict", "builtins.slice"}
+    names |= {"collections.OrderedDict", "collections.defaultdict", "builtins.slice",
+              "sklearn.tree._tree.Tree"}  # the fitted tree inside every scikit-learn tree and forest
     names |= _fuselearn_types()
     for mod, classes in (
         ("lightgbm.sklearn", ("LGBMClassifier", "LGBMRegressor", "LGBMRanker")),
@@ -217,9 +218,22 @@ def _read_manifest(path: Path) -> dict:
     return manifest
 
 
+def _looks_like_safetensors(fh, file: Path) -> bool:
+    fh.seek(0)
+    start = fh.read(9)
+    if len(start) < 9:
+        return False
+    header = int.from_bytes(start[:8], "little")
+    return 8 + header <= file.stat().st_size and start[8:9] == b"{"
+
+
 def _refuse_pickle(file: Path, expected_magic: bytes | None) -> None:
     with open(file, "rb") as fh:
         head = fh.read(4)
+        if expected_magic is None and head[:1] in _PICKLE_MAGIC and _looks_like_safetensors(fh, file):
+            # A safetensors file starts with its header length (u64, little-endian), whose first
+            # byte can be 0x80 too: a header length that fits the file followed by "{" is not a pickle.
+            return
     if head[:1] in _PICKLE_MAGIC:
         raise UnsafeModelError(
             f"{file} holds a pickle payload (type: pickle); fuselearn never unpickles. "

@@ -78,3 +78,14 @@ def test_custom_classical_head(data):
                                 random_state=0).fit(X, y)
     assert isinstance(clf.hybrid_.heads_[0], LinearSVC) and clf.hybrid_.heads_[0].C == 0.1
     assert not hasattr(clf, "predict_proba") and clf.decision_function(X).shape == (300, 3)
+
+
+@pytest.mark.parametrize("head", ["rff", "tree"])
+def test_save_load_round_trip(data, head, tmp_path):
+    import fuselearn
+
+    X, y = data
+    clf = JointHybridClassifier(head, cross_fit=2, extractor_params={"hidden_sizes": (8,), "max_epochs": 3},
+                                random_state=0).fit(X, y)
+    loaded = fuselearn.load(fuselearn.save(clf, tmp_path / "joint"))
+    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))

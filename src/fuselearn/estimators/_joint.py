@@ -38,6 +38,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
+from .. import _torch_state
 from .._naming import normalize_name, resolve_name
 from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError
 from ..nn import MLP, TrainConfig, predict_module, seeded, train_module
@@ -307,6 +308,27 @@ class JointExtractor(TransformerMixin, BaseEstimator):
         out = predict_module(self.module_, torch.as_tensor(X), batch_size=max(self.batch_size, 256),
                              method="embed")
         return out.numpy()
+
+    # -- persistence: weights through safetensors, as the neural estimators (fuselearn._torch_state) --
+    def __getstate__(self):
+        state = super().__getstate__()
+        module = state.get("module_")
+        if isinstance(module, nn.Module):
+            key = _torch_state.stash(module)
+            if key is not None:
+                state = dict(state)
+                state["module_"] = None
+                state["_torch_key"] = key
+        return state
+
+    def __setstate__(self, state):
+        key = state.pop("_torch_key", None) if isinstance(state, dict) else None
+        super().__setstate__(state)
+        if key is not None:
+            with seeded(0):
+                module = self._build(self.n_features_in_, len(self.classes_))
+            module.load_state_dict(_torch_state.fetch(key))
+            self.module_ = module.eval()
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

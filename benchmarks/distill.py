@@ -118,7 +118,10 @@ def student_for(name):
 
 def rows_per_second(model, X, n_rows):
     reps = int(np.ceil(n_rows / len(X)))
-    big = pd.concat([X] * reps, ignore_index=True).iloc[:n_rows] if isinstance(X, pd.DataFrame) else np.tile(X, (reps, 1))[:n_rows]
+    if isinstance(X, (pd.DataFrame, pd.Series)):
+        big = pd.concat([X] * reps, ignore_index=True).iloc[:n_rows]
+    else:
+        big = np.tile(X, (reps, 1))[:n_rows]
     best = np.inf
     for _ in range(3):
         start = time.perf_counter()

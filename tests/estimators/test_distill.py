@@ -8,10 +8,15 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
 
 import fuselearn
-from fuselearn.data import default_preprocessor
 from fuselearn import DistilledClassifier, FusionClassifier, NeuralClassifier, distill
+from fuselearn.data import default_preprocessor
 from fuselearn.estimators._distill import _augment
-from fuselearn.exceptions import FuselearnError, InvalidInputError, InvalidParameterError, UnknownNameError
+from fuselearn.exceptions import (
+    FuselearnError,
+    InvalidInputError,
+    InvalidParameterError,
+    UnknownNameError,
+)
 
 
 @pytest.fixture(scope="module")

@@ -430,10 +430,12 @@ def _augment(X, n_samples: int, method: str, perturb: float, scale: float, rng):
 
 
 def _is_fitted(est) -> bool:
+    from sklearn.exceptions import NotFittedError as SkNotFittedError
+
     try:
         check_is_fitted(est)
         return True
-    except Exception:
+    except (SkNotFittedError, TypeError):
         return False
 
 

@@ -40,7 +40,7 @@ from torch import nn
 
 from .. import _torch_state
 from .._naming import normalize_name, resolve_name
-from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError
+from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError, UnknownNameError
 from ..nn import MLP, TrainConfig, predict_module, seeded, train_module
 from ._hybrid import HybridClassifier
 
@@ -280,11 +280,11 @@ class JointExtractor(TransformerMixin, BaseEstimator):
                              weight_decay=self.weight_decay, patience=self.patience)
         data = torch.as_tensor(X)
         n = len(data)
-        n_valid = int(round(self.validation_fraction * n)) if self.patience is not None else 0
+        n_valid = round(self.validation_fraction * n) if self.patience is not None else 0
         if n >= 10 and n_valid >= 1:
             perm = rng.permutation(n)
             va, tr = perm[:n_valid], perm[n_valid:]
-            args = dict(X_valid=data[va], y_valid=target[va])
+            args = {"X_valid": data[va], "y_valid": target[va]}
             data, target = data[tr], target[tr]
         else:
             args = {}
@@ -347,7 +347,7 @@ def _exact_has(method):
         if head is None:
             try:
                 head = _EXACT.get(normalize_name(self.head))
-            except Exception:
+            except UnknownNameError:
                 return False
         return hasattr(head, method)
 

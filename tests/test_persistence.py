@@ -150,3 +150,24 @@ def test_wrapped_module_instance_cannot_be_saved(tmp_path, iris):
     with pytest.raises(InvalidParameterError, match="register_module"):
         save(ext, tmp_path / "ext")
     assert not (tmp_path / "ext").exists()
+
+
+def test_safetensors_whose_header_length_starts_with_0x80_is_not_a_pickle(tmp_path):
+    """The first byte of a safetensors file is its header length's low byte; 0x80 there is legal."""
+    import torch
+    from safetensors.torch import save_file
+
+    from fuselearn._persistence import _refuse_pickle
+
+    for pad in range(400):
+        path = tmp_path / f"w{pad}.safetensors"
+        save_file({"w": torch.zeros(2)}, str(path), metadata={"pad": "x" * pad})
+        if path.read_bytes()[:1] == b"\x80":
+            break
+    else:
+        pytest.skip("no padding gave a 0x80 first byte")
+    _refuse_pickle(path, None)  # no error
+    pickled = tmp_path / "p.safetensors"
+    pickled.write_bytes(b"\x80\x04\x95" + b"\x00" * 40)
+    with pytest.raises(UnsafeModelError, match="pickle"):
+        _refuse_pickle(pickled, None)

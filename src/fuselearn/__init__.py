@@ -13,30 +13,38 @@ __version__ = "0.1.0"
 
 # public name -> the module that defines it
 _LAZY = {
+    "distill": "fuselearn.estimators",
+    "DistilledClassifier": "fuselearn.estimators",
     "FusionAnomalyDetector": "fuselearn.estimators",
     "FusionClassifier": "fuselearn.estimators",
     "FusionRegressor": "fuselearn.estimators",
     "HybridClassifier": "fuselearn.estimators",
     "HybridRegressor": "fuselearn.estimators",
+    "JointExtractor": "fuselearn.estimators",
+    "JointHybridClassifier": "fuselearn.estimators",
+    "load": "fuselearn._persistence",
     "ModalityFusion": "fuselearn.estimators",
     "NeuralClassifier": "fuselearn.estimators",
-    "NeuralRegressor": "fuselearn.estimators",
     "NeuralExtractor": "fuselearn.extract",
-    "load": "fuselearn._persistence",
+    "NeuralRegressor": "fuselearn.estimators",
     "save": "fuselearn._persistence",
 }
 
 __all__ = [
+    "DistilledClassifier",
     "FusionAnomalyDetector",
     "FusionClassifier",
     "FusionRegressor",
     "HybridClassifier",
     "HybridRegressor",
+    "JointExtractor",
+    "JointHybridClassifier",
     "ModalityFusion",
     "NeuralClassifier",
     "NeuralExtractor",
     "NeuralRegressor",
     "__version__",
+    "distill",
     "load",
     "save",
 ]
@@ -44,14 +52,18 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover
     from ._persistence import load, save
     from .estimators import (
+        DistilledClassifier,
         FusionAnomalyDetector,
         FusionClassifier,
         FusionRegressor,
         HybridClassifier,
         HybridRegressor,
+        JointExtractor,
+        JointHybridClassifier,
         ModalityFusion,
         NeuralClassifier,
         NeuralRegressor,
+        distill,
     )
     from .extract import NeuralExtractor
 

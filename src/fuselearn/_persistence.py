@@ -295,9 +295,22 @@ def _read_manifest(path: Path) -> dict:
     return manifest
 
 
+def _looks_like_safetensors(fh, file: Path) -> bool:
+    fh.seek(0)
+    start = fh.read(9)
+    if len(start) < 9:
+        return False
+    header = int.from_bytes(start[:8], "little")
+    return 8 + header <= file.stat().st_size and start[8:9] == b"{"
+
+
 def _refuse_pickle(file: Path, expected_magic: bytes | None) -> None:
     with open(file, "rb") as fh:
         head = fh.read(4)
+        if expected_magic is None and head[:1] in _PICKLE_MAGIC and _looks_like_safetensors(fh, file):
+            # A safetensors file starts with its header length (u64, little-endian), whose first
+            # byte can be 0x80 too: a header length that fits the file followed by "{" is not a pickle.
+            return
     if head[:1] in _PICKLE_MAGIC:
         raise UnsafeModelError(
             f"{file} holds a pickle payload (type: pickle); fuselearn never unpickles. "

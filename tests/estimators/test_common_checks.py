@@ -6,11 +6,14 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from fuselearn import (
+    DistilledClassifier,
     FusionAnomalyDetector,
     FusionClassifier,
     FusionRegressor,
     HybridClassifier,
     HybridRegressor,
+    JointExtractor,
+    JointHybridClassifier,
     NeuralClassifier,
     NeuralExtractor,
     NeuralRegressor,
@@ -25,6 +28,11 @@ ESTIMATORS = [
     NeuralExtractor(**TINY),
     HybridClassifier(NeuralExtractor(**TINY), cross_fit=3, random_state=0),
     HybridRegressor(NeuralExtractor(**TINY), cross_fit=3, random_state=0),
+    DistilledClassifier(random_state=0),
+    DistilledClassifier(LogisticRegression(), random_state=0),
+    JointExtractor("rff", hidden_sizes=(16,), max_epochs=20, lr=1e-2, random_state=0),
+    JointHybridClassifier("svm", cross_fit=3, extractor_params={"hidden_sizes": (16,), "max_epochs": 20, "lr": 1e-2},
+                          random_state=0),
 ]
 for method in FusionClassifier._methods:
     ESTIMATORS.append(FusionClassifier(
@@ -66,7 +74,7 @@ def expected_failed_checks(estimator):
     if isinstance(estimator, ConvAutoencoderDetector):
         return {"check_methods_sample_order_invariance": WINDOW_REASON,
                 "check_methods_subset_invariance": WINDOW_REASON}
-    if isinstance(estimator, (HybridClassifier, HybridRegressor)):
+    if isinstance(estimator, (HybridClassifier, HybridRegressor, JointHybridClassifier)):
         return {"check_methods_subset_invariance": FLOAT32_REASON}
     return {}
 

@@ -1,23 +1,30 @@
-"""scikit-learn estimators: neural, hybrid (deep -> classical), decision fusion, modality fusion, anomaly fusion."""
+"""scikit-learn estimators: neural, hybrid (deep -> classical), decision fusion, modality fusion, anomaly
+fusion, distillation."""
 
 from ._anomaly import ConvAutoencoderDetector, FusionAnomalyDetector, PCADetector
+from ._distill import DistilledClassifier, distill
 from ._fusion import FusionClassifier, FusionRegressor, Uncertainty
 from ._hybrid import HybridClassifier, HybridRegressor
+from ._joint import JointExtractor, JointHybridClassifier
 from ._modality import ModalityFusion
 from ._neural import NeuralClassifier, NeuralRegressor
 
 __all__ = [
     "ConvAutoencoderDetector",
+    "DistilledClassifier",
     "FusionAnomalyDetector",
     "FusionClassifier",
     "FusionRegressor",
     "HybridClassifier",
     "HybridRegressor",
+    "JointExtractor",
+    "JointHybridClassifier",
     "ModalityFusion",
     "NeuralClassifier",
     "NeuralRegressor",
     "PCADetector",
     "Uncertainty",
+    "distill",
 ]
 
 

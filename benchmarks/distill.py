@@ -1,0 +1,227 @@
+"""Distil a stacking fusion into one fast student: student vs teacher vs best member.
+
+Protocol (BENCHMARKS.md, "Tabular" and "Multimodal"): ``StratifiedKFold(5, shuffle=True,
+random_state=0)``, ROC-AUC per test fold; ``--folds N`` runs only the first N of those 5 folds
+(the same splits, fewer of them) when CPU time is short. Every model sees the training fold only:
+the teacher is fitted on it, the student is distilled from it (its out-of-fold soft labels and
+MUNGE rows built from the training fold), and all three are scored on the test fold.
+
+- Teacher (tables): ``default_preprocessor`` (dense) -> ``FusionClassifier`` stacking of LightGBM,
+  logistic regression and a small ``NeuralClassifier`` (MLP 64), 5-fold out-of-fold predictions.
+- Teacher (women's clothing): stacking of TF-IDF (word 1-2 grams) + logistic regression on the
+  text and LightGBM on the table (``Rating`` dropped).
+- Student: ``fuselearn.distill(teacher, X_train, y_train)``: soft labels from the teacher's own
+  out-of-fold fused probabilities (``soft_label_source_ == "fusion_oof"``) plus MUNGE rows
+  labelled by the teacher; default student LightGBM (cross-entropy on the probabilities) on the
+  raw table; for women's clothing a TF-IDF + logistic-regression student (soft labels through
+  weighted rows), since a tree student cannot read text.
+- Small student: the same distillation into LightGBM with 40 trees of 15 leaves (learning rate
+  0.25), to show what the speed goal costs in AUC.
+- Best member: the member with the best test AUC (an optimistic choice, as a reference), as a
+  pipeline with the same preprocessing.
+- Predict speed: rows per second of ``predict_proba`` on the test fold tiled to ``--speed-rows``
+  rows, one call, best of 3, single thread (OMP_NUM_THREADS=1, torch 1 thread, LightGBM n_jobs=1).
+
+Run: FUSELEARN_DATA=/work/shared/datasets OMP_NUM_THREADS=1 PYTHONPATH=src \\
+        python benchmarks/distill.py [--datasets adult,german-credit,...] [--folds 5] [--out results.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline, make_pipeline
+
+import fuselearn
+from fuselearn.data import (
+    default_preprocessor,
+    load_adult,
+    load_german_credit,
+    load_heart_disease,
+    load_pima_diabetes,
+    load_womens_clothing_reviews,
+)
+from fuselearn.estimators import FusionClassifier, NeuralClassifier
+
+TABLE = ["Age", "Positive Feedback Count", "Division Name", "Department Name", "Class Name", "Clothing ID"]
+
+
+def _frame(ds):
+    X = ds.inputs["table"] if isinstance(getattr(ds, "inputs", None), dict) else ds.X
+    return X.reset_index(drop=True), np.asarray(ds.y)
+
+
+def load(name, data_dir):
+    if name == "adult":
+        return _frame(load_adult(data_dir, subset="train"))
+    if name == "german-credit":
+        return _frame(load_german_credit(data_dir))
+    if name == "pima-diabetes":
+        return _frame(load_pima_diabetes(data_dir))
+    if name == "heart-disease":
+        return _frame(load_heart_disease(data_dir))
+    if name == "womens-clothing":
+        ds = load_womens_clothing_reviews(data_dir, drop_leaky=True)
+        df, y = _frame(ds)
+        text = (df["Title"].fillna("").astype(str) + " " + df["Review Text"].fillna("").astype(str)).str.strip()
+        X = df[TABLE].copy()
+        X.insert(0, "text", text)
+        return X, y
+    raise SystemExit(f"unknown dataset {name!r}")
+
+
+def lgbm():
+    from lightgbm import LGBMClassifier
+
+    return LGBMClassifier(n_estimators=200, learning_rate=0.05, num_leaves=31, random_state=0, n_jobs=1, verbose=-1)
+
+
+def teacher_members(name, X):
+    """(name, estimator, columns) members of the teacher; each a full pipeline from raw columns."""
+    if name == "womens-clothing":
+        table = X[TABLE]
+        pre = default_preprocessor(table).set_params(sparse_threshold=0)
+        return [
+            ("tfidf_lr", make_pipeline(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+                                       LogisticRegression(C=4.0, max_iter=2000)), "text"),
+            ("table_lgbm", make_pipeline(pre, lgbm()), TABLE),
+        ]
+    pre = default_preprocessor(X).set_params(sparse_threshold=0)
+    mlp = NeuralClassifier(hidden_sizes=(64,), max_epochs=40, batch_size=128, lr=1e-3, weight_decay=1e-4,
+                           patience=5, random_state=0)
+    return [
+        ("lgbm", make_pipeline(clone(pre), lgbm()), None),
+        ("logreg", make_pipeline(clone(pre), LogisticRegression(max_iter=2000)), None),
+        ("mlp", make_pipeline(clone(pre), mlp), None),
+    ]
+
+
+def student_for(name):
+    if name == "womens-clothing":
+        text = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+        return Pipeline([("features", ColumnTransformer([("text", text, "text")])),
+                         ("model", LogisticRegression(C=4.0, max_iter=2000))])
+    return None  # the default: LightGBM on the probabilities
+
+
+def rows_per_second(model, X, n_rows):
+    reps = int(np.ceil(n_rows / len(X)))
+    if isinstance(X, (pd.DataFrame, pd.Series)):
+        big = pd.concat([X] * reps, ignore_index=True).iloc[:n_rows]
+    else:
+        big = np.tile(X, (reps, 1))[:n_rows]
+    best = np.inf
+    for _ in range(3):
+        start = time.perf_counter()
+        model.predict_proba(big)
+        best = min(best, time.perf_counter() - start)
+    return n_rows / best
+
+
+def run_fold(name, X, y, tr, te, args):
+    Xtr, Xte, ytr, yte = X.iloc[tr], X.iloc[te], y[tr], y[te]
+    members = teacher_members(name, Xtr)
+    teacher = FusionClassifier(members, method="stacking", cv=5, random_state=0)
+    t0 = time.perf_counter()
+    teacher.fit(Xtr, ytr)
+    fit_teacher = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    student = fuselearn.distill(teacher, Xtr, ytr, student=student_for(name), n_augment=args.n_augment,
+                                random_state=0)
+    fit_student = time.perf_counter() - t0
+    small = None
+    if name != "womens-clothing":  # a smaller student: the speed / fidelity trade-off
+        from lightgbm import LGBMRegressor
+
+        small = fuselearn.distill(teacher, Xtr, ytr, n_augment=args.n_augment, random_state=0,
+                                  student=LGBMRegressor(objective="cross_entropy", n_estimators=40,
+                                                        learning_rate=0.25, num_leaves=15, min_child_samples=10,
+                                                        random_state=0, n_jobs=1, verbose=-1))
+    pos = list(teacher.classes_).index(1) if 1 in teacher.classes_ else 1
+    out = {"teacher": {"auc": roc_auc_score(yte, teacher.predict_proba(Xte)[:, pos]),
+                       "fit_s": fit_teacher,
+                       "rows_per_s": rows_per_second(teacher, Xte, args.speed_rows)},
+           "student": {"auc": roc_auc_score(yte, student.predict_proba(Xte)[:, pos]),
+                       "fit_s": fit_student,
+                       "rows_per_s": rows_per_second(student, Xte, args.speed_rows),
+                       "soft_label_source": student.soft_label_source_,
+                       "n_synthetic": student.n_synthetic_}}
+    if small is not None:
+        out["student_small"] = {"auc": roc_auc_score(yte, small.predict_proba(Xte)[:, pos]),
+                                "rows_per_s": rows_per_second(small, Xte, args.speed_rows)}
+    agree = float((student.predict(Xte) == teacher.predict(Xte)).mean())
+    out["student"]["agreement"] = agree
+    for (mname, _, cols), est in zip(members, teacher.estimators_):
+        Xm = Xte if cols is None else Xte[cols]
+        out[f"member:{mname}"] = {"auc": roc_auc_score(yte, est.predict_proba(Xm)[:, pos]),
+                                  "rows_per_s": rows_per_second(est, Xm, args.speed_rows)}
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", default=os.environ.get("FUSELEARN_DATA"))
+    parser.add_argument("--datasets", default="adult,german-credit,pima-diabetes,heart-disease,womens-clothing")
+    parser.add_argument("--folds", type=int, default=5, help="run the first N of the 5 protocol folds")
+    parser.add_argument("--n-augment", type=int, default=None, help="synthetic rows (default: distill's)")
+    parser.add_argument("--speed-rows", type=int, default=20_000)
+    parser.add_argument("--out", default="")
+    args = parser.parse_args()
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:
+        pass
+    print(f"python {platform.python_version()}, cores {os.cpu_count()}, folds {args.folds} of 5", flush=True)
+    results = {}
+    for name in args.datasets.split(","):
+        X, y = load(name, args.data_dir)
+        folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))[: args.folds]
+        per_fold = []
+        for k, (tr, te) in enumerate(folds):
+            t0 = time.perf_counter()
+            per_fold.append(run_fold(name, X, y, tr, te, args))
+            print(f"  {name} fold {k}: teacher {per_fold[-1]['teacher']['auc']:.4f} student "
+                  f"{per_fold[-1]['student']['auc']:.4f} ({time.perf_counter() - t0:.0f} s)", flush=True)
+        summary = {}
+        for model in per_fold[0]:
+            summary[model] = {key: [f[model][key] for f in per_fold] for key in per_fold[0][model]}
+        results[name] = summary
+        members = [m for m in summary if m.startswith("member:")]
+        best = max(members, key=lambda m: np.mean(summary[m]["auc"]))
+        t_auc, s_auc = np.mean(summary["teacher"]["auc"]), np.mean(summary["student"]["auc"])
+        speedup = np.mean(summary["student"]["rows_per_s"]) / np.mean(summary["teacher"]["rows_per_s"])
+        ok = (t_auc - s_auc <= 0.005) and speedup >= 10
+        summary["verdict"] = {"best_member": best, "auc_gap": t_auc - s_auc, "speedup": speedup, "goal_met": bool(ok)}
+        if "student_small" in summary:
+            sm_auc = np.mean(summary["student_small"]["auc"])
+            sm_speed = np.mean(summary["student_small"]["rows_per_s"]) / np.mean(summary["teacher"]["rows_per_s"])
+            sm_ok = (t_auc - sm_auc <= 0.005) and sm_speed >= 10
+            summary["verdict"].update(small_auc_gap=t_auc - sm_auc, small_speedup=sm_speed, small_goal_met=bool(sm_ok))
+            print(f"{'':16s} small student (40 trees of 15 leaves) {sm_auc:.4f}, gap {t_auc - sm_auc:+.4f}, "
+                  f"speed-up {sm_speed:.1f}x -> goal {'MET' if sm_ok else 'MISSED'}", flush=True)
+        print(f"{name:16s} teacher {t_auc:.4f} ({np.mean(summary['teacher']['rows_per_s']):,.0f} rows/s) | "
+              f"student {s_auc:.4f} ({np.mean(summary['student']['rows_per_s']):,.0f} rows/s, agreement "
+              f"{np.mean(summary['student']['agreement']):.3f}) | best member {best[7:]} "
+              f"{np.mean(summary[best]['auc']):.4f} ({np.mean(summary[best]['rows_per_s']):,.0f} rows/s) | "
+              f"gap {t_auc - s_auc:+.4f}, speed-up {speedup:.1f}x -> goal {'MET' if ok else 'MISSED'}", flush=True)
+        if args.out:
+            with open(args.out, "w") as fh:
+                json.dump(results, fh, indent=1, default=float)
+
+
+if __name__ == "__main__":
+    main()

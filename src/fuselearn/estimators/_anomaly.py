@@ -28,7 +28,7 @@ from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _torch_state
-from .._naming import normalize_name, unknown_name_error
+from .._registry import normalize_name, unknown_name_error
 from .._validation import check_int, check_real
 from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError
 from ..extract._torch import _validate

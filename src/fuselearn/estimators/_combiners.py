@@ -27,7 +27,7 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.utils import check_random_state
 
-from .._naming import normalize_name, unknown_name_error
+from .._registry import normalize_name, unknown_name_error
 from ..exceptions import InvalidInputError, InvalidParameterError
 
 __all__ = [

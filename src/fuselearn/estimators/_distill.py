@@ -40,7 +40,7 @@ from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
-from .._naming import normalize_name, unknown_name_error
+from .._registry import normalize_name, unknown_name_error
 from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError
 
 __all__ = ["DistilledClassifier", "distill"]

@@ -39,7 +39,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from .. import _torch_state
-from .._naming import normalize_name, resolve_name
+from .._registry import normalize_name, resolve_name
 from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError, UnknownNameError
 from ..nn import MLP, TrainConfig, predict_module, seeded, train_module
 from ._hybrid import HybridClassifier

@@ -31,7 +31,7 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 
-from .._naming import normalize_name, unknown_name_error
+from .._registry import normalize_name, unknown_name_error
 from .._validation import check_classes, check_fitted, check_y
 from ..exceptions import InvalidInputError, InvalidParameterError, UnknownNameError
 from ..extract._torch import TorchEstimator

@@ -24,7 +24,7 @@ def load_builtin(name: str):
 
     loaders = {"breast_cancer": datasets.load_breast_cancer, "digits": datasets.load_digits,
                "wine": datasets.load_wine, "iris": datasets.load_iris}
-    from .._naming import resolve_name
+    from .._registry import resolve_name
 
     return resolve_name("built-in dataset", name, loaders)(return_X_y=True)
 

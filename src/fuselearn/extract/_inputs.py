@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from .._naming import normalize_name, unknown_name_error
+from .._registry import normalize_name, unknown_name_error
 from ..exceptions import InvalidInputError, InvalidParameterError
 from ..nn import INPUT_KINDS as NN_INPUT_KINDS
 from ..nn._training import default_collate

@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_array
 
 from .. import _torch_state
 from .._validation import check_classes, check_int_tuple, check_params, check_y
-from ..exceptions import InvalidInputError, InvalidParameterError
+from ..exceptions import FuselearnError, InvalidInputError, InvalidParameterError
 from ..nn import get_module_spec, predict_module
 from ..nn._training import TRAIN_CONSTRAINTS
 from ._cache import cacheable_params, cached_rows, resolve_cache, state_key
@@ -114,7 +114,15 @@ class BaseNeuralEstimator(TorchEstimator):
     def _fitted_input_kind(self) -> InputKind:
         """After fit, the kind the network was trained on, whatever ``set_params`` did since."""
         name = self.__dict__.get("input_kind_")
-        return get_input_kind(name) if name is not None else self._input_kind()
+        if name is None:
+            return self._input_kind()
+        try:
+            current = self._input_kind()
+        except FuselearnError:  # a module set after fit that does not resolve: the fitted kind decides
+            current = None
+        # The current kind keeps a subclass's refinement (ImageEmbedder decodes files first) as long
+        # as it is the kind the network was trained on.
+        return current if current is not None and current.name == name else get_input_kind(name)
 
     def _predict_batch_size(self) -> int:
         # Fixed at fit (float32 batches round differently by size); older saved models lack it.

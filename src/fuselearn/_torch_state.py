@@ -80,3 +80,40 @@ def fetch(key: str) -> dict[str, torch.Tensor]:
     if fetched is not None:
         fetched.append(key)
     return store[key]
+
+
+class TorchWeightsState:
+    """Mixin: pickling that hands ``module_``'s weights to :func:`fuselearn.save` (safetensors).
+
+    Used by every estimator that holds a fitted torch module in ``module_`` (the torch estimator base,
+    the Conv-AE detector, the joint extractor). A subclass implements ``_rebuild_module()``: a fresh
+    module of the fitted shape, into which ``__setstate__`` loads the saved weights.
+    """
+
+    def _rebuild_module(self) -> torch.nn.Module:  # pragma: no cover - each subclass defines it
+        raise NotImplementedError
+
+    def _place_module(self, module: torch.nn.Module) -> torch.nn.Module:
+        """Where the loaded module lives (weights load on the CPU); a subclass may move it."""
+        return module
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        module = state.get("module_")
+        if isinstance(module, torch.nn.Module):
+            key = stash(module)
+            if key is not None:
+                state = dict(state)
+                state["module_"] = None
+                state["_torch_key"] = key
+        return state
+
+    def __setstate__(self, state):
+        key = state.pop("_torch_key", None) if isinstance(state, dict) else None
+        super().__setstate__(state)
+        if key is not None:
+            with torch.random.fork_rng(devices=[]):  # building draws initial weights: leave the RNG be
+                torch.manual_seed(0)
+                module = self._rebuild_module()
+            module.load_state_dict(fetch(key))
+            self.module_ = self._place_module(module).eval()

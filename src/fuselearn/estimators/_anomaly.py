@@ -27,8 +27,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import check_is_fitted
 
-from .. import _torch_state
 from .._registry import normalize_name, unknown_name_error
+from .._torch_state import TorchWeightsState
 from .._validation import check_int, check_real
 from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError
 from ..extract._torch import _validate
@@ -236,7 +236,7 @@ class _ConvAutoencoder(torch.nn.Module):
         return f"_ConvAutoencoder({self.channels}, window={self.window}, filters={self.filters})"
 
 
-class ConvAutoencoderDetector(OutlierMixin, BaseEstimator):
+class ConvAutoencoderDetector(TorchWeightsState, OutlierMixin, BaseEstimator):
     """Reconstruction error of a 1-D convolutional autoencoder over trailing windows of a series.
 
     Rows are time steps in order. Row ``t`` is scored by the mean squared reconstruction error (in
@@ -381,26 +381,9 @@ class ConvAutoencoderDetector(OutlierMixin, BaseEstimator):
         """``-1`` for anomalies, ``+1`` otherwise (scikit-learn's convention)."""
         return np.where(self.decision_function(X) < 0, -1, 1)
 
-    # -- persistence through fuselearn.save: weights go to safetensors, not into the pickle stream --
-    def __getstate__(self):
-        state = super().__getstate__()
-        module = state.get("module_")
-        if isinstance(module, torch.nn.Module):
-            key = _torch_state.stash(module)
-            if key is not None:
-                state = dict(state)
-                state["module_"] = None
-                state["_torch_key"] = key
-        return state
-
-    def __setstate__(self, state):
-        key = state.pop("_torch_key", None) if isinstance(state, dict) else None
-        super().__setstate__(state)
-        if key is not None:
-            with seeded(0):
-                module = self._build()
-            module.load_state_dict(_torch_state.fetch(key))
-            self.module_ = module.eval()
+    # -- persistence through fuselearn.save: weights go to safetensors (TorchWeightsState) --
+    def _rebuild_module(self):
+        return self._build()
 
     def __sklearn_tags__(self):
         return _outlier_tags(super().__sklearn_tags__(), self)

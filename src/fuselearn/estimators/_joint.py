@@ -38,8 +38,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
-from .. import _torch_state
 from .._registry import normalize_name, resolve_name
+from .._torch_state import TorchWeightsState
 from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError, UnknownNameError
 from ..nn import MLP, TrainConfig, predict_module, seeded, train_module
 from ._hybrid import HybridClassifier
@@ -171,7 +171,7 @@ class _JointNet(nn.Module):
         return self.head(self.embed(x))
 
 
-class JointExtractor(TransformerMixin, BaseEstimator):
+class JointExtractor(TorchWeightsState, TransformerMixin, BaseEstimator):
     """A trunk trained end to end through a differentiable classical head; ``transform`` embeds.
 
     Parameters
@@ -309,26 +309,9 @@ class JointExtractor(TransformerMixin, BaseEstimator):
                              method="embed")
         return out.numpy()
 
-    # -- persistence: weights through safetensors, as the neural estimators (fuselearn._torch_state) --
-    def __getstate__(self):
-        state = super().__getstate__()
-        module = state.get("module_")
-        if isinstance(module, nn.Module):
-            key = _torch_state.stash(module)
-            if key is not None:
-                state = dict(state)
-                state["module_"] = None
-                state["_torch_key"] = key
-        return state
-
-    def __setstate__(self, state):
-        key = state.pop("_torch_key", None) if isinstance(state, dict) else None
-        super().__setstate__(state)
-        if key is not None:
-            with seeded(0):
-                module = self._build(self.n_features_in_, len(self.classes_))
-            module.load_state_dict(_torch_state.fetch(key))
-            self.module_ = module.eval()
+    # -- persistence: weights through safetensors, as the neural estimators (TorchWeightsState) --
+    def _rebuild_module(self):
+        return self._build(self.n_features_in_, len(self.classes_))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

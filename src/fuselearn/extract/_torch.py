@@ -32,7 +32,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
-from .. import _torch_state
+from .._torch_state import TorchWeightsState
 from .._validation import Integral, Interval, check_fitted, check_params
 from ..exceptions import InvalidInputError
 from ..nn import TrainConfig, predict_module, resolve_device, seeded, train_module
@@ -120,7 +120,7 @@ def weights_fingerprint(module: torch.nn.Module) -> str:
 # --- the base class ------------------------------------------------------------------------------------
 
 
-class TorchEstimator(BaseEstimator):
+class TorchEstimator(TorchWeightsState, BaseEstimator):
     """Shared training set-up of the scikit-learn estimators that train a torch module. Not for direct use.
 
     A subclass stores the usual training settings as parameters (``max_epochs``, ``batch_size``,
@@ -193,30 +193,16 @@ class TorchEstimator(BaseEstimator):
     def _check_fitted(self, method: str) -> None:
         check_fitted(self, "module_", method)
 
-    # -- persistence through fuselearn.save: weights go to safetensors, not into the pickle stream --
-    def __getstate__(self):
-        state = super().__getstate__()
-        module = state.get("module_")
-        if isinstance(module, torch.nn.Module):
-            key = _torch_state.stash(module)
-            if key is not None:
-                state = dict(state)
-                state["module_"] = None
-                state["_torch_key"] = key
-        return state
+    # -- persistence through fuselearn.save: weights go to safetensors (TorchWeightsState) --
+    def _rebuild_module(self) -> torch.nn.Module:
+        return self._build_module()
 
-    def __setstate__(self, state):
-        key = state.pop("_torch_key", None) if isinstance(state, dict) else None
-        super().__setstate__(state)
-        if key is not None:
-            with seeded(0):
-                module = self._build_module()
-            module.load_state_dict(_torch_state.fetch(key))
-            # Weights load on the CPU; move them to the saved device only where it exists.
-            wanted = torch.device(getattr(self, "device", None) or "cpu")
-            if wanted.type == "cuda" and torch.cuda.is_available():
-                module.to(resolve_device(wanted))
-            self.module_ = module.eval()
+    def _place_module(self, module: torch.nn.Module) -> torch.nn.Module:
+        # Weights load on the CPU; move them to the saved device only where it exists.
+        wanted = torch.device(getattr(self, "device", None) or "cpu")
+        if wanted.type == "cuda" and torch.cuda.is_available():
+            module.to(resolve_device(wanted))
+        return module
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -237,3 +237,53 @@ def check_classes(classes: np.ndarray, owner: str) -> np.ndarray:
             f"{owner}.fit: y has one class only{only}; classification needs at least 2 classes."
         )
     return classes
+
+
+def check_columns(X: object, columns: object, owner: str, who: str, fix: str) -> None:
+    """Every column ``columns`` selects exists in ``X``: names in a DataFrame, positions in range.
+
+    ``who`` names the selector in messages (``"member 'lr'"``, ``"modality 'text'"``) and ``fix`` says
+    where to correct it. Slices and callables are left to the selecting code; a boolean mask must have
+    one entry per column. scikit-learn's ``_safe_indexing`` raises a bare ``KeyError`` / ``IndexError``
+    that names neither the selector nor the columns X has, hence this check.
+    """
+    import difflib
+
+    if columns is None or isinstance(columns, slice) or callable(columns):
+        return
+    n_features = X.shape[1] if hasattr(X, "shape") and len(X.shape) == 2 else None
+    names = [str(c) for c in X.columns] if hasattr(X, "columns") and hasattr(X, "iloc") else None
+    if isinstance(columns, (str, numbers.Integral)):
+        cols = [columns]
+    elif isinstance(columns, (list, tuple)):
+        cols = list(columns)
+    else:  # an array or a pandas Index
+        cols = np.asarray(columns).tolist()
+    if cols and all(isinstance(c, (bool, np.bool_)) for c in cols):
+        if n_features is not None and len(cols) != n_features:
+            raise InvalidInputError(
+                f"{owner}: the boolean column mask of {who} has {len(cols)} entries but X has "
+                f"{n_features} columns. Give one entry per column of X."
+            )
+        return
+    for c in cols:
+        if isinstance(c, str):
+            if names is None:
+                raise InvalidInputError(
+                    f"{owner}: {who} names column {c!r}, but X has no column names ({type(X).__name__}). "
+                    "Pass X as a pandas DataFrame, or give column positions instead."
+                )
+            if c not in names:
+                close = difflib.get_close_matches(c, names, n=1)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                shown = names if len(names) <= 20 else names[:20] + ["..."]
+                raise InvalidInputError(
+                    f"{owner}: {who} names column {c!r}, which X does not have. X's columns are "
+                    f"{shown}.{hint} {fix}"
+                )
+        elif isinstance(c, numbers.Integral) and not isinstance(c, bool) and n_features is not None \
+                and not -n_features <= int(c) < n_features:
+            raise InvalidInputError(
+                f"{owner}: {who} takes column position {int(c)}, but X has only {n_features} columns "
+                f"(valid positions 0..{n_features - 1}). {fix}"
+            )

@@ -126,7 +126,7 @@ CASES = [
      _text_df, InvalidInputError, r"modality 'table' names column 'size'"),
     ("modality-position-out-of-range",
      lambda: ModalityFusion({"a": ([0], "passthrough"), "b": ([5], "passthrough")}),
-     _xy, InvalidInputError, r"modality 'b' takes column position 5, but X has 3 columns"),
+     _xy, InvalidInputError, r"modality 'b' takes column position 5, but X has only 3 columns"),
     ("modality-names-on-array",
      lambda: ModalityFusion({"a": (["age"], "passthrough")}),
      _xy, InvalidInputError, r"modality 'a' names column 'age', but X has no column names"),

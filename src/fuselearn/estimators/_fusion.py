@@ -25,7 +25,6 @@ its fit seconds.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import numbers
 import time
@@ -41,7 +40,7 @@ from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._validation import check_classes, check_fitted, check_int, check_y
+from .._validation import check_classes, check_columns, check_fitted, check_int, check_y
 from ..exceptions import (
     FuselearnError,
     InvalidInputError,
@@ -107,48 +106,9 @@ def _num_samples(X):
 
 def _check_member_columns(owner: str, X, members) -> None:
     """Every member's columns exist in ``X``: names in a DataFrame, positions in range."""
-    n_features = X.shape[1] if hasattr(X, "shape") and len(X.shape) == 2 else None
-    names = [str(c) for c in X.columns] if _is_dataframe(X) else None
     for mname, _, columns in members:
-        if columns is None or isinstance(columns, slice) or callable(columns):
-            continue
-        if isinstance(columns, (str, numbers.Integral)):
-            cols = [columns]
-        elif isinstance(columns, (list, tuple)):
-            cols = list(columns)
-        else:  # an array or a pandas Index
-            cols = np.asarray(columns).tolist()
-        if cols and all(isinstance(c, (bool, np.bool_)) for c in cols):
-            if n_features is not None and len(cols) != n_features:
-                raise InvalidInputError(
-                    f"{owner}: the boolean column mask of member {mname!r} has {len(cols)} entries but X "
-                    f"has {n_features} columns. Give one entry per column of X."
-                )
-            continue
-        for c in cols:
-            if isinstance(c, str):
-                if names is None:
-                    raise InvalidInputError(
-                        f"{owner}: member {mname!r} names column {c!r}, but X has no column names "
-                        f"({type(X).__name__}). Pass X as a pandas DataFrame, or give the member "
-                        "column positions instead."
-                    )
-                if c not in names:
-                    close = difflib.get_close_matches(c, names, n=1)
-                    hint = f" Did you mean {close[0]!r}?" if close else ""
-                    shown = names if len(names) <= 20 else names[:20] + ["..."]
-                    raise InvalidInputError(
-                        f"{owner}: member {mname!r} names column {c!r}, which X does not have. X's "
-                        f"columns are {shown}.{hint} Fix the member's columns (the third entry of its "
-                        "tuple)."
-                    )
-            elif isinstance(c, numbers.Integral) and n_features is not None \
-                    and not -n_features <= int(c) < n_features:
-                raise InvalidInputError(
-                    f"{owner}: member {mname!r} takes column position {int(c)}, but X has only "
-                    f"{n_features} columns (valid positions 0..{n_features - 1}). Fix the member's "
-                    "columns (the third entry of its tuple)."
-                )
+        check_columns(X, columns, owner, f"member {mname!r}",
+                      "Fix the member's columns (the third entry of its tuple).")
 
 
 class _offered_if:

@@ -14,7 +14,6 @@ Three strategies, the classic taxonomy of multimodal learning (Baltrušaitis et 
 
 from __future__ import annotations
 
-import difflib
 import numbers
 from typing import ClassVar
 
@@ -32,7 +31,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 
 from .._registry import normalize_name, unknown_name_error
-from .._validation import check_classes, check_fitted, check_y
+from .._validation import check_classes, check_columns, check_fitted, check_y
 from ..exceptions import InvalidInputError, InvalidParameterError, UnknownNameError
 from ..extract._torch import TorchEstimator
 from ..nn import make_fusion, predict_module
@@ -423,34 +422,9 @@ class ModalityFusion(ClassifierMixin, TorchEstimator):
 
     def _check_columns(self, X, mods) -> None:
         """Every modality's columns exist in ``X``: names in a DataFrame, positions in range."""
-        names = [str(c) for c in X.columns] if isinstance(X, pd.DataFrame) else None
-        n_features = X.shape[1] if hasattr(X, "shape") and len(X.shape) == 2 else None
         for name, columns, _ in mods:
-            cols = [columns] if isinstance(columns, (str, numbers.Integral)) else columns
-            if not isinstance(cols, (list, tuple, np.ndarray, pd.Index)):
-                continue  # a slice, a mask or a callable: ColumnTransformer checks those
-            for c in cols:
-                if isinstance(c, str):
-                    if names is None:
-                        raise InvalidInputError(
-                            f"ModalityFusion: modality {name!r} names column {c!r}, but X has no column "
-                            f"names ({type(X).__name__}). Pass X as a pandas DataFrame, or give column "
-                            "positions."
-                        )
-                    if c not in names:
-                        close = difflib.get_close_matches(c, names, n=1)
-                        hint = f" Did you mean {close[0]!r}?" if close else ""
-                        shown = names if len(names) <= 20 else names[:20] + ["..."]
-                        raise InvalidInputError(
-                            f"ModalityFusion: modality {name!r} names column {c!r}, which X does not have. "
-                            f"X's columns are {shown}.{hint} Fix the columns of that modality."
-                        )
-                elif isinstance(c, numbers.Integral) and not isinstance(c, bool) and n_features is not None \
-                        and not -n_features <= int(c) < n_features:
-                    raise InvalidInputError(
-                        f"ModalityFusion: modality {name!r} takes column position {int(c)}, but X has "
-                        f"{n_features} columns (valid positions 0..{n_features - 1})."
-                    )
+            check_columns(X, columns, "ModalityFusion", f"modality {name!r}",
+                          "Fix the columns of that modality.")
 
     def _extractor(self, ext, X, columns):
         if ext is None:

@@ -75,6 +75,10 @@ def check_config(config: ExperimentConfig) -> list[str]:
     for i, ds in enumerate(config.datasets):
         problems += check_dataset(ds, config, f"datasets[{i}]")
     problems += validate_pipelines(config.pipelines)
+    if config.sensitivity is not None:
+        from ._sensitivity import check_sensitivity  # imports the runner: loaded only when used
+
+        problems += check_sensitivity(config)
     problems += check_backend(config.backend, config.scheduler)
     return problems
 

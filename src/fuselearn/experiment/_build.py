@@ -198,6 +198,12 @@ class _Builder:
         except Exception as exc:  # noqa: BLE001 - any set_params error is a config error here
             self.fail(f"{where}: {type(estimator).__name__}.set_params(...) raised {exc!r}.")
             return None
+        if self.collect and isinstance(getattr(type(estimator), "_parameter_constraints", None), dict):
+            try:  # a bad value is found before any cell runs, in the estimator's own words
+                estimator._validate_params()
+            except (ValueError, TypeError) as exc:
+                self.fail(f"{where}: {exc}")
+                return None
         return estimator
 
     def value(self, value: Any, where: str, stack: tuple[str, ...]) -> Any:

@@ -240,17 +240,17 @@ def run_sensitivity(
     with Store(out) as store:
         run_id, _ = store.open_run(run_hash, config.to_dict(), force=force)
         recorded = store.trials(run_id)
+        done_before = store.done_cells(run_id)
 
     kwargs = dict(
         jobs=jobs, backend=backend, scheduler=scheduler, quiet=quiet, progress=progress,
         command=command, log=log, run_hash=run_hash,
     )
-    totals = {"n_cells": 0, "n_skipped": 0, "n_ok": 0, "n_failed": 0}
-    result = None
+    totals = {"n_cells": 0, "n_ok": 0, "n_failed": 0}
 
     def add(res: RunResult) -> None:
+        # each batch runs only cells not stored yet: ok and failed counts add up
         totals["n_cells"] = res.n_cells
-        totals["n_skipped"] += res.n_skipped if result is None else 0
         totals["n_ok"] += res.n_ok
         totals["n_failed"] += res.n_failed
 
@@ -264,21 +264,25 @@ def run_sensitivity(
         with Store(out) as store:
             store.record_trials(run_id, trials)
         expanded = _with_variants(config, [trial_pipeline(config, v) for v in points])
-        result = run_experiment(expanded, out, **kwargs)
-        add(result)
+        add(run_experiment(expanded, out, **kwargs))
     else:
         import optuna
 
         from ..metrics import get_metric
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
-        sampler = (
-            optuna.samplers.TPESampler(seed=sens.seed)
-            if sens.sampler == "tpe"
-            else optuna.samplers.RandomSampler(seed=sens.seed)
-        )
+        def sampler(number: int):
+            # Seeded per trial number, so that a resumed study (its recorded trials replayed, the
+            # same history) asks the same new trials as an uninterrupted one would.
+            seed = sens.seed + number
+            if sens.sampler == "tpe":
+                return optuna.samplers.TPESampler(seed=seed)
+            return optuna.samplers.RandomSampler(seed=seed)
+
         greater = bool(get_metric(config.primary_metric).greater_is_better)
-        study = optuna.create_study(direction="maximize" if greater else "minimize", sampler=sampler)
+        study = optuna.create_study(
+            direction="maximize" if greater else "minimize", sampler=sampler(0)
+        )
         dists = distributions(sens)
         total = min(sens.n_trials, max_trials or sens.n_trials)
         variants: list[PipelineConfig] = []
@@ -289,6 +293,7 @@ def run_sensitivity(
             for n in range(number, min(number + jobs, total)):
                 if n < len(recorded):
                     study.enqueue_trial(recorded[n]["labels"])
+                study.sampler = sampler(n)
                 trial = study.ask(dists)
                 labels = {k: trial.params[k] for k in dists}
                 values = _from_labels(sens, labels)
@@ -301,7 +306,6 @@ def run_sensitivity(
                 store.record_trials(run_id, new)
             res = run_experiment(_with_variants(config, variants), out, **kwargs)
             add(res)
-            result = res
             with Store(out, readonly=True) as store:
                 for trial, name in batch:
                     value = trial_value(store, run_id, name, config.primary_metric)
@@ -314,9 +318,9 @@ def run_sensitivity(
         run_id=run_id,
         out=out,
         n_cells=totals["n_cells"],
-        n_skipped=totals["n_skipped"],
+        n_skipped=min(len(done_before), totals["n_cells"]),
         n_ok=totals["n_ok"],
         n_failed=totals["n_failed"],
-        resumed=bool(recorded) or totals["n_skipped"] > 0,
+        resumed=bool(recorded) or bool(done_before),
     )
 

@@ -147,3 +147,42 @@ def test_plain_config_keeps_its_hash_and_analysis_needs_trials(tmp_path):
     db = sqlite3.connect(tmp_path / "store.sqlite")
     assert db.execute("SELECT COUNT(*) FROM trials").fetchone()[0] == 0
     assert config_hash(config)
+
+
+def test_report_shows_the_sensitivity_section(tmp_path):
+    from fuselearn.experiment import write_report
+
+    run_sensitivity(parse_config(_config(**GRID)), tmp_path, progress=False)
+    html = write_report(tmp_path).read_text()
+    assert 'id="sensitivity"' in html and 'id="sensitivity-importance"' in html
+    assert 'id="sensitivity-ablation"' in html and "fusion[method=vote,tree=drop]" in html
+    assert 'alt="sensitivity response curves on iris"' in html
+
+
+def test_report_of_a_plain_run_has_no_sensitivity_section(tmp_path):
+    from fuselearn.experiment import run_experiment, write_report
+
+    data = _config(**GRID)
+    data.pop("sensitivity")
+    run_experiment(parse_config(data), tmp_path, progress=False)
+    assert 'id="sensitivity"' not in write_report(tmp_path).read_text()
+
+
+def test_cli_sensitivity_runs_and_resumes(tmp_path):
+    import yaml
+    from typer.testing import CliRunner
+
+    from fuselearn.cli import app
+
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(_config(space={"method": ["mean", "vote"]})))
+    out = tmp_path / "run"
+    first = CliRunner().invoke(app, ["sensitivity", str(path), "--out", str(out), "-q", "--no-report"])
+    assert first.exit_code == 0, first.output
+    again = CliRunner().invoke(app, ["sensitivity", str(path), "--out", str(out), "-q", "--no-report"])
+    assert again.exit_code == 0 and "10 already done, 0 ok now" in again.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(_config(space={"methdo": ["mean"]})))
+    res = CliRunner().invoke(app, ["sensitivity", str(bad), "--out", str(tmp_path / "b")])
+    assert res.exit_code == 2 and "Did you mean 'method'" in res.output
+    assert not (tmp_path / "b").exists()

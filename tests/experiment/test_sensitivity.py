@@ -9,8 +9,7 @@ import pytest
 
 from fuselearn.evaluate import sensitivity_from_store
 from fuselearn.exceptions import ConfigError, DataError
-from fuselearn.experiment import Store, parse_config
-from fuselearn.experiment._sensitivity import run_sensitivity
+from fuselearn.experiment import Store, parse_config, run_sensitivity
 
 
 def _config(**sensitivity) -> dict:

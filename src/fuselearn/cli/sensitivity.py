@@ -50,8 +50,7 @@ def sensitivity(
     from rich.markup import escape
 
     from ..exceptions import FuselearnError
-    from ..experiment import load_config, write_report
-    from ..experiment._sensitivity import run_sensitivity
+    from ..experiment import load_config, run_sensitivity, write_report
     from .run import explain
 
     err = Console(stderr=True)

@@ -129,7 +129,7 @@ def sensitivity_from_store(
     DataError
         The run has no sensitivity trials, or not the metric asked for.
     """
-    from ..experiment._sensitivity import distributions
+    from ..experiment._space import distributions
     from ..experiment._store import Store
     from ..metrics import get_metric
 

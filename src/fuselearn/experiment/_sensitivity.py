@@ -10,166 +10,24 @@ worker pool with ``ask``/``tell``) is given the recorded trials again with ``enq
 
 from __future__ import annotations
 
-import itertools
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
 
 from ..exceptions import ConfigError
-from ._build import _Builder, parameter_paths, unknown_path
-from ._config import ExperimentConfig, PipelineConfig, SensitivityConfig, config_hash
+from ._config import ExperimentConfig, PipelineConfig, config_hash
 from ._runner import RunResult, run_experiment
+from ._space import (
+    distributions,
+    grid_points,
+    trial_pipeline,
+    value_label,
+    values_from_labels,
+    with_variants,
+)
 from ._store import Store
 
-__all__ = ["check_sensitivity", "run_sensitivity", "trial_pipeline", "value_label"]
-
-_RANGE_KEYS = {"low", "high", "log", "step"}
-
-
-def _is_range(value: Any) -> bool:
-    return isinstance(value, dict) and "low" in value and "high" in value
-
-
-def value_label(value: Any) -> Any:
-    """How a value appears in a variant's name and to optuna: primitives as they are, a component
-    mapping by its ``ref`` or the class name of its ``estimator``."""
-    if isinstance(value, dict):
-        if value.get("ref"):
-            return str(value["ref"])
-        return str(value.get("estimator", "component")).rpartition(".")[2].rpartition(":")[2]
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return str(value)
-
-
-def _name(pipeline: str, labels: dict[str, Any]) -> str:
-    parts = ",".join(f"{k}={v}" for k, v in labels.items())
-    return f"{pipeline}[{parts}]"
-
-
-def check_sensitivity(config: ExperimentConfig) -> list[str]:
-    """Problems of the ``sensitivity`` section, each naming its key path (empty when fine)."""
-    sens = config.sensitivity
-    if sens is None:
-        return []
-    pipes = {p.name: p for p in config.pipelines}
-    from ._config import did_you_mean
-
-    if sens.pipeline not in pipes:
-        return [
-            f"sensitivity.pipeline: no pipeline named {sens.pipeline!r}."
-            f"{did_you_mean(sens.pipeline, pipes)}"
-        ]
-    builder = _Builder(pipes, collect=True)
-    estimator = builder.build(pipes[sens.pipeline], sens.pipeline)
-    if estimator is None:
-        return []  # the pipeline's own problems are reported under pipelines[...]
-    valid = parameter_paths(estimator)
-    problems = []
-    for path, values in sens.space.items():
-        where = f"sensitivity.space.{path}"
-        if path not in valid:
-            problems.append(f"{where}: {unknown_path(estimator, path, valid)}")
-            continue
-        if _is_range(values):
-            extra = set(values) - _RANGE_KEYS
-            if extra:
-                problems.append(
-                    f"{where}: unknown range key(s) {sorted(extra)}; a range takes low, high, log, step."
-                )
-            elif not all(isinstance(values[k], (int, float)) for k in ("low", "high")):
-                problems.append(f"{where}: low and high must be numbers (got {values}).")
-            elif values["low"] >= values["high"]:
-                problems.append(f"{where}: low must be below high (got {values}).")
-            elif sens.sampler == "grid":
-                problems.append(
-                    f"{where}: the grid sampler needs a list of values; list them, or use "
-                    "sampler 'tpe' or 'random' for a range."
-                )
-        elif not isinstance(values, list) or not values:
-            problems.append(
-                f"{where}: give a non-empty list of values or a range {{low, high}} "
-                f"(got {values!r})."
-            )
-        else:
-            labels = [value_label(v) for v in values]
-            if len(set(map(str, labels))) != len(labels):
-                problems.append(f"{where}: values repeat (as named: {labels}).")
-    if problems:
-        return problems
-    # Every value must build and be accepted by set_params: one trial per value is checked.
-    for path, values in sens.space.items():
-        for value in values if isinstance(values, list) else [values["low"]]:
-            probe = trial_pipeline(config, {path: value})
-            builder = _Builder(pipes, collect=True)
-            builder.build(probe, f"sensitivity.space.{path}")
-            problems += builder.problems
-    return problems
-
-
-def trial_pipeline(config: ExperimentConfig, values: dict[str, Any]) -> PipelineConfig:
-    """The variant of the study's pipeline with ``values`` set (``name__param`` paths)."""
-    sens = config.sensitivity
-    base = next(p for p in config.pipelines if p.name == sens.pipeline)
-    labels = {k: value_label(v) for k, v in values.items()}
-    data = base.model_dump()
-    data["name"] = _name(base.name, labels)
-    data["set_params"] = {**base.set_params, **values}
-    return PipelineConfig.model_validate(data)
-
-
-def _with_variants(config: ExperimentConfig, variants: list[PipelineConfig]) -> ExperimentConfig:
-    have = {p.name for p in config.pipelines}
-    extra = []
-    for v in variants:
-        if v.name not in have:
-            have.add(v.name)
-            extra.append(v)
-    return config.model_copy(update={"pipelines": list(config.pipelines) + extra})
-
-
-def _grid(sens: SensitivityConfig) -> list[dict[str, Any]]:
-    keys = list(sens.space)
-    return [dict(zip(keys, combo)) for combo in itertools.product(*(sens.space[k] for k in keys))]
-
-
-def distributions(sens: SensitivityConfig) -> dict[str, Any]:
-    """optuna distributions of the space (lists are categorical over their labels)."""
-    import optuna
-
-    out = {}
-    for path, values in sens.space.items():
-        if _is_range(values):
-            integer = all(isinstance(values.get(k), int) for k in ("low", "high")) and not isinstance(
-                values.get("step", 1), float
-            )
-            if integer:
-                out[path] = optuna.distributions.IntDistribution(
-                    values["low"], values["high"], log=bool(values.get("log", False)),
-                    step=int(values.get("step", 1)),
-                )
-            else:
-                out[path] = optuna.distributions.FloatDistribution(
-                    float(values["low"]), float(values["high"]), log=bool(values.get("log", False)),
-                    step=values.get("step"),
-                )
-        else:
-            out[path] = optuna.distributions.CategoricalDistribution(
-                [value_label(v) for v in values]
-            )
-    return out
-
-
-def _from_labels(sens: SensitivityConfig, labels: dict[str, Any]) -> dict[str, Any]:
-    values = {}
-    for path, label in labels.items():
-        choices = sens.space[path]
-        if _is_range(choices):
-            values[path] = label
-        else:
-            values[path] = next(v for v in choices if value_label(v) == label)
-    return values
-
+__all__ = ["run_sensitivity", "trial_value"]
 
 def trial_value(store: Store, run_id: str, pipeline: str, metric: str) -> float | None:
     """Mean of ``metric`` over a variant's ok cells (all datasets, seeds, folds), or None when
@@ -242,10 +100,10 @@ def run_sensitivity(
         recorded = store.trials(run_id)
         done_before = store.done_cells(run_id)
 
-    kwargs = dict(
-        jobs=jobs, backend=backend, scheduler=scheduler, quiet=quiet, progress=progress,
-        command=command, log=log, run_hash=run_hash,
-    )
+    kwargs = {
+        "jobs": jobs, "backend": backend, "scheduler": scheduler, "quiet": quiet, "progress": progress,
+        "command": command, "log": log, "run_hash": run_hash,
+    }
     totals = {"n_cells": 0, "n_ok": 0, "n_failed": 0}
 
     def add(res: RunResult) -> None:
@@ -255,7 +113,7 @@ def run_sensitivity(
         totals["n_failed"] += res.n_failed
 
     if sens.sampler == "grid":
-        points = _grid(sens)[: max_trials or None]
+        points = grid_points(sens)[: max_trials or None]
         trials = []
         for number, values in enumerate(points):
             pipe = trial_pipeline(config, values)
@@ -263,7 +121,7 @@ def run_sensitivity(
             trials.append((number, pipe.name, {"values": values, "labels": labels}))
         with Store(out) as store:
             store.record_trials(run_id, trials)
-        expanded = _with_variants(config, [trial_pipeline(config, v) for v in points])
+        expanded = with_variants(config, [trial_pipeline(config, v) for v in points])
         add(run_experiment(expanded, out, **kwargs))
     else:
         import optuna
@@ -296,7 +154,7 @@ def run_sensitivity(
                 study.sampler = sampler(n)
                 trial = study.ask(dists)
                 labels = {k: trial.params[k] for k in dists}
-                values = _from_labels(sens, labels)
+                values = values_from_labels(sens, labels)
                 pipe = trial_pipeline(config, values)
                 variants.append(pipe)
                 batch.append((trial, pipe.name))
@@ -304,7 +162,7 @@ def run_sensitivity(
                     new.append((n, pipe.name, {"values": values, "labels": labels}))
             with Store(out) as store:
                 store.record_trials(run_id, new)
-            res = run_experiment(_with_variants(config, variants), out, **kwargs)
+            res = run_experiment(with_variants(config, variants), out, **kwargs)
             add(res)
             with Store(out, readonly=True) as store:
                 for trial, name in batch:

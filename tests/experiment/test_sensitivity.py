@@ -185,3 +185,33 @@ def test_cli_sensitivity_runs_and_resumes(tmp_path):
     res = CliRunner().invoke(app, ["sensitivity", str(bad), "--out", str(tmp_path / "b")])
     assert res.exit_code == 2 and "Did you mean 'method'" in res.output
     assert not (tmp_path / "b").exists()
+
+
+def test_cells_lost_in_a_kill_are_the_only_ones_rerun(tmp_path):
+    # A kill loses at most the cells in flight (one transaction per cell): remove two cells of
+    # one trial as such a kill would, then resume.
+    config = parse_config(_config(**GRID))
+    run_sensitivity(config, tmp_path, progress=False)
+    lost = "fusion[method=vote,tree=tree]"
+    db = sqlite3.connect(tmp_path / "store.sqlite", isolation_level=None)
+    db.execute("DELETE FROM cells WHERE pipeline = ?", (lost,))
+    db.close()
+    again = run_sensitivity(config, tmp_path, progress=False)
+    assert (again.n_ok, again.n_skipped, again.n_cells) == (2, 12, 14)
+    with Store(tmp_path, readonly=True) as store:
+        cells = store.cells()
+        assert len(store.trials()) == 4
+    assert cells["cell_id"].is_unique and (cells["attempts"] == 1).all() and len(cells) == 14
+
+
+def test_a_folder_in_use_is_refused_before_anything_is_written(tmp_path):
+    from fuselearn.experiment import RunFolderError
+    from fuselearn.experiment._runner import _lock
+
+    lock = _lock(tmp_path)
+    try:
+        with pytest.raises(RunFolderError, match="in use"):
+            run_sensitivity(parse_config(_config(**GRID)), tmp_path, progress=False)
+    finally:
+        lock.close()
+    assert not (tmp_path / "store.sqlite").exists()

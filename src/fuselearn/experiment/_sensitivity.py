@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..exceptions import ConfigError
 from ._config import ExperimentConfig, PipelineConfig, config_hash
-from ._runner import RunResult, run_experiment
+from ._runner import RunResult, _lock, run_experiment
 from ._space import (
     distributions,
     grid_points,
@@ -95,10 +95,22 @@ def run_sensitivity(
             f"The run folder {str(out)!r} is a file, not a folder; name a folder instead.",
             reason="not_a_folder",
         )
-    with Store(out) as store:
+    out.mkdir(parents=True, exist_ok=True)
+
+    def write(action):
+        # under the run folder's lock, as run_experiment writes: a second run is refused
+        lock = _lock(out)
+        try:
+            with Store(out) as store:
+                return action(store)
+        finally:
+            lock.close()
+
+    def start(store: Store):
         run_id, _ = store.open_run(run_hash, config.to_dict(), force=force)
-        recorded = store.trials(run_id)
-        done_before = store.done_cells(run_id)
+        return run_id, store.trials(run_id), store.done_cells(run_id)
+
+    run_id, recorded, done_before = write(start)
 
     kwargs = {
         "jobs": jobs, "backend": backend, "scheduler": scheduler, "quiet": quiet, "progress": progress,
@@ -119,8 +131,7 @@ def run_sensitivity(
             pipe = trial_pipeline(config, values)
             labels = {k: value_label(v) for k, v in values.items()}
             trials.append((number, pipe.name, {"values": values, "labels": labels}))
-        with Store(out) as store:
-            store.record_trials(run_id, trials)
+        write(lambda store: store.record_trials(run_id, trials))
         expanded = with_variants(config, [trial_pipeline(config, v) for v in points])
         add(run_experiment(expanded, out, **kwargs))
     else:
@@ -160,8 +171,7 @@ def run_sensitivity(
                 batch.append((trial, pipe.name))
                 if n >= len(recorded):
                     new.append((n, pipe.name, {"values": values, "labels": labels}))
-            with Store(out) as store:
-                store.record_trials(run_id, new)
+            write(lambda store, new=new: store.record_trials(run_id, new))
             res = run_experiment(with_variants(config, variants), out, **kwargs)
             add(res)
             with Store(out, readonly=True) as store:

@@ -215,3 +215,10 @@ def test_a_folder_in_use_is_refused_before_anything_is_written(tmp_path):
     finally:
         lock.close()
     assert not (tmp_path / "store.sqlite").exists()
+
+
+def test_misspelt_sensitivity_key_names_the_closest():
+    data = _config(**GRID)
+    data["sensitivity"]["n_trial"] = 5
+    with pytest.raises(ConfigError, match=r"sensitivity\.n_trial: unknown key\. Did you mean 'n_trials'"):
+        parse_config(data)

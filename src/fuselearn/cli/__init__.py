@@ -1,4 +1,5 @@
-"""The ``fuselearn`` command line (Typer): demo, run, report, explain, datasets, predict.
+"""The ``fuselearn`` command line (Typer): demo, run, sensitivity, report, explain, datasets,
+predict.
 
 Each command imports what it needs (torch, scikit-learn, the experiment runner) inside its body, so
 ``fuselearn --help`` and ``fuselearn <command> --help`` start in well under a second.
@@ -15,6 +16,7 @@ from .explain import explain
 from .predict import predict
 from .report import report
 from .run import run
+from .sensitivity import sensitivity
 
 app = typer.Typer(
     name="fuselearn",
@@ -29,6 +31,7 @@ app.command("explain", cls=Command)(explain)
 app.command("predict", cls=Command)(predict)
 app.command("run", cls=Command)(run)
 app.command("report", cls=Command)(report)
+app.command("sensitivity", cls=Command)(sensitivity)
 
 
 def main() -> None:

@@ -12,14 +12,17 @@ from ._explanation import Explanation
 from ._fairness import fairness
 from ._members import MAX_EXACT_MEMBERS, member_contributions
 from ._robustness import PERTURBATIONS, robustness
+from ._sensitivity import SensitivityResult, sensitivity_from_store
 
 __all__ = [
     "MAX_EXACT_MEMBERS",
     "PERTURBATIONS",
+    "SensitivityResult",
     "Explanation",
     "explain",
     "fairness",
     "member_contributions",
     "robustness",
+    "sensitivity_from_store",
     "stats",
 ]

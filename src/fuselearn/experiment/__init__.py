@@ -9,10 +9,12 @@ from ._config import (
     DatasetConfig,
     ExperimentConfig,
     PipelineConfig,
+    SensitivityConfig,
     config_hash,
 )
 from ._report import build_report_context, write_report
 from ._runner import RunResult, expand_grid, run_experiment
+from ._sensitivity import run_sensitivity
 from ._store import RunFolderError, Store, StoreDamagedError
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "PipelineConfig",
     "RunFolderError",
     "RunResult",
+    "SensitivityConfig",
     "Store",
     "StoreDamagedError",
     "build_pipeline",
@@ -38,5 +41,6 @@ __all__ = [
     "pipeline_members",
     "run_cell",
     "run_experiment",
+    "run_sensitivity",
     "write_report",
 ]

@@ -11,7 +11,10 @@ from sklearn.base import BaseEstimator
 from ..exceptions import ConfigError
 from ._config import ComponentConfig, PipelineConfig, did_you_mean
 
-__all__ = ["build_pipeline", "import_object", "pipeline_members", "set_seed"]
+__all__ = [
+    "build_pipeline", "import_object", "parameter_paths", "pipeline_members", "set_seed",
+    "unknown_path",
+]
 
 
 def import_object(path: str) -> Any:
@@ -174,6 +177,33 @@ class _Builder:
             except (ValueError, TypeError) as exc:
                 self.fail(f"{where}.params: {exc}")
                 return None
+        overrides = getattr(comp, "set_params", None)
+        if overrides:
+            estimator = self.apply(estimator, overrides, f"{where}.set_params", stack)
+        return estimator
+
+    def apply(self, estimator: Any, overrides: dict[str, Any], where: str, stack) -> Any:
+        """``estimator.set_params(**overrides)``, each path checked against ``get_params``."""
+        valid = parameter_paths(estimator)
+        values = {}
+        for path, value in overrides.items():
+            if path not in valid:
+                self.fail(f"{where}.{path}: {unknown_path(estimator, path, valid)}")
+                continue
+            values[path] = self.value(value, f"{where}.{path}", stack)
+        if self.collect and self.problems:
+            return None
+        try:
+            estimator.set_params(**values)
+        except Exception as exc:  # noqa: BLE001 - any set_params error is a config error here
+            self.fail(f"{where}: {type(estimator).__name__}.set_params(...) raised {exc!r}.")
+            return None
+        if self.collect and isinstance(getattr(type(estimator), "_parameter_constraints", None), dict):
+            try:  # a bad value is found before any cell runs, in the estimator's own words
+                estimator._validate_params()
+            except (ValueError, TypeError) as exc:
+                self.fail(f"{where}: {exc}")
+                return None
         return estimator
 
     def value(self, value: Any, where: str, stack: tuple[str, ...]) -> Any:
@@ -187,6 +217,23 @@ class _Builder:
         if isinstance(value, list):
             return [self.value(v, f"{where}[{i}]", stack) for i, v in enumerate(value)]
         return value
+
+
+def parameter_paths(estimator: Any) -> list[str]:
+    """Every ``name__param`` path ``set_params`` accepts on ``estimator`` (deep)."""
+    if not hasattr(estimator, "get_params"):
+        return []
+    return sorted(estimator.get_params(deep=True))
+
+
+def unknown_path(estimator: Any, path: str, valid: list[str]) -> str:
+    """The message for a ``name__param`` path the estimator does not have, with the closest one."""
+    # difflib via fuselearn._registry.did_you_mean (the helper every config message uses).
+    hint = did_you_mean(path, valid)
+    if not hint:
+        tops = sorted({p.split("__")[0] for p in valid})
+        hint = f" Its parameters: {', '.join(tops)}."
+    return f"{type(estimator).__name__} has no parameter path {path!r}.{hint}"
 
 
 def build_pipeline(

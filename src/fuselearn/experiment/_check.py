@@ -2,8 +2,9 @@
 (names, files, estimators, metrics, the backend rule).
 
 Import order of the package (each module imports only those before it): ``_config`` (models),
-``_data`` and ``_build`` (load datasets, build estimators), ``_check`` (this module), ``_store``,
-``_cell``, ``_runner``, ``_report``, ``_demo``, ``_demo_run``.
+``_data`` and ``_build`` (load datasets, build estimators), ``_space`` (sensitivity search spaces),
+``_check`` (this module), ``_store``,
+``_cell``, ``_runner``, ``_sensitivity``, ``_report``, ``_demo``, ``_demo_run``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ..exceptions import ConfigError
 from ._build import validate_pipelines
 from ._config import ExperimentConfig, config_error, describe_error, did_you_mean
 from ._data import check_dataset
+from ._space import check_sensitivity
 
 __all__ = ["check_backend", "check_config", "load_config", "parse_config"]
 
@@ -75,6 +77,8 @@ def check_config(config: ExperimentConfig) -> list[str]:
     for i, ds in enumerate(config.datasets):
         problems += check_dataset(ds, config, f"datasets[{i}]")
     problems += validate_pipelines(config.pipelines)
+    if config.sensitivity is not None:
+        problems += check_sensitivity(config)
     problems += check_backend(config.backend, config.scheduler)
     return problems
 

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer
 
 from .._registry import did_you_mean as _did_you_mean
 from ..exceptions import ConfigError
@@ -27,6 +27,7 @@ __all__ = [
     "DatasetConfig",
     "ExperimentConfig",
     "PipelineConfig",
+    "SensitivityConfig",
     "config_error",
     "config_hash",
     "describe_error",
@@ -74,9 +75,54 @@ class ComponentConfig(_Strict):
 
 
 class PipelineConfig(ComponentConfig):
-    """A top-level pipeline: a component with a unique ``name``."""
+    """A top-level pipeline: a component with a unique ``name``.
+
+    Parameters
+    ----------
+    set_params : dict, default={}
+        ``name__param`` paths set with ``set_params`` on the built estimator (what a sensitivity
+        trial changes: ``method``, ``lr__C``, a member name to ``'drop'``). A value that is a
+        component mapping is built first. Left out of the stored config when empty.
+    """
 
     name: str
+    set_params: dict[str, Any] = Field(default_factory=dict)
+
+    @model_serializer(mode="wrap")
+    def _drop_empty(self, handler):
+        # Configs without overrides keep the hash they had before this key existed.
+        data = handler(self)
+        if isinstance(data, dict) and not data.get("set_params"):
+            data.pop("set_params", None)
+        return data
+
+
+class SensitivityConfig(_Strict):
+    """A sensitivity study: a search space over one pipeline's parameters.
+
+    Parameters
+    ----------
+    pipeline : str
+        The pipeline whose parameters vary (its variants are added as pipelines named
+        ``pipeline[param=value,...]``).
+    space : dict
+        ``name__param`` path (as in scikit-learn's ``set_params``) to either a list of values
+        (categorical; a component mapping is built) or a range ``{low, high, log, step}``
+        (numbers; optuna samplers only).
+    sampler : {"grid", "tpe", "random"}, default="grid"
+        ``grid`` runs every combination of the lists; ``tpe`` and ``random`` are optuna samplers
+        asked in batches the size of the worker pool.
+    n_trials : int, default=20
+        Trials of an optuna sampler (ignored by ``grid``).
+    seed : int, default=0
+        Seed of the optuna sampler.
+    """
+
+    pipeline: str
+    space: dict[str, Any] = Field(min_length=1)
+    sampler: Literal["grid", "tpe", "random"] = "grid"
+    n_trials: int = Field(default=20, ge=1)
+    seed: int = 0
 
 
 class DatasetConfig(_Strict):
@@ -169,6 +215,7 @@ class ExperimentConfig(_Strict):
     backend: Literal["local", "dask"] = "local"
     scheduler: str | None = None
     jobs: int = Field(default=1, ge=1)
+    sensitivity: SensitivityConfig | None = None
 
     #: The folder of the config file, to resolve relative paths (not part of the YAML).
     base_dir: str = Field(default=".", exclude=True)
@@ -192,7 +239,10 @@ class ExperimentConfig(_Strict):
 
     def to_dict(self) -> dict[str, Any]:
         """The configuration as plain data (what is hashed and stored)."""
-        return self.model_dump(mode="json", exclude={"base_dir"})
+        data = self.model_dump(mode="json", exclude={"base_dir"})
+        if data.get("sensitivity") is None:  # configs without it keep their hash
+            data.pop("sensitivity", None)
+        return data
 
 
 # --- error formatting ----------------------------------------------------------------------------
@@ -226,6 +276,8 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
             model = DatasetConfig
         elif "CVConfig" in annotation:
             model = CVConfig
+        elif "SensitivityConfig" in annotation:
+            model = SensitivityConfig
         else:
             return None
     return model

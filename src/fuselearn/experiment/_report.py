@@ -355,6 +355,7 @@ def build_report_context(run_dir: str | os.PathLike, *, run_id: str | None = Non
             "manifest_json": json.dumps(run["manifest"], indent=2, sort_keys=True, default=str),
             "config_json": json.dumps(config, indent=2, sort_keys=True),
             "members": members,
+            "sensitivity": None,
         }
         if not len(ok):
             return ctx
@@ -373,6 +374,7 @@ def build_report_context(run_dir: str | os.PathLike, *, run_id: str | None = Non
             for r in _fusion_vs_members(ok, members, primary)
         ]
         ctx["cd"] = _critical_difference(ok, primary)
+        ctx["sensitivity"] = _sensitivity(run_dir, run, store)
         return ctx
     finally:
         store.close()
@@ -429,6 +431,41 @@ def _best_plots(store: Store, run_id: str, dataset: str, pipeline: str):
                     y_true, proba, classes, f"{dataset}: {pipeline} (test folds of seed {first_seed})"
                 )
     return curves, confusion
+
+
+def _sensitivity(run_dir, run: dict, store: Store) -> dict[str, Any] | None:
+    """The sensitivity section (curves, importances, ablation), or None without trials."""
+    if not run["config"].get("sensitivity") or not store.trials(run["run_id"]):
+        return None
+    from ..evaluate import sensitivity_from_store
+
+    res = sensitivity_from_store(run_dir, run_id=run["run_id"])
+    datasets = list(dict.fromkeys(res.curves["dataset"])) if len(res.curves) else []
+    curves = []
+    for dataset in datasets:
+        fig = res.plot_curves(dataset)
+        curves.append({"dataset": dataset, "image": _png(fig)})
+
+    def rows(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, str]]:
+        return [{c: _fmt(r[c]) if c not in ("dataset", "parameter") else str(r[c]) for c in columns}
+                for _, r in frame.iterrows()]
+
+    ablation = [
+        {**r, "p": _fmt_p(a)} for r, a in zip(
+            rows(res.ablation, ["dataset", "parameter", "on", "off", "difference", "ci_low", "ci_high"]),
+            res.ablation["p_value"],
+        )
+    ]
+    return {
+        "pipeline": run["config"]["sensitivity"]["pipeline"],
+        "sampler": run["config"]["sensitivity"].get("sampler", "grid"),
+        "n_trials": int(res.trials["number"].nunique()),
+        "metric": res.metric,
+        "curves": curves,
+        "importance": rows(res.importance, ["dataset", "parameter", "fanova", "ped_anova"]),
+        "ablation": ablation,
+        "notes": res.notes,
+    }
 
 
 def _critical_difference(ok: pd.DataFrame, primary: str) -> dict[str, Any] | None:

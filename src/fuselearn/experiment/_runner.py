@@ -482,6 +482,7 @@ def run_experiment(
     progress: bool = True,
     command: list[str] | None = None,
     log: Callable[[str], None] | None = None,
+    run_hash: str | None = None,
 ) -> RunResult:
     """Run (or resume) every cell of a config and store each result in ``out/store.sqlite``.
 
@@ -505,6 +506,9 @@ def run_experiment(
         The command line recorded in the manifest (default ``sys.argv``).
     log : callable, optional
         Where plain log lines go (default: print to stderr).
+    run_hash : str, optional
+        The hash that names the run in the store (default: the config's hash). A sensitivity
+        study passes its own config's hash while its batches add variant pipelines.
 
     Returns
     -------
@@ -551,7 +555,7 @@ def run_experiment(
     try:
         store = Store(out)
         chash = config_hash(config)
-        run_id, resumed = store.open_run(chash, config.to_dict(), force=force)
+        run_id, resumed = store.open_run(run_hash or chash, config.to_dict(), force=force)
         # The datasets are loaded once in this process: the folds need the target, the manifest
         # the checksums, and cells run here (one job) take the rows from the same cache.
         forget_data()

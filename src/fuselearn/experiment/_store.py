@@ -115,6 +115,13 @@ CREATE TABLE IF NOT EXISTS cells (
     shared_fit  INTEGER,
     PRIMARY KEY (run_id, cell_id)
 );
+CREATE TABLE IF NOT EXISTS trials (
+    run_id   TEXT NOT NULL,
+    number   INTEGER NOT NULL,
+    pipeline TEXT NOT NULL,
+    params   TEXT NOT NULL,
+    PRIMARY KEY (run_id, number)
+);
 CREATE TABLE IF NOT EXISTS scores (
     run_id  TEXT NOT NULL,
     cell_id TEXT NOT NULL,
@@ -384,6 +391,46 @@ class Store:
         )
         scores = pd.DataFrame([json.loads(s) for s in frame.pop("scores")], index=frame.index)
         return pd.concat([frame, scores], axis=1)
+
+    # --- sensitivity trials ----------------------------------------------------------------------
+
+    @_guarded
+    def record_trials(self, run_id: str, trials: list[tuple[int, str, dict]]) -> None:
+        """Record sensitivity trials ``(number, pipeline, params)`` in one transaction.
+
+        ``params`` is JSON data: ``{"values": {path: value}, "labels": {path: label}}``. A number
+        already recorded is kept as it was (a resumed run replays it).
+        """
+        if not trials:
+            return
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany(
+                "INSERT OR IGNORE INTO trials (run_id, number, pipeline, params) VALUES (?, ?, ?, ?)",
+                [(run_id, int(n), name, json.dumps(p, sort_keys=True)) for n, name, p in trials],
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    @_guarded
+    def trials(self, run_id: str | None = None) -> list[dict[str, Any]]:
+        """The recorded sensitivity trials of a run (default: the latest), by number."""
+        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
+        if "trials" not in tables:  # a store written before sensitivity trials existed
+            return []
+        if run_id is None:
+            latest = self.latest_run()
+            if latest is None:
+                return []
+            run_id = latest["run_id"]
+        rows = self._db.execute(
+            "SELECT number, pipeline, params FROM trials WHERE run_id = ? ORDER BY number",
+            (run_id,),
+        ).fetchall()
+        return [{"number": n, "pipeline": p, **json.loads(j)} for n, p, j in rows]
 
     @_guarded
     def predictions(self, run_id: str, dataset: str, pipeline: str) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from fuselearn import (
     NeuralExtractor,
     NeuralRegressor,
 )
-from fuselearn.estimators import ConvAutoencoderDetector, PCADetector
+from fuselearn.estimators import ConvAutoencoderDetector, PCADetector, TablePreprocessor
 
 TINY = {"max_epochs": 20, "lr": 1e-2, "hidden_sizes": (16,), "random_state": 0}
 
@@ -54,7 +54,7 @@ ESTIMATORS.append(FusionRegressor(
     method="weighted", cv=3, bagging=True, time_limit=60, random_state=0,
 ))
 
-ESTIMATORS += [PCADetector(), ConvAutoencoderDetector(window=4, max_epochs=3, random_state=0)]
+ESTIMATORS += [TablePreprocessor(), PCADetector(), ConvAutoencoderDetector(window=4, max_epochs=3, random_state=0)]
 for fusion in ("mean", "max", "aom", "agreement", "vote"):
     ESTIMATORS.append(FusionAnomalyDetector(
         [("pca", PCADetector()), ("iforest", IsolationForest(n_estimators=20, random_state=0))],

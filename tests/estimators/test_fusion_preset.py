@@ -161,3 +161,14 @@ def test_budget_without_folds_fits_on_all_rows(data):
         fusion.fit(X, y)
     fusion = FusionClassifier([("lr", LogisticRegression())], method="mean", time_limit=30).fit(X, y)
     assert fusion.member_names_ == ["lr"] and "lr" in fusion.member_fit_seconds_
+
+
+def test_table_preprocessor_builds_default_preprocessor_at_fit():
+    pd = pytest.importorskip("pandas")
+    from fuselearn.estimators import TablePreprocessor
+
+    frame = pd.DataFrame({"age": [30.0, np.nan, 50.0, 40.0], "city": ["a", "b", None, "a"]})
+    prep = TablePreprocessor().fit(frame)
+    out = prep.transform(pd.DataFrame({"age": [np.nan], "city": ["unseen"]}))
+    assert out.shape == (1, 3) and isinstance(out, np.ndarray)
+    np.testing.assert_allclose(out[0], [0.0, 0.0, 0.0])  # the median, scaled; an unknown city

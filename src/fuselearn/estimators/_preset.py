@@ -1,6 +1,6 @@
 """The tabular preset's members (``FusionClassifier.auto``).
 
-Each member is ``Pipeline([("prep", _TablePreprocessor()), ("model", ...)])``: the preprocessor is
+Each member is ``Pipeline([("prep", TablePreprocessor()), ("model", ...)])``: the preprocessor is
 :func:`fuselearn.data.default_preprocessor`, built at fit from the columns the member is given,
 so one member definition serves any table. The member list mirrors AutoGluon's
 ``medium_quality`` portfolio (gradient boosting, random and extra trees, a linear model, k-NN and
@@ -16,9 +16,9 @@ from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-__all__ = ["tabular_members"]
+__all__ = ["TablePreprocessor", "tabular_members"]
 
 
 def _frame(X) -> pd.DataFrame:
@@ -30,20 +30,56 @@ def _frame(X) -> pd.DataFrame:
     return pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
 
 
-class _TablePreprocessor(TransformerMixin, BaseEstimator):
-    """``default_preprocessor`` built at fit from the table's own columns (a DataFrame or an array)."""
+def _dtype(X):
+    # A DataFrame keeps its dtypes (they choose the steps); an array is read as numbers.
+    return None if isinstance(X, pd.DataFrame) else "numeric"
+
+
+class TablePreprocessor(TransformerMixin, BaseEstimator):
+    """:func:`fuselearn.data.default_preprocessor`, built at fit from the table it is given.
+
+    ``default_preprocessor`` needs the table to choose a step per column; this transformer builds
+    it inside ``fit``, so it can sit at the head of a pipeline in a config or a fusion member
+    before any data is seen. Numeric columns are median-imputed and scaled, the others
+    most-frequent-imputed and one-hot encoded (unknown categories ignored). Arrays are read as
+    all-numeric tables (pass a DataFrame for categorical columns). The output is a dense float array.
+
+    Attributes
+    ----------
+    preprocessor_ : ColumnTransformer
+        The fitted ``default_preprocessor``.
+    n_features_in_ : int
+        Columns seen in fit.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from fuselearn.estimators import TablePreprocessor
+    >>> X = pd.DataFrame({"age": [30, None, 50], "city": ["a", "b", None]})
+    >>> TablePreprocessor().fit_transform(X).shape
+    (3, 3)
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # imputed
+        return tags
 
     def fit(self, X, y=None):
+        """Build ``default_preprocessor`` for the columns of ``X`` and fit it."""
         from ..data import default_preprocessor
 
-        frame = _frame(X)
+        frame = _frame(validate_data(self, X, dtype=_dtype(X), ensure_all_finite="allow-nan",
+                                     skip_check_array=isinstance(X, pd.DataFrame)))
         self.preprocessor_ = default_preprocessor(frame).fit(frame)
-        self.n_features_in_ = frame.shape[1]
         return self
 
     def transform(self, X):
+        """The imputed, scaled and one-hot encoded table as a dense array."""
         check_is_fitted(self, "preprocessor_")
-        out = self.preprocessor_.transform(_frame(X))
+        frame = _frame(validate_data(self, X, dtype=_dtype(X), ensure_all_finite="allow-nan", reset=False,
+                                     skip_check_array=isinstance(X, pd.DataFrame)))
+        out = self.preprocessor_.transform(frame)
         # Dense for every member (the neural one takes no sparse input); one-hot tables stay small.
         return out.toarray() if hasattr(out, "toarray") else np.asarray(out)
 
@@ -55,7 +91,7 @@ def tabular_members(random_state: int | None = None) -> list[tuple[str, Pipeline
     from ._neural import NeuralClassifier
 
     def pipe(model) -> Pipeline:
-        return Pipeline([("prep", _TablePreprocessor()), ("model", model)])
+        return Pipeline([("prep", TablePreprocessor()), ("model", model)])
 
     return [
         ("lightgbm", pipe(LGBMClassifier(n_estimators=300, learning_rate=0.03, num_leaves=15,

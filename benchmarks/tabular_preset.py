@@ -12,7 +12,8 @@ BENCHMARKS.md, measured there on a machine like this one.
 
     FUSELEARN_DATA=/work/shared/datasets PYTHONPATH=src OMP_NUM_THREADS=1 nice -n 10 \\
         python benchmarks/tabular_preset.py --datasets german_credit pima heart \\
-        [--folds 0 1 2 3 4] [--time-limit 60] [--out benchmarks/results/tabular_preset.json]
+        [--folds 0 1 2 3 4] [--time-limit 50] [--out benchmarks/results/tabular_preset.json]
+    python benchmarks/tabular_preset.py --report benchmarks/results/tabular_preset_*.json  # the table
 
 Results and the exact commands: docs/benchmarks/case_studies.md ("Credit and diagnosis").
 """
@@ -99,6 +100,39 @@ def run(name: str, folds: list[int], time_limit: float) -> dict:
     return out
 
 
+def markdown(paths: list[str]) -> str:
+    """The results table of docs/benchmarks/case_studies.md from the JSON files of earlier runs."""
+    results = {}
+    for p in paths:
+        results.update(json.loads(Path(p).read_text()))
+    lines = ["| dataset | folds | preset ROC-AUC | best member | preset - best, corrected t-test | "
+             "wall s/fold (mean, max) | members skipped (folds) | AutoGluon 60 s/fold (5-fold mean) | rank vs AutoGluon |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    ranks = []
+    for name in ["german_credit", "pima", "heart", "adult", "bank_marketing"]:
+        if name not in results:
+            continue
+        r = results[name]
+        tt = r.get("ttest_vs_best")
+        test = f"{tt['mean_difference']:+.4f}, t={tt['t']:.2f}, p={tt['p']:.3f}" if tt else "n/a"
+        skipped: dict[str, int] = {}
+        for f in r["per_fold"]:
+            for n in f["skipped"]:
+                skipped[n] = skipped.get(n, 0) + 1
+        rank = 1.0 if r["auc_mean"] > r["autogluon"] else (1.5 if r["auc_mean"] == r["autogluon"] else 2.0)
+        ranks.append(rank)
+        lines.append(
+            f"| {name} | {','.join(map(str, r['folds']))} | {r['auc_mean']:.4f} ± {r['auc_std']:.4f} | "
+            f"{r['best_member']} {r['best_member_mean']:.4f} ± {r['best_member_std']:.4f} | {test} | "
+            f"{r['wall_s_mean']:.0f}, {r['wall_s_max']:.0f} | "
+            + (", ".join(f"{n} ({c})" for n, c in skipped.items()) or "none")
+            + f" | {r['autogluon']:.4f} ({r['autogluon_s']} s) | {'preset' if rank == 1 else 'AutoGluon'} |")
+    lines.append("")
+    lines.append(f"Mean rank over {len(ranks)} datasets (1 = better of the two): preset "
+                 f"{np.mean(ranks):.2f}, AutoGluon {3 - np.mean(ranks):.2f}.")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=["german_credit", "pima", "heart", "adult",
@@ -107,7 +141,12 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=50.0,
                         help="seconds for the members' fits (the rest of the 60 s: combiner and predict)")
     parser.add_argument("--out", default="benchmarks/results/tabular_preset.json")
+    parser.add_argument("--report", nargs="+", metavar="JSON",
+                        help="print the markdown table of these result files and exit")
     args = parser.parse_args()
+    if args.report:
+        print(markdown(args.report))
+        return
     try:
         import torch
 

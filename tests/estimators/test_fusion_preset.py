@@ -81,7 +81,7 @@ def test_bagged_prediction_is_the_mean_of_the_fold_models(data):
 
 
 def test_bagged_regressor_is_the_mean_of_the_fold_models(data):
-    X, y, Xt, _ = data
+    X, _, Xt, _ = data
     yr = X[:, 0] * 2 + X[:, 1]
     cv = KFold(3, shuffle=True, random_state=0)
     fusion = FusionRegressor([("ridge", Ridge())], cv=cv, bagging=True).fit(X, yr)

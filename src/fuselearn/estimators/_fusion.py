@@ -45,9 +45,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._validation import check_classes, check_fitted, check_int, check_y
 from ..exceptions import (
     FuselearnError,
+    FuselearnWarning,
     InvalidInputError,
     InvalidParameterError,
-    FuselearnWarning,
     MemberFitError,
     NotFittedError,
     TrainingError,

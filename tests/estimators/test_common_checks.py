@@ -18,7 +18,7 @@ from fuselearn import (
     NeuralExtractor,
     NeuralRegressor,
 )
-from fuselearn.estimators import ConvAutoencoderDetector, PCADetector
+from fuselearn.estimators import ConvAutoencoderDetector, PCADetector, TablePreprocessor
 
 TINY = {"max_epochs": 20, "lr": 1e-2, "hidden_sizes": (16,), "random_state": 0}
 
@@ -44,8 +44,17 @@ for method in FusionRegressor._methods:
         [("ridge", Ridge()), ("tree", DecisionTreeRegressor(random_state=0))],
         method=method, cv=3, random_state=0,
     ))
+# bagging (fold models averaged) under a time budget, the tabular preset's configuration
+ESTIMATORS.append(FusionClassifier(
+    [("lr", LogisticRegression()), ("tree", DecisionTreeClassifier(random_state=0))],
+    method="weighted", cv=3, bagging=True, time_limit=60, random_state=0,
+))
+ESTIMATORS.append(FusionRegressor(
+    [("ridge", Ridge()), ("tree", DecisionTreeRegressor(random_state=0))],
+    method="weighted", cv=3, bagging=True, time_limit=60, random_state=0,
+))
 
-ESTIMATORS += [PCADetector(), ConvAutoencoderDetector(window=4, max_epochs=3, random_state=0)]
+ESTIMATORS += [TablePreprocessor(), PCADetector(), ConvAutoencoderDetector(window=4, max_epochs=3, random_state=0)]
 for fusion in ("mean", "max", "aom", "agreement", "vote"):
     ESTIMATORS.append(FusionAnomalyDetector(
         [("pca", PCADetector()), ("iforest", IsolationForest(n_estimators=20, random_state=0))],

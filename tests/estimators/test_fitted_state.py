@@ -113,6 +113,7 @@ ALTERNATIVES = {
     "random_state": lambda v: 1 if v != 1 else 2,
     "validation_fraction": lambda v: 0.3,
     "dropout": lambda v: 0.5,
+    "time_limit": lambda v: 60.0 if v is None else None,
     # a cache folder set after fit: the output must not change (the fit resolved its own cache_)
     "cache": lambda v: tempfile.mkdtemp(prefix="fuselearn-cache-") if v is None else None,
 }

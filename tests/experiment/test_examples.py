@@ -43,3 +43,33 @@ def test_example_runs_on_tiny_data(path, tmp_path):
 
 def test_there_is_one_example_per_fusion_level():
     assert {p.stem for p in EXAMPLES} >= {"decision_fusion", "model_fusion", "feature_fusion"}
+
+
+CASE_STUDIES = sorted((Path(__file__).resolve().parents[2] / "examples" / "case_studies").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", CASE_STUDIES, ids=[p.stem for p in CASE_STUDIES])
+def test_case_study_config_is_valid_without_data(path):
+    """Each case study parses, names a registered dataset, and compares the preset with its members."""
+    from fuselearn.data._catalogue import CATALOGUE
+    from fuselearn.estimators._preset import tabular_members
+    from fuselearn.experiment._build import build_pipeline, pipeline_members
+
+    config = parse_config(yaml.safe_load(path.read_text()), base_dir=path.parent)
+    assert {ds.source or ds.name for ds in config.datasets} <= {e.name for e in CATALOGUE}
+    members = pipeline_members(config.pipelines)
+    assert members["preset"] == [name for name, _ in tabular_members()]
+    built = {p.name: build_pipeline(p, config.pipelines, seed=0) for p in config.pipelines}
+    preset = built["preset"]
+    assert preset.bagging is True and preset.method == "weighted" and preset.time_limit > 0
+    # the members in the config are the preset's own (same estimators, same parameters)
+    for name, pipe in tabular_members():
+        def norm(est):  # YAML gives lists where Python gives tuples
+            return {k: tuple(v) if isinstance(v, list) else v for k, v in est.get_params().items()
+                    if k != "random_state"}
+
+        assert norm(pipe.named_steps["model"]) == norm(built[name].named_steps["model"]), name
+
+
+def test_there_is_one_case_study_per_table():
+    assert {p.stem for p in CASE_STUDIES} >= {"german_credit", "pima", "heart", "adult", "bank_marketing"}

@@ -8,6 +8,7 @@ from ._hybrid import HybridClassifier, HybridRegressor
 from ._joint import JointExtractor, JointHybridClassifier
 from ._modality import ModalityFusion
 from ._neural import NeuralClassifier, NeuralRegressor
+from ._preset import TablePreprocessor
 
 __all__ = [
     "ConvAutoencoderDetector",
@@ -23,6 +24,7 @@ __all__ = [
     "NeuralClassifier",
     "NeuralRegressor",
     "PCADetector",
+    "TablePreprocessor",
     "Uncertainty",
     "distill",
 ]

@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import numbers
 import time
+import warnings
 from types import MethodType
 
 import numpy as np
@@ -43,10 +44,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._validation import check_classes, check_columns, check_fitted, check_int, check_y
 from ..exceptions import (
     FuselearnError,
+    FuselearnWarning,
     InvalidInputError,
     InvalidParameterError,
     MemberFitError,
     NotFittedError,
+    TrainingError,
     UnavailableMethodError,
 )
 from ._combiners import (
@@ -94,6 +97,40 @@ def _select(X, columns):
     if columns is None:
         return X
     return _safe_indexing(X, columns, axis=1)
+
+
+class _Bagged:
+    """A member as the mean of its fold models (bagging, as AutoGluon predicts).
+
+    ``models`` are the clones fitted on the training rows of each CV fold; ``predict_proba`` (or
+    ``predict`` for regressors) averages them. Stratified folds put every class in each fold's
+    training rows, so the fold models share ``classes_``.
+    """
+
+    def __init__(self, models):
+        self.models = list(models)
+
+    @property
+    def classes_(self):
+        return self.models[0].classes_
+
+    def predict_proba(self, X):
+        return np.mean([np.asarray(m.predict_proba(X), dtype=float) for m in self.models], axis=0)
+
+    def predict(self, X):
+        if hasattr(self.models[0], "classes_"):  # classifier: the class of the mean probabilities
+            if hasattr(self.models[0], "predict_proba"):
+                return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+            votes = np.stack([m.predict(X) for m in self.models])
+            out = []
+            for col in votes.T:
+                values, counts = np.unique(col, return_counts=True)
+                out.append(values[np.argmax(counts)])
+            return np.asarray(out)
+        return np.mean([np.asarray(m.predict(X), dtype=float) for m in self.models], axis=0)
+
+    def __repr__(self) -> str:
+        return f"_Bagged({len(self.models)} x {type(self.models[0]).__name__})"
 
 
 def _is_dataframe(X):
@@ -186,6 +223,8 @@ class _BaseFusion(_BaseComposition):
         n_bootstrap=100,
         n_jobs=None,
         random_state=None,
+        bagging=False,
+        time_limit=None,
     ):
         self.estimators = estimators
         self.method = method
@@ -199,6 +238,8 @@ class _BaseFusion(_BaseComposition):
         self.n_bootstrap = n_bootstrap
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.bagging = bagging
+        self.time_limit = time_limit
 
     # -- nested parameters: (name, est) or (name, est, columns), like ColumnTransformer ----------
     @property
@@ -314,6 +355,21 @@ class _BaseFusion(_BaseComposition):
             )
         check_int(self.n_iter, "n_iter", name)
         check_int(self.n_bootstrap, "n_bootstrap", name)
+        if not isinstance(self.bagging, (bool, np.bool_)):
+            raise InvalidParameterError(
+                f"The 'bagging' parameter of {name} must be True or False. Got {self.bagging!r} instead."
+            )
+        if self.bagging and self.prefit:
+            raise InvalidParameterError(
+                f"{name}: bagging=True predicts with the members fitted on the CV folds, but prefit=True "
+                "fits no member. Use one or the other."
+            )
+        tl = self.time_limit
+        if tl is not None and (isinstance(tl, bool) or not isinstance(tl, numbers.Real) or not tl > 0):
+            raise InvalidParameterError(
+                f"The 'time_limit' parameter of {name} must be None or a number of seconds > 0. "
+                f"Got {tl!r} instead."
+            )
 
     def _check_not_empty(self, X) -> None:
         if _is_dataframe(X) and (X.shape[0] == 0 or X.shape[1] == 0):
@@ -327,7 +383,7 @@ class _BaseFusion(_BaseComposition):
         """Fit members on all rows (unless prefit) and, when ``splits`` is given, on every fold."""
         owner = type(self).__name__
         jobs = []
-        if not self.prefit:
+        if not self.prefit and not self.bagging:  # bagging predicts with the fold models only
             jobs += [(i, None, est, cols) for i, (_, est, cols) in enumerate(members)]
         if splits is not None:
             jobs += [(i, k, est, cols) for k, (tr, _) in enumerate(splits)
@@ -356,7 +412,72 @@ class _BaseFusion(_BaseComposition):
                         "first, or use prefit=False."
                     ) from exc
                 full[i] = est
-        return [full[i] for i in range(len(members))], per_fold
+        return [full.get(i) for i in range(len(members))], per_fold
+
+    def _fit_members_on_budget(self, X, y, members, splits, combiner):
+        """Fit members one after another within ``time_limit`` seconds; skip those that would overrun.
+
+        A member's cost is estimated from its first fold (fit, plus predicting that fold's held-out
+        rows) times the fits it still needs; a member whose estimate would pass the budget, or that
+        comes after the budget is spent, is skipped with a :class:`FuselearnWarning` naming it.
+        Members are tried in the order given, so put the cheap, strong ones first.
+        Returns ``(kept members, full fits, fold fits)`` re-indexed over the kept members.
+        """
+        owner = type(self).__name__
+        budget = float(self.time_limit)
+        start = time.perf_counter()
+        n_folds = 0 if splits is None else len(splits)
+        kept, full, per_fold, skipped = [], [], {}, {}
+        self.member_fit_seconds_ = {}
+        for mname, est, cols in members:
+            elapsed = time.perf_counter() - start
+            if elapsed >= budget:
+                skipped[mname] = f"not started: the {budget:g} s budget was spent after {elapsed:.1f} s"
+                continue
+            t0 = time.perf_counter()
+            if splits is None:  # no folds: a single fit on all rows, checked after the fact
+                model, seconds = _fit_member(owner, mname, est, X, y, cols)
+                if time.perf_counter() - start > budget:
+                    skipped[mname] = f"its fit on all rows took {seconds:.1f} s and overran the budget"
+                    continue
+                kept.append((mname, est, cols))
+                full.append(model)
+                self.member_fit_seconds_[mname] = seconds
+                continue
+            first, _ = _fit_member(owner, mname, est, X, y, cols, splits[0][0], 0, n_folds)
+            self._member_output(first, _safe_indexing(X, splits[0][1]), cols, combiner.output)
+            cost = time.perf_counter() - t0
+            n_more = n_folds - 1 + (0 if self.bagging else 1)
+            projected = time.perf_counter() - start + cost * n_more
+            if projected > budget:
+                skipped[mname] = (f"estimated {cost * (n_more + 1):.1f} s from its first fold "
+                                  f"({cost:.2f} s); {projected:.1f} s in all would pass the {budget:g} s budget")
+                continue
+            i = len(kept)
+            kept.append((mname, est, cols))
+            per_fold[(i, 0)] = first
+            for k in range(1, n_folds):
+                per_fold[(i, k)], _ = _fit_member(owner, mname, est, X, y, cols, splits[k][0], k, n_folds)
+            if not self.bagging:
+                model, seconds = _fit_member(owner, mname, est, X, y, cols)
+                full.append(model)
+                self.member_fit_seconds_[mname] = seconds
+        self.skipped_members_ = skipped
+        if not kept:
+            reasons = "; ".join(f"{n!r}: {r}" for n, r in skipped.items())
+            raise TrainingError(
+                f"{owner}(time_limit={self.time_limit!r}): no member fits in the time budget, so there is "
+                f"nothing to fuse ({reasons}). Raise time_limit, use fewer folds (cv), or give cheaper "
+                "members first."
+            )
+        if skipped:
+            warnings.warn(
+                f"{owner}(time_limit={self.time_limit!r}) skipped {len(skipped)} member(s) to stay in "
+                f"budget: " + "; ".join(f"{n!r} ({r})" for n, r in skipped.items())
+                + f". Fused: {[m[0] for m in kept]}.",
+                FuselearnWarning, stacklevel=4,
+            )
+        return kept, full, per_fold
 
     def _make_splits(self, X, y, rng):
         cv = self.cv
@@ -392,9 +513,15 @@ class _BaseFusion(_BaseComposition):
         _check_member_columns(type(self).__name__, X, members)
         rng = check_random_state(self.random_state)
         splits = None
-        if combiner.needs_oof and not self.prefit:
+        if (combiner.needs_oof or self.bagging) and not self.prefit:
             splits = self._make_splits(X, y, rng)
-        fitted, per_fold = self._fit_members(X, y, members, splits)
+        self.skipped_members_ = {}
+        if self.time_limit is not None and not self.prefit:
+            members, fitted, per_fold = self._fit_members_on_budget(X, y, members, splits, combiner)
+        else:
+            fitted, per_fold = self._fit_members(X, y, members, splits)
+        if self.bagging:
+            fitted = [_Bagged([per_fold[(i, k)] for k in range(len(splits))]) for i in range(len(members))]
         self.estimators_ = fitted
         self.named_estimators_ = dict(zip([m[0] for m in members], fitted))
         self._member_columns = [m[2] for m in members]
@@ -607,11 +734,25 @@ class FusionClassifier(ClassifierMixin, _BaseFusion):
         Parallel member fits (joblib).
     random_state : int, RandomState or None, default=None
         Seeds the CV splits and the Bayesian bootstrap. Members keep their own ``random_state``.
+    bagging : bool, default=False
+        Predict with each member's ``cv`` fold models (the mean of their probabilities, as AutoGluon
+        bags) instead of refitting every member on all rows: one fit per fold and member, none
+        more. ``estimators_`` then holds the bagged members; ``fitted_member`` gives None (no
+        all-rows fit to share). Not with ``prefit``.
+    time_limit : float, default=None
+        Seconds for fitting the members. Members are fitted one after another in the order given
+        (``n_jobs`` is then not used); a member's cost is estimated from its first fold and a
+        member that would pass the budget is skipped with a warning naming it
+        (``skipped_members_``). A budget in which no member fits raises
+        :class:`~fuselearn.exceptions.TrainingError`. The combiner's own fit is not counted.
 
     Attributes
     ----------
     estimators_ : list of estimators
-        The fitted members (dropped ones excluded), in order.
+        The fitted members (dropped and skipped ones excluded), in order; with ``bagging``, each is
+        the mean of its fold models.
+    skipped_members_ : dict
+        Members left out to keep within ``time_limit``, with the reason (empty without one).
     named_estimators_ : dict
         Fitted members by name.
     member_names_ : list of str
@@ -662,6 +803,52 @@ class FusionClassifier(ClassifierMixin, _BaseFusion):
 
     _task = "classification"
     _methods = combiner_names("classification")
+
+    @classmethod
+    def auto(cls, time_limit: float | None = 60.0, *, cv=5, random_state=None) -> FusionClassifier:
+        """The tabular preset: diverse members, bagged, Caruana-weighted, within ``time_limit`` seconds.
+
+        Returns an unfitted ``FusionClassifier`` (its parameters can be read and changed like any
+        other's) with the members, in the order they are tried under the budget: LightGBM,
+        logistic regression, extra trees, random forest, k-nearest neighbours and a small
+        :class:`~fuselearn.NeuralClassifier`. Each member preprocesses the table with
+        :func:`fuselearn.data.default_preprocessor`, built at fit from the columns it is given
+        (numeric: median-imputed and scaled; others: one-hot), so a pandas DataFrame with mixed
+        columns or a numeric array both work.
+
+        The fusion uses ``bagging=True`` (predict with the ``cv`` fold models, no refit on all rows)
+        and ``method="weighted"``: Caruana's greedy selection on out-of-fold log-loss, whose first
+        pick is the best single member, so on the out-of-fold rows the fusion starts from that
+        member and only adds others that improve it. Stacking was not chosen because on adult it
+        fell below its own best member (issue 11).
+
+        Parameters
+        ----------
+        time_limit : float or None, default=60.0
+            Seconds for fitting the members (see the ``time_limit`` parameter); None for no limit.
+        cv : int or CV splitter, default=5
+            Folds for the out-of-fold predictions and the bagged models.
+        random_state : int, RandomState or None, default=None
+            Seeds the folds and every member that takes a seed.
+
+        Returns
+        -------
+        FusionClassifier
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_breast_cancer
+        >>> from fuselearn import FusionClassifier
+        >>> X, y = load_breast_cancer(return_X_y=True)
+        >>> fusion = FusionClassifier.auto(time_limit=60, random_state=0)
+        >>> fusion.method, fusion.bagging
+        ('weighted', True)
+        """
+        from ._preset import tabular_members
+
+        seed = random_state if isinstance(random_state, numbers.Integral) else None
+        return cls(tabular_members(random_state=seed), method="weighted", cv=cv, bagging=True,
+                   time_limit=time_limit, random_state=random_state)
 
     def fit(self, X, y):
         """Fit the members (unless prefit) and the combiner."""
@@ -771,7 +958,7 @@ class FusionRegressor(RegressorMixin, _BaseFusion):
         out-of-fold predictions) or ``"bayes"`` (Bayesian model averaging weights fitted by EM on
         the out-of-fold Gaussian densities with each member's out-of-fold residual variance, as in
         Raftery et al. 2005).
-    weights, meta_learner, passthrough, cv, prefit, n_iter, n_bootstrap, n_jobs, random_state
+    weights, meta_learner, passthrough, cv, prefit, n_iter, n_bootstrap, n_jobs, random_state, bagging, time_limit
         As in :class:`FusionClassifier` (``KFold`` instead of ``StratifiedKFold``).
     metric : None
         Not used yet: ``"weighted"`` minimises squared error.

@@ -1,0 +1,174 @@
+"""The tabular preset (``FusionClassifier.auto``) on credit, diagnosis, census and marketing tables.
+
+Protocol (BENCHMARKS.md, "Tabular"): ``StratifiedKFold(5, shuffle=True, random_state=0)``, ROC-AUC on
+each test fold. German credit: class "bad" positive (the loader's target 1); heart: ``num > 0``;
+bank marketing without ``duration``; adult: the training file (32,561 rows). Per fold the preset is
+fitted with ``time_limit`` seconds for its members, then scored; each kept member is scored alone
+from the same fit (its bagged fold models), so "best member" is the member with the highest mean
+AUC over the folds. The preset is compared with it by the corrected resampled t-test (Nadeau &
+Bengio, ``fuselearn.evaluate.stats.corrected_ttest``). AutoGluon cannot be installed next to
+fuselearn's environment (its pinned torch/scikit-learn differ): its numbers are quoted from
+BENCHMARKS.md, measured there on a machine like this one.
+
+    FUSELEARN_DATA=/work/shared/datasets PYTHONPATH=src OMP_NUM_THREADS=1 nice -n 10 \\
+        python benchmarks/tabular_preset.py --datasets german_credit pima heart \\
+        [--folds 0 1 2 3 4] [--time-limit 50] [--out benchmarks/results/tabular_preset.json]
+    python benchmarks/tabular_preset.py --report benchmarks/results/tabular_preset_*.json  # the table
+
+Results and the exact commands: docs/benchmarks/case_studies.md ("Credit and diagnosis").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+
+from fuselearn import FusionClassifier
+from fuselearn.evaluate.stats import corrected_ttest
+
+# AutoGluon 1.6 medium_quality, 60 s per fold, 5-fold means (BENCHMARKS.md, "Tabular").
+AUTOGLUON = {"adult": 0.9291, "german_credit": 0.7923, "pima": 0.8298, "heart": 0.9123,
+             "bank_marketing": 0.8037}
+AUTOGLUON_SECONDS = {"adult": 62, "german_credit": 17, "pima": 12, "heart": 13, "bank_marketing": 63}
+
+
+def load(name: str):
+    from fuselearn import data
+
+    if name == "adult":
+        ds = data.load_adult(subset="train")
+    elif name == "german_credit":
+        ds = data.load_german_credit()
+    elif name == "pima":
+        ds = data.load_pima_diabetes()
+    elif name == "heart":
+        ds = data.load_heart_disease(binary=True)
+    elif name == "bank_marketing":
+        ds = data.load_bank_marketing(drop_leaky=True)
+    else:
+        raise SystemExit(f"unknown dataset {name!r}")
+    return ds.inputs["table"].reset_index(drop=True), np.asarray(ds.target)
+
+
+def run(name: str, folds: list[int], time_limit: float) -> dict:
+    X, y = load(name)
+    splits = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
+    out = {"dataset": name, "rows": len(y), "folds": folds, "time_limit": time_limit, "per_fold": []}
+    for k in folds:
+        tr, te = splits[k]
+        start = time.perf_counter()
+        fusion = FusionClassifier.auto(time_limit=time_limit, random_state=0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fusion.fit(X.iloc[tr], y[tr])
+        proba = fusion.predict_proba(X.iloc[te])[:, 1]
+        wall = time.perf_counter() - start
+        row = {"fold": k, "auc": float(roc_auc_score(y[te], proba)), "wall_s": wall,
+               "weights": dict(zip(fusion.member_names_, map(float, fusion.weights_))),
+               "skipped": fusion.skipped_members_,
+               "members": {n: float(roc_auc_score(y[te], e.predict_proba(X.iloc[te])[:, 1]))
+                           for n, e in fusion.named_estimators_.items()},
+               "warnings": [str(w.message) for w in caught if "skipped" in str(w.message)]}
+        out["per_fold"].append(row)
+        print(f"{name} fold {k}: preset {row['auc']:.4f} in {wall:.1f} s; members "
+              + ", ".join(f"{n} {a:.4f}" for n, a in row["members"].items())
+              + (f"; skipped {list(row['skipped'])}" if row["skipped"] else ""), flush=True)
+    aucs = np.array([r["auc"] for r in out["per_fold"]])
+    complete = [n for n in out["per_fold"][0]["members"] if all(n in r["members"] for r in out["per_fold"])]
+    means = {n: float(np.mean([r["members"][n] for r in out["per_fold"]])) for n in complete}
+    best = max(means, key=means.get)
+    best_scores = np.array([r["members"][best] for r in out["per_fold"]])
+    out.update(auc_mean=float(aucs.mean()), auc_std=float(aucs.std(ddof=1)) if len(aucs) > 1 else 0.0,
+               member_means=means, best_member=best, best_member_mean=means[best],
+               best_member_std=float(best_scores.std(ddof=1)) if len(aucs) > 1 else 0.0,
+               wall_s_mean=float(np.mean([r["wall_s"] for r in out["per_fold"]])),
+               wall_s_max=float(np.max([r["wall_s"] for r in out["per_fold"]])),
+               autogluon=AUTOGLUON[name], autogluon_s=AUTOGLUON_SECONDS[name])
+    if len(aucs) > 1:
+        n_test = len(y) // 5
+        t = corrected_ttest(aucs, best_scores, n_train=len(y) - n_test, n_test=n_test)
+        out["ttest_vs_best"] = {"t": float(t.statistic), "p": float(t.p_value),
+                                "mean_difference": float(t.mean_difference)}
+    return out
+
+
+def markdown(paths: list[str]) -> str:
+    """The results table of docs/benchmarks/case_studies.md from the JSON files of earlier runs."""
+    results = {}
+    for p in paths:
+        results.update(json.loads(Path(p).read_text()))
+    header = ("| dataset | folds | preset ROC-AUC | best member | preset - best, corrected t-test | "
+              "wall s/fold (mean, max) | members skipped (folds) | AutoGluon 60 s/fold (5-fold mean) | "
+              "better of the two |")
+    lines = [header, "|---|---|---|---|---|---|---|---|---|"]
+    ranks = []
+    for name in ["german_credit", "pima", "heart", "adult", "bank_marketing"]:
+        if name not in results:
+            continue
+        r = results[name]
+        tt = r.get("ttest_vs_best")
+        test = f"{tt['mean_difference']:+.4f}, t={tt['t']:.2f}, p={tt['p']:.3f}" if tt else "n/a"
+        skipped: dict[str, int] = {}
+        for f in r["per_fold"]:
+            for n in f["skipped"]:
+                skipped[n] = skipped.get(n, 0) + 1
+        rank = 1.0 if r["auc_mean"] > r["autogluon"] else (1.5 if r["auc_mean"] == r["autogluon"] else 2.0)
+        ranks.append(rank)
+        lines.append(
+            f"| {name} | {','.join(map(str, r['folds']))} | {r['auc_mean']:.4f} ± {r['auc_std']:.4f} | "
+            f"{r['best_member']} {r['best_member_mean']:.4f} ± {r['best_member_std']:.4f} | {test} | "
+            f"{r['wall_s_mean']:.0f}, {r['wall_s_max']:.0f} | "
+            + (", ".join(f"{n} ({c})" for n, c in skipped.items()) or "none")
+            + f" | {r['autogluon']:.4f} ({r['autogluon_s']} s) | {'preset' if rank == 1 else 'AutoGluon'} |")
+    lines.append("")
+    lines.append(f"Mean rank over {len(ranks)} datasets (1 = better of the two): preset "
+                 f"{np.mean(ranks):.2f}, AutoGluon {3 - np.mean(ranks):.2f}.")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", nargs="+", default=["german_credit", "pima", "heart", "adult",
+                                                           "bank_marketing"])
+    parser.add_argument("--folds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
+    parser.add_argument("--time-limit", type=float, default=50.0,
+                        help="seconds for the members' fits (the rest of the 60 s: combiner and predict)")
+    parser.add_argument("--out", default="benchmarks/results/tabular_preset.json")
+    parser.add_argument("--report", nargs="+", metavar="JSON",
+                        help="print the markdown table of these result files and exit")
+    args = parser.parse_args()
+    if args.report:
+        print(markdown(args.report))
+        return
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:  # pragma: no cover
+        pass
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    path = Path(args.out)
+    results = json.loads(path.read_text()) if path.is_file() else {}
+    for name in args.datasets:
+        res = run(name, args.folds, args.time_limit)
+        results[name] = res
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(results, indent=1))
+        tt = res.get("ttest_vs_best")
+        print(f"== {name}: preset {res['auc_mean']:.4f} ± {res['auc_std']:.4f} | best member "
+              f"{res['best_member']} {res['best_member_mean']:.4f} ± {res['best_member_std']:.4f} | "
+              + (f"t={tt['t']:.2f} p={tt['p']:.3f} | " if tt else "")
+              + f"wall {res['wall_s_mean']:.1f} s/fold (max {res['wall_s_max']:.1f}) | AutoGluon "
+              f"{res['autogluon']:.4f} ({res['autogluon_s']} s/fold)", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -156,7 +156,8 @@ def run_graphs(args) -> None:
                 t0 = time.perf_counter()
                 best = None
                 for cfg in grid:
-                    params = dict(num_layers=args.layers, conv="gin", readout="sum", dropout=0.5, fusion=fusion, **cfg)
+                    params = dict(num_layers=args.layers, conv="gin", readout="sum", dropout=0.5, fusion=fusion,
+                                  fusion_level=args.fusion_level, **cfg)
                     net = seeded_build(fold, lambda p=params, w=in_dim: FusionGNN(w, 2, **p))
                     config = TrainConfig(max_epochs=max_epochs, batch_size=32, lr=args.lr, patience=args.patience)
                     hist = train_module(net, X_tr, y_tr, loss_fn=torch.nn.functional.cross_entropy, config=config,
@@ -168,7 +169,7 @@ def run_graphs(args) -> None:
                 (val_acc, _), cfg, net, hist = best
                 test_acc = accuracy(net, X_te, y[test_idx], collate_graphs)
                 rows.append({"dataset": name, "fold": fold, "fusion": fusion, "test_acc": test_acc,
-                             "val_acc": val_acc, "config": cfg, "best_epoch": hist.best_epoch + 1,
+                             "fusion_level": args.fusion_level, "val_acc": val_acc, "config": cfg, "best_epoch": hist.best_epoch + 1,
                              "params": n_params(net), "seconds": time.perf_counter() - t0})
                 save_rows(out, rows)
                 print(f"{name} fold {fold} {fusion:9s} test {test_acc:.3f} val {val_acc:.3f} {cfg} "
@@ -247,7 +248,7 @@ def run_fused(args) -> None:
             inner_tr, inner_va = train_test_split(train_idx, test_size=0.1, stratify=y[train_idx], random_state=fold)
             # the GNN exactly as in run_graphs, with its selected width
             params = dict(num_layers=args.layers, conv="gin", readout="sum", dropout=0.5, fusion="aff",
-                          **gnn[key]["config"])
+                          fusion_level=gnn[key].get("fusion_level", "node"), **gnn[key]["config"])
             net = seeded_build(fold, lambda p=params, w=in_dim: FusionGNN(w, 2, **p))
             config = TrainConfig(max_epochs=args.epochs, batch_size=32, lr=args.lr, patience=args.patience)
             train_module(net, [graphs[i] for i in inner_tr], torch.as_tensor(y[inner_tr]),
@@ -309,10 +310,11 @@ def run_timing(args) -> None:
             spatial, lambda: [torch.randn(64, c, s, s, generator=g).requires_grad_()
                               for c, s in ((32, 16), (64, 8), (128, 4))],
             lambda m, b: m(b).square().mean())
-        gnn = FusionGNN(3, 2, hidden=64, num_layers=4, fusion=fusion)
-        entries["FusionGNN (PROTEINS, 32 graphs)"] = (
-            gnn, lambda: (Batch.from_data_list(p_graphs[:32]), torch.as_tensor(p_y[:32])),
-            lambda m, b: torch.nn.functional.cross_entropy(m(b[0]), b[1]))
+        for level in ("node", "graph"):
+            gnn = FusionGNN(3, 2, hidden=64, num_layers=4, fusion=fusion, fusion_level=level)
+            entries[f"FusionGNN, {level} level (PROTEINS, 32 graphs)"] = (
+                gnn, lambda: (Batch.from_data_list(p_graphs[:32]), torch.as_tensor(p_y[:32])),
+                lambda m, b: torch.nn.functional.cross_entropy(m(b[0]), b[1]))
         cnn = FusionCNN(3, 10, channels=(32, 64, 128), fusion_dim=64, fusion=fusion)
         entries["FusionCNN (64 images 32x32)"] = (
             cnn, lambda: (torch.randn(64, 3, 32, 32, generator=g), torch.randint(0, 10, (64,), generator=g)),
@@ -455,10 +457,11 @@ def _stats(table: dict[str, dict], fusions: list[str]) -> list[str]:
         import scikit_posthocs as sp
 
         nem = sp.posthoc_nemenyi_friedman(data)
-        if "aff" in fusions:
-            i = fusions.index("aff")
-            lines.append("Nemenyi p (aff vs): " + ", ".join(
-                f"{f} {float(nem.iloc[i, j]):.3f}" for j, f in enumerate(fusions) if f != "aff"))
+        for a in ("aff", "aff@graph"):
+            if a in fusions:
+                i = fusions.index(a)
+                lines.append(f"Nemenyi p ({a} vs): " + ", ".join(
+                    f"{f} {float(nem.iloc[i, j]):.3f}" for j, f in enumerate(fusions) if f != a))
     except ImportError:
         lines.append("(scikit_posthocs not installed: no Nemenyi post-hoc)")
     return lines
@@ -470,13 +473,18 @@ def _rank(row):
     return rankdata(row)
 
 
+def _label(row) -> str:
+    """The fusion's name; ``@graph`` for FusionGNN rows fused per graph (rows without the key: per node)."""
+    return row["fusion"] + ("@graph" if row.get("fusion_level", "node") == "graph" else "")
+
+
 def _table(rows, block_key, fusions, label):
     table: dict[str, dict] = {}
     params: dict[str, int] = {}
     for r in rows:
-        table.setdefault(r["fusion"], {})[r[block_key]] = 100 * r["test_acc"]
-        params[r["fusion"]] = r["params"]
-    fusions = [f for f in fusions if f in table]
+        table.setdefault(_label(r), {})[r[block_key]] = 100 * r["test_acc"]
+        params[_label(r)] = r["params"]
+    fusions = [g for f in fusions for g in (f, f + "@graph") if g in table]
     lines = [f"| fusion | {label} accuracy % (mean +- std) | n | params |", "|---|---|---|---|"]
     for f in fusions:
         v = np.array(list(table[f].values()))
@@ -560,6 +568,8 @@ def main(argv=None) -> None:
     parser.add_argument("--patience", type=int, default=20)
     parser.add_argument("--grid", type=int, nargs="+", default=[32, 64], help="hidden widths tried (graphs)")
     parser.add_argument("--layers", type=int, default=4)
+    parser.add_argument("--fusion-level", choices=["graph", "node"], default="graph",
+                        help="graphs: FusionGNN's fusion_level (fuse per-layer graph read-outs, or per node)")
     parser.add_argument("--lr", type=float, default=5e-3)
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--cifar-epochs", type=int, default=5)

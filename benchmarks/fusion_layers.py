@@ -136,7 +136,7 @@ def run_graphs(args) -> None:
     root = data_root()
     out = Path(args.out) / "graphs.json"
     rows = load_rows(out)
-    done = {(r["dataset"], r["fold"], r["fusion"]) for r in rows}
+    done = {(r["dataset"], r["fold"], r["fusion"]) for r in rows if r.get("fusion_level", "node") == args.fusion_level}
     grid = [{"hidden": h} for h in args.grid] if not args.quick else [{"hidden": 32}]
     n_folds = 3 if args.quick else args.folds
     max_epochs = 15 if args.quick else args.epochs
@@ -234,7 +234,8 @@ def run_fused(args) -> None:
     out = Path(args.out) / "fused.json"
     rows = load_rows(out)
     done = {(r["dataset"], r["fold"]) for r in rows}
-    gnn = {(r["dataset"], r["fold"]): r for r in load_rows(Path(args.out) / "graphs.json") if r["fusion"] == "aff"}
+    gnn = {(r["dataset"], r["fold"]): r for r in load_rows(Path(args.out) / "graphs.json")
+           if r["fusion"] == "aff" and r.get("fusion_level", "node") == args.fusion_level}
     wl = {(r["dataset"], r["fold"]): r for r in load_rows(Path(args.out) / "wl.json")}
     for name in args.datasets:
         graphs, y = read_tu(root, name)

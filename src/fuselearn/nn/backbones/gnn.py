@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ..._validation import check_choice, check_int, check_real
@@ -167,7 +168,7 @@ class FusionGNN(nn.Module):
         if self.fusion_level == "graph":
             if setter is not None and target is not None:
                 setter(target)
-            pooled = [norm(pool(f, batch, size=n_graphs)) for norm, f in zip(self.source_norms, feats)]
+            pooled = [_norm(norm, pool(f, batch, size=n_graphs)) for norm, f in zip(self.source_norms, feats)]
             return self.fusion(pooled)
         if setter is not None and target is not None:
             setter(target[batch])
@@ -181,6 +182,13 @@ class FusionGNN(nn.Module):
         return (f"FusionGNN({self.in_dim}, {self.n_classes}, hidden={self.hidden}, num_layers={self.num_layers}, "
                 f"conv={self.conv!r}, fusion={self.fusion_name!r}"
                 + (f", fusion_level={self.fusion_level!r}" if self.fusion_level != "graph" else "") + ")")
+
+
+def _norm(norm: nn.BatchNorm1d, v: torch.Tensor) -> torch.Tensor:
+    """Batch norm of graph vectors; a training batch of one graph uses the running statistics."""
+    if norm.training and v.shape[0] == 1:
+        return F.batch_norm(v, norm.running_mean, norm.running_var, norm.weight, norm.bias, False, 0.0, norm.eps)
+    return norm(v)
 
 
 @register_module("gnn", input_kind="graph")

@@ -106,7 +106,8 @@ class AdaptiveFeatureFusion(FusionLayer):
     Attributes
     ----------
     last_weights : Tensor ``(batch, n_sources)``
-        Source weights of the last forward pass (maps: averaged over positions), detached.
+        Source weights of the last forward pass (maps: averaged over positions), detached; None
+        without the attention form.
     last_gate : Tensor ``(batch, n_candidates)`` or None
         Meta-gate mixture of the last forward pass (attention form).
     last_mix : Tensor ``(batch, n_forms)`` or None

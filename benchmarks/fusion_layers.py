@@ -497,6 +497,13 @@ def _table(rows, block_key, fusions, label):
 def run_report(args) -> None:
     out = Path(args.out)
     lines = []
+    if args.merge_from:
+        # rows of an earlier run for the variants this run did not redo (e.g. the unchanged baselines)
+        def load_rows(path: Path, _load=globals()["load_rows"]) -> list[dict]:
+            rows = _load(path)
+            have = {_label(r) for r in rows if "fusion" in r}
+            return rows + [r for r in _load(Path(args.merge_from) / path.name)
+                           if "fusion" in r and _label(r) not in have]
     graphs = load_rows(out / "graphs.json") + load_rows(out / "wl.json")
     for name in ("MUTAG", "PROTEINS"):
         rows = [r for r in graphs if r["dataset"] == name]
@@ -580,6 +587,9 @@ def main(argv=None) -> None:
     parser.add_argument("--max-len", type=int, default=200)
     parser.add_argument("--vocab", type=int, default=20000)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--merge-from", default=None,
+                        help="report: also take rows from this earlier --out for variants (fusion, level) "
+                             "that --out does not have, e.g. the unchanged baselines of an earlier run")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     unknown = [f for f in args.fusions if f not in FUSIONS]

@@ -63,6 +63,9 @@ ANCHORS = {
 }
 collate_graphs = get_input_kind("graph").collate  # rows of a list of graphs as one torch_geometric Batch
 ALL_FUSIONS = ["concat", "sum", "product", "attention", "gated", "lowrank", "graph", "aff"]
+#: AFF configurations the cifar task also accepts in --fusions: name -> (registry name, fusion_params)
+VARIANTS = {"aff-mscam": ("aff", {"map_attention": "ms_cam"}),
+            "aff-attention-only": ("aff", {"forms": ("attention",)})}
 
 
 def data_root() -> Path:
@@ -373,7 +376,9 @@ def run_cifar(args) -> None:
             if (seed, fusion) in done:
                 continue
             t0 = time.perf_counter()
-            net = seeded_build(seed, lambda f=fusion: FusionCNN(3, 10, channels=channels, fusion_dim=64, fusion=f))
+            name, fparams = VARIANTS.get(fusion, (fusion, None))
+            net = seeded_build(seed, lambda f=name, fp=fparams: FusionCNN(3, 10, channels=channels, fusion_dim=64,
+                                                                          fusion=f, fusion_params=fp))
             config = TrainConfig(max_epochs=epochs, batch_size=128, lr=2e-3, patience=None)
             train_module(net, X_tr, torch.as_tensor(y_tr), loss_fn=torch.nn.functional.cross_entropy, config=config,
                          seed=seed)
@@ -554,7 +559,7 @@ def run_report(args) -> None:
         rows = load_rows(out / f"{task}.json")
         if rows:
             lines += [f"### {title}", ""]
-            t, table, fus = _table(rows, "seed", ALL_FUSIONS, "test")
+            t, table, fus = _table(rows, "seed", [*ALL_FUSIONS, *VARIANTS], "test")
             lines += t + [""] + _stats(table, fus) + [""]
     print("\n".join(lines))
 
@@ -592,7 +597,7 @@ def main(argv=None) -> None:
                              "that --out does not have, e.g. the unchanged baselines of an earlier run")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    unknown = [f for f in args.fusions if f not in FUSIONS]
+    unknown = [f for f in args.fusions if f not in FUSIONS and f not in VARIANTS]
     if unknown:
         sys.exit(f"unknown fusions {unknown}; choose from {list(FUSIONS)}")
     for task in args.tasks:

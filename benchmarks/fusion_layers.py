@@ -65,7 +65,8 @@ collate_graphs = get_input_kind("graph").collate  # rows of a list of graphs as 
 ALL_FUSIONS = ["concat", "sum", "product", "attention", "gated", "lowrank", "graph", "aff"]
 #: AFF configurations the cifar task also accepts in --fusions: name -> (registry name, fusion_params)
 VARIANTS = {"aff-mscam": ("aff", {"map_attention": "ms_cam"}),
-            "aff-attention-only": ("aff", {"forms": ("attention",)})}
+            "aff-attention-only": ("aff", {"forms": ("attention",)}),
+            "aff-simple": ("aff", {"forms": ("product", "sum")})}
 
 
 def data_root() -> Path:
@@ -159,8 +160,9 @@ def run_graphs(args) -> None:
                 t0 = time.perf_counter()
                 best = None
                 for cfg in grid:
-                    params = dict(num_layers=args.layers, conv="gin", readout="sum", dropout=0.5, fusion=fusion,
-                                  fusion_level=args.fusion_level, **cfg)
+                    name_, fparams = VARIANTS.get(fusion, (fusion, None))
+                    params = dict(num_layers=args.layers, conv="gin", readout="sum", dropout=0.5, fusion=name_,
+                                  fusion_params=fparams, fusion_level=args.fusion_level, **cfg)
                     net = seeded_build(fold, lambda p=params, w=in_dim: FusionGNN(w, 2, **p))
                     config = TrainConfig(max_epochs=max_epochs, batch_size=32, lr=args.lr, patience=args.patience)
                     hist = train_module(net, X_tr, y_tr, loss_fn=torch.nn.functional.cross_entropy, config=config,
@@ -515,7 +517,7 @@ def run_report(args) -> None:
         if not rows:
             continue
         lines += [f"### {name} (FusionGNN, GIN, stratified 10-fold CV, strict protocol)", ""]
-        t, table, fus = _table(rows, "fold", [*ALL_FUSIONS, "wl-svm"], "test")
+        t, table, fus = _table(rows, "fold", [*ALL_FUSIONS, *VARIANTS, "wl-svm"], "test")
         lines += t + ["", ("(wl-svm: the WL subtree kernel + linear SVM, same folds and inner splits; not in the "
                       "Friedman test, which compares the fusion layers)"), ""]
         lines += _stats(table, [f for f in fus if f != "wl-svm"]) + ["", "Published anchors:", ""]
@@ -581,7 +583,7 @@ def main(argv=None) -> None:
     parser.add_argument("--patience", type=int, default=20)
     parser.add_argument("--grid", type=int, nargs="+", default=[32, 64], help="hidden widths tried (graphs)")
     parser.add_argument("--layers", type=int, default=4)
-    parser.add_argument("--fusion-level", choices=["graph", "node"], default="graph",
+    parser.add_argument("--fusion-level", choices=["node", "graph"], default="node",
                         help="graphs: FusionGNN's fusion_level (fuse per-layer graph read-outs, or per node)")
     parser.add_argument("--lr", type=float, default=5e-3)
     parser.add_argument("--seeds", type=int, default=5)

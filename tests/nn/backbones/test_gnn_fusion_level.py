@@ -1,4 +1,4 @@
-"""FusionGNN's fusion_level: graph read-outs fused per graph (default) or node embeddings per node."""
+"""FusionGNN's fusion_level: node embeddings fused per node (default) or graph read-outs per graph."""
 
 import pytest
 import torch
@@ -33,8 +33,8 @@ def test_levels_shapes_and_gradients(level, fusion):
 
 
 def test_graph_level_fuses_one_row_per_graph():
-    net = FusionGNN(3, 2, hidden=8, num_layers=2, fusion="aff")
-    assert net.fusion_level == "graph"
+    assert FusionGNN(3, 2, hidden=8).fusion_level == "node"
+    net = FusionGNN(3, 2, hidden=8, num_layers=2, fusion="aff", fusion_level="graph")
     seen = []
     net.fusion.register_forward_hook(lambda m, inp, out: seen.append(inp[0][0].shape[0]))
     g = _graphs()
@@ -47,7 +47,7 @@ def test_graph_level_fuses_one_row_per_graph():
 
 
 def test_graph_level_aux_targets_are_per_graph():
-    net = FusionGNN(3, 2, hidden=8, aux_tasks=True).train()
+    net = FusionGNN(3, 2, hidden=8, aux_tasks=True, fusion_level="graph").train()
     net.set_aux_targets(torch.tensor([0, 1, 0, 1]))
     net(_graphs())
     assert net.fusion.aux_loss is not None
@@ -55,11 +55,11 @@ def test_graph_level_aux_targets_are_per_graph():
 
 def test_repr_and_bad_level():
     assert repr(FusionGNN(4, 2, hidden=8)) == "FusionGNN(4, 2, hidden=8, num_layers=3, conv='gin', fusion='aff')"
-    assert repr(FusionGNN(4, 2, hidden=8, fusion_level="node")).endswith("fusion='aff', fusion_level='node')")
-    with pytest.raises(InvalidParameterError, match="'graph', 'node'"):
+    assert repr(FusionGNN(4, 2, hidden=8, fusion_level="graph")).endswith("fusion='aff', fusion_level='graph')")
+    with pytest.raises(InvalidParameterError, match="'node', 'graph'"):
         FusionGNN(4, 2, fusion_level="edge")
 
 
 def test_a_training_batch_of_one_graph_works():
-    net = FusionGNN(3, 2, hidden=8, num_layers=2).train()
+    net = FusionGNN(3, 2, hidden=8, num_layers=2, fusion_level="graph").train()
     assert net(_graphs(n=1)).shape == (1, 2)

@@ -1,4 +1,4 @@
-"""A GIN/GCN network that fuses its layer-wise embeddings, per graph (default) or per node (JK-Net style)."""
+"""A GIN/GCN network that fuses its layer-wise embeddings, per node (JK-Net style, default) or per graph."""
 
 from __future__ import annotations
 
@@ -15,18 +15,20 @@ __all__ = ["FusionGNN"]
 
 _CONVS = ("gin", "gcn")
 _READOUTS = ("sum", "mean", "max")
-_LEVELS = ("graph", "node")
+_LEVELS = ("node", "graph")
 
 
 class FusionGNN(nn.Module):
-    """Graph network whose per-layer embeddings are fused, per graph (default) or per node.
+    """Graph network whose per-layer embeddings are fused, per node (default) or per graph.
 
     Like jumping-knowledge networks (Xu et al. 2018), every layer's node embeddings reach the output,
     but they are combined by any registry fusion layer (``concat`` is JK-concat; ``aff`` learns
-    weights over the layers). With ``fusion_level="graph"`` each layer's node embeddings are first
-    read out per graph (as GIN's readout does per layer) and batch-normalised per source, and the
-    fusion layer combines these graph vectors: it runs once per graph instead of once per node, so
-    its cost no longer grows with the number of nodes. ``"node"`` fuses per node, then reads out. Layers are GIN (Xu et al. 2019: ``MLP((1 + eps) h_v + sum
+    weights over the layers). ``fusion_level="node"`` (default) fuses per node, then reads out. With
+    ``"graph"`` each layer's node embeddings are first read out per graph (as GIN's readout does per
+    layer) and batch-normalised per source, and the fusion layer combines these graph vectors: it
+    runs once per graph instead of once per node, so its cost no longer grows with the number of
+    nodes (AFF: about concat's cost instead of 2-3x), but on MUTAG it was less accurate (see
+    docs/benchmarks/fusion_layers.md), so it is not the default. Layers are GIN (Xu et al. 2019: ``MLP((1 + eps) h_v + sum
     h_u)``, batch norm, ReLU) or GCN convolutions from PyTorch Geometric.
 
     Parameters
@@ -56,8 +58,8 @@ class FusionGNN(nn.Module):
     aux_tasks : bool
         Per-source auxiliary heads in the fusion layer (AFF only), supervised with the graph's label
         (per node with ``fusion_level="node"``: deep supervision of every layer).
-    fusion_level : {"graph", "node"}
-        Fuse the per-layer graph read-outs (each batch-normalised) or the per-layer node embeddings.
+    fusion_level : {"node", "graph"}
+        Fuse the per-layer node embeddings, or the per-layer graph read-outs (each batch-normalised).
 
     Shapes:
         - input: a ``torch_geometric.data.Batch`` (or ``Data``) with ``x (N, in_dim)`` and
@@ -90,7 +92,7 @@ class FusionGNN(nn.Module):
         fusion_params: dict | None = None,
         dropout: float = 0.0,
         aux_tasks: bool = False,
-        fusion_level: str = "graph",
+        fusion_level: str = "node",
     ) -> None:
         super().__init__()
         from torch_geometric.nn import GCNConv, GINConv
@@ -181,7 +183,7 @@ class FusionGNN(nn.Module):
     def __repr__(self) -> str:
         return (f"FusionGNN({self.in_dim}, {self.n_classes}, hidden={self.hidden}, num_layers={self.num_layers}, "
                 f"conv={self.conv!r}, fusion={self.fusion_name!r}"
-                + (f", fusion_level={self.fusion_level!r}" if self.fusion_level != "graph" else "") + ")")
+                + (f", fusion_level={self.fusion_level!r}" if self.fusion_level != "node" else "") + ")")
 
 
 def _norm(norm: nn.BatchNorm1d, v: torch.Tensor) -> torch.Tensor:

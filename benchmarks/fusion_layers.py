@@ -452,8 +452,11 @@ def _stats(table: dict[str, dict], fusions: list[str]) -> list[str]:
     """Friedman test across fusions (blocks = folds or seeds) and Nemenyi p-values against AFF."""
     from scipy.stats import friedmanchisquare
 
-    blocks = sorted(set.intersection(*(set(table[f]) for f in fusions)))
-    lines = []
+    all_blocks = set.union(*(set(table[f]) for f in fusions))
+    partial = [f for f in fusions if set(table[f]) != all_blocks]
+    fusions = [f for f in fusions if f not in partial]  # a variant run on fewer blocks stays out of the test
+    blocks = sorted(all_blocks)
+    lines = [f"(not in the Friedman test, run on fewer blocks: {', '.join(partial)})"] if partial else []
     if len(fusions) < 3 or len(blocks) < 2:
         return ["(too few complete blocks for the Friedman test)"]
     data = np.array([[table[f][b] for f in fusions] for b in blocks])

@@ -507,13 +507,16 @@ def _table(rows, block_key, fusions, label):
 def run_report(args) -> None:
     out = Path(args.out)
     lines = []
+    _load = globals()["load_rows"]
     if args.merge_from:
         # rows of an earlier run for the variants this run did not redo (e.g. the unchanged baselines)
-        def load_rows(path: Path, _load=globals()["load_rows"]) -> list[dict]:
+        def load_rows(path: Path) -> list[dict]:
             rows = _load(path)
             have = {_label(r) for r in rows if "fusion" in r}
             return rows + [r for r in _load(Path(args.merge_from) / path.name)
                            if "fusion" in r and _label(r) not in have]
+    else:
+        load_rows = _load
     graphs = load_rows(out / "graphs.json") + load_rows(out / "wl.json")
     for name in ("MUTAG", "PROTEINS"):
         rows = [r for r in graphs if r["dataset"] == name]

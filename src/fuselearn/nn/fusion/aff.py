@@ -275,7 +275,7 @@ class AdaptiveFeatureFusion(FusionLayer):
     def forward(self, xs: Sequence[torch.Tensor]) -> torch.Tensor:
         xs = self.align(xs)
         self.aux_loss = None
-        b, s, d = xs[0].shape[0], self.n_sources, self.out_dim
+        b, d = xs[0].shape[0], self.out_dim
         spatial_dims = tuple(xs[0].shape[2:])
         # work on (B, S, F*D, P) with P positions (1 for vectors): plain matmuls and reductions only,
         # which are several times faster on CPU than the equivalent einsums

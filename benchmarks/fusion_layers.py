@@ -63,6 +63,10 @@ ANCHORS = {
 }
 collate_graphs = get_input_kind("graph").collate  # rows of a list of graphs as one torch_geometric Batch
 ALL_FUSIONS = ["concat", "sum", "product", "attention", "gated", "lowrank", "graph", "aff"]
+#: AFF configurations the cifar task also accepts in --fusions: name -> (registry name, fusion_params)
+VARIANTS = {"aff-mscam": ("aff", {"map_attention": "ms_cam"}),
+            "aff-attention-only": ("aff", {"forms": ("attention",)}),
+            "aff-simple": ("aff", {"forms": ("product", "sum")})}
 
 
 def data_root() -> Path:
@@ -136,7 +140,7 @@ def run_graphs(args) -> None:
     root = data_root()
     out = Path(args.out) / "graphs.json"
     rows = load_rows(out)
-    done = {(r["dataset"], r["fold"], r["fusion"]) for r in rows}
+    done = {(r["dataset"], r["fold"], r["fusion"]) for r in rows if r.get("fusion_level", "node") == args.fusion_level}
     grid = [{"hidden": h} for h in args.grid] if not args.quick else [{"hidden": 32}]
     n_folds = 3 if args.quick else args.folds
     max_epochs = 15 if args.quick else args.epochs
@@ -156,7 +160,9 @@ def run_graphs(args) -> None:
                 t0 = time.perf_counter()
                 best = None
                 for cfg in grid:
-                    params = dict(num_layers=args.layers, conv="gin", readout="sum", dropout=0.5, fusion=fusion, **cfg)
+                    name_, fparams = VARIANTS.get(fusion, (fusion, None))
+                    params = dict(num_layers=args.layers, conv="gin", readout="sum", dropout=0.5, fusion=name_,
+                                  fusion_params=fparams, fusion_level=args.fusion_level, **cfg)
                     net = seeded_build(fold, lambda p=params, w=in_dim: FusionGNN(w, 2, **p))
                     config = TrainConfig(max_epochs=max_epochs, batch_size=32, lr=args.lr, patience=args.patience)
                     hist = train_module(net, X_tr, y_tr, loss_fn=torch.nn.functional.cross_entropy, config=config,
@@ -168,7 +174,7 @@ def run_graphs(args) -> None:
                 (val_acc, _), cfg, net, hist = best
                 test_acc = accuracy(net, X_te, y[test_idx], collate_graphs)
                 rows.append({"dataset": name, "fold": fold, "fusion": fusion, "test_acc": test_acc,
-                             "val_acc": val_acc, "config": cfg, "best_epoch": hist.best_epoch + 1,
+                             "fusion_level": args.fusion_level, "val_acc": val_acc, "config": cfg, "best_epoch": hist.best_epoch + 1,
                              "params": n_params(net), "seconds": time.perf_counter() - t0})
                 save_rows(out, rows)
                 print(f"{name} fold {fold} {fusion:9s} test {test_acc:.3f} val {val_acc:.3f} {cfg} "
@@ -233,7 +239,8 @@ def run_fused(args) -> None:
     out = Path(args.out) / "fused.json"
     rows = load_rows(out)
     done = {(r["dataset"], r["fold"]) for r in rows}
-    gnn = {(r["dataset"], r["fold"]): r for r in load_rows(Path(args.out) / "graphs.json") if r["fusion"] == "aff"}
+    gnn = {(r["dataset"], r["fold"]): r for r in load_rows(Path(args.out) / "graphs.json")
+           if r["fusion"] == "aff" and r.get("fusion_level", "node") == args.fusion_level}
     wl = {(r["dataset"], r["fold"]): r for r in load_rows(Path(args.out) / "wl.json")}
     for name in args.datasets:
         graphs, y = read_tu(root, name)
@@ -247,7 +254,7 @@ def run_fused(args) -> None:
             inner_tr, inner_va = train_test_split(train_idx, test_size=0.1, stratify=y[train_idx], random_state=fold)
             # the GNN exactly as in run_graphs, with its selected width
             params = dict(num_layers=args.layers, conv="gin", readout="sum", dropout=0.5, fusion="aff",
-                          **gnn[key]["config"])
+                          fusion_level=gnn[key].get("fusion_level", "node"), **gnn[key]["config"])
             net = seeded_build(fold, lambda p=params, w=in_dim: FusionGNN(w, 2, **p))
             config = TrainConfig(max_epochs=args.epochs, batch_size=32, lr=args.lr, patience=args.patience)
             train_module(net, [graphs[i] for i in inner_tr], torch.as_tensor(y[inner_tr]),
@@ -309,10 +316,11 @@ def run_timing(args) -> None:
             spatial, lambda: [torch.randn(64, c, s, s, generator=g).requires_grad_()
                               for c, s in ((32, 16), (64, 8), (128, 4))],
             lambda m, b: m(b).square().mean())
-        gnn = FusionGNN(3, 2, hidden=64, num_layers=4, fusion=fusion)
-        entries["FusionGNN (PROTEINS, 32 graphs)"] = (
-            gnn, lambda: (Batch.from_data_list(p_graphs[:32]), torch.as_tensor(p_y[:32])),
-            lambda m, b: torch.nn.functional.cross_entropy(m(b[0]), b[1]))
+        for level in ("node", "graph"):
+            gnn = FusionGNN(3, 2, hidden=64, num_layers=4, fusion=fusion, fusion_level=level)
+            entries[f"FusionGNN, {level} level (PROTEINS, 32 graphs)"] = (
+                gnn, lambda: (Batch.from_data_list(p_graphs[:32]), torch.as_tensor(p_y[:32])),
+                lambda m, b: torch.nn.functional.cross_entropy(m(b[0]), b[1]))
         cnn = FusionCNN(3, 10, channels=(32, 64, 128), fusion_dim=64, fusion=fusion)
         entries["FusionCNN (64 images 32x32)"] = (
             cnn, lambda: (torch.randn(64, 3, 32, 32, generator=g), torch.randint(0, 10, (64,), generator=g)),
@@ -370,7 +378,9 @@ def run_cifar(args) -> None:
             if (seed, fusion) in done:
                 continue
             t0 = time.perf_counter()
-            net = seeded_build(seed, lambda f=fusion: FusionCNN(3, 10, channels=channels, fusion_dim=64, fusion=f))
+            name, fparams = VARIANTS.get(fusion, (fusion, None))
+            net = seeded_build(seed, lambda f=name, fp=fparams: FusionCNN(3, 10, channels=channels, fusion_dim=64,
+                                                                          fusion=f, fusion_params=fp))
             config = TrainConfig(max_epochs=epochs, batch_size=128, lr=2e-3, patience=None)
             train_module(net, X_tr, torch.as_tensor(y_tr), loss_fn=torch.nn.functional.cross_entropy, config=config,
                          seed=seed)
@@ -442,8 +452,11 @@ def _stats(table: dict[str, dict], fusions: list[str]) -> list[str]:
     """Friedman test across fusions (blocks = folds or seeds) and Nemenyi p-values against AFF."""
     from scipy.stats import friedmanchisquare
 
-    blocks = sorted(set.intersection(*(set(table[f]) for f in fusions)))
-    lines = []
+    all_blocks = set.union(*(set(table[f]) for f in fusions))
+    partial = [f for f in fusions if set(table[f]) != all_blocks]
+    fusions = [f for f in fusions if f not in partial]  # a variant run on fewer blocks stays out of the test
+    blocks = sorted(all_blocks)
+    lines = [f"(not in the Friedman test, run on fewer blocks: {', '.join(partial)})"] if partial else []
     if len(fusions) < 3 or len(blocks) < 2:
         return ["(too few complete blocks for the Friedman test)"]
     data = np.array([[table[f][b] for f in fusions] for b in blocks])
@@ -455,10 +468,11 @@ def _stats(table: dict[str, dict], fusions: list[str]) -> list[str]:
         import scikit_posthocs as sp
 
         nem = sp.posthoc_nemenyi_friedman(data)
-        if "aff" in fusions:
-            i = fusions.index("aff")
-            lines.append("Nemenyi p (aff vs): " + ", ".join(
-                f"{f} {float(nem.iloc[i, j]):.3f}" for j, f in enumerate(fusions) if f != "aff"))
+        for a in ("aff", "aff@graph"):
+            if a in fusions:
+                i = fusions.index(a)
+                lines.append(f"Nemenyi p ({a} vs): " + ", ".join(
+                    f"{f} {float(nem.iloc[i, j]):.3f}" for j, f in enumerate(fusions) if f != a))
     except ImportError:
         lines.append("(scikit_posthocs not installed: no Nemenyi post-hoc)")
     return lines
@@ -470,13 +484,18 @@ def _rank(row):
     return rankdata(row)
 
 
+def _label(row) -> str:
+    """The fusion's name; ``@graph`` for FusionGNN rows fused per graph (rows without the key: per node)."""
+    return row["fusion"] + ("@graph" if row.get("fusion_level", "node") == "graph" else "")
+
+
 def _table(rows, block_key, fusions, label):
     table: dict[str, dict] = {}
     params: dict[str, int] = {}
     for r in rows:
-        table.setdefault(r["fusion"], {})[r[block_key]] = 100 * r["test_acc"]
-        params[r["fusion"]] = r["params"]
-    fusions = [f for f in fusions if f in table]
+        table.setdefault(_label(r), {})[r[block_key]] = 100 * r["test_acc"]
+        params[_label(r)] = r["params"]
+    fusions = [g for f in fusions for g in (f, f + "@graph") if g in table]
     lines = [f"| fusion | {label} accuracy % (mean +- std) | n | params |", "|---|---|---|---|"]
     for f in fusions:
         v = np.array(list(table[f].values()))
@@ -488,13 +507,23 @@ def _table(rows, block_key, fusions, label):
 def run_report(args) -> None:
     out = Path(args.out)
     lines = []
+    _load = globals()["load_rows"]
+    if args.merge_from:
+        # rows of an earlier run for the variants this run did not redo (e.g. the unchanged baselines)
+        def load_rows(path: Path) -> list[dict]:
+            rows = _load(path)
+            have = {_label(r) for r in rows if "fusion" in r}
+            return rows + [r for r in _load(Path(args.merge_from) / path.name)
+                           if "fusion" in r and _label(r) not in have]
+    else:
+        load_rows = _load
     graphs = load_rows(out / "graphs.json") + load_rows(out / "wl.json")
     for name in ("MUTAG", "PROTEINS"):
         rows = [r for r in graphs if r["dataset"] == name]
         if not rows:
             continue
         lines += [f"### {name} (FusionGNN, GIN, stratified 10-fold CV, strict protocol)", ""]
-        t, table, fus = _table(rows, "fold", [*ALL_FUSIONS, "wl-svm"], "test")
+        t, table, fus = _table(rows, "fold", [*ALL_FUSIONS, *VARIANTS, "wl-svm"], "test")
         lines += t + ["", ("(wl-svm: the WL subtree kernel + linear SVM, same folds and inner splits; not in the "
                       "Friedman test, which compares the fusion layers)"), ""]
         lines += _stats(table, [f for f in fus if f != "wl-svm"]) + ["", "Published anchors:", ""]
@@ -538,7 +567,7 @@ def run_report(args) -> None:
         rows = load_rows(out / f"{task}.json")
         if rows:
             lines += [f"### {title}", ""]
-            t, table, fus = _table(rows, "seed", ALL_FUSIONS, "test")
+            t, table, fus = _table(rows, "seed", [*ALL_FUSIONS, *VARIANTS], "test")
             lines += t + [""] + _stats(table, fus) + [""]
     print("\n".join(lines))
 
@@ -560,6 +589,8 @@ def main(argv=None) -> None:
     parser.add_argument("--patience", type=int, default=20)
     parser.add_argument("--grid", type=int, nargs="+", default=[32, 64], help="hidden widths tried (graphs)")
     parser.add_argument("--layers", type=int, default=4)
+    parser.add_argument("--fusion-level", choices=["node", "graph"], default="node",
+                        help="graphs: FusionGNN's fusion_level (fuse per-layer graph read-outs, or per node)")
     parser.add_argument("--lr", type=float, default=5e-3)
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--cifar-epochs", type=int, default=5)
@@ -569,9 +600,12 @@ def main(argv=None) -> None:
     parser.add_argument("--max-len", type=int, default=200)
     parser.add_argument("--vocab", type=int, default=20000)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--merge-from", default=None,
+                        help="report: also take rows from this earlier --out for variants (fusion, level) "
+                             "that --out does not have, e.g. the unchanged baselines of an earlier run")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    unknown = [f for f in args.fusions if f not in FUSIONS]
+    unknown = [f for f in args.fusions if f not in FUSIONS and f not in VARIANTS]
     if unknown:
         sys.exit(f"unknown fusions {unknown}; choose from {list(FUSIONS)}")
     for task in args.tasks:

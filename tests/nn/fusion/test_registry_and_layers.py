@@ -54,6 +54,15 @@ def test_registering_twice_warns():
 def test_forward_shape_and_gradients(name, spatial):
     layer = make_fusion(name, IN_DIMS, 12, spatial=spatial)
     xs = [x.requires_grad_() for x in (_maps() if spatial else _vectors())]
+    if name == "aff":
+        # AFF's form mixing starts at exactly one form (ReZero-style zero gate): the other forms'
+        # parameters get gradients once the gate has moved, i.e. from the second step on
+        layer(xs).square().mean().backward()
+        with torch.no_grad():
+            for p in layer.parameters():
+                if p.grad is not None:
+                    p -= 0.1 * p.grad
+        layer.zero_grad()
     out = layer(xs)
     assert out.shape == ((3, 12, 2, 2) if spatial else (5, 12))
     out.square().mean().backward()

@@ -1,8 +1,9 @@
-"""A GIN/GCN network that fuses its layer-wise node embeddings before the readout (JK-Net style)."""
+"""A GIN/GCN network that fuses its layer-wise embeddings, per node (JK-Net style, default) or per graph."""
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ..._validation import check_choice, check_int, check_real
@@ -14,14 +15,20 @@ __all__ = ["FusionGNN"]
 
 _CONVS = ("gin", "gcn")
 _READOUTS = ("sum", "mean", "max")
+_LEVELS = ("node", "graph")
 
 
 class FusionGNN(nn.Module):
-    """Graph network whose per-layer node embeddings are fused per node, then read out per graph.
+    """Graph network whose per-layer embeddings are fused, per node (default) or per graph.
 
     Like jumping-knowledge networks (Xu et al. 2018), every layer's node embeddings reach the output,
     but they are combined by any registry fusion layer (``concat`` is JK-concat; ``aff`` learns
-    per-node weights over the layers). Layers are GIN (Xu et al. 2019: ``MLP((1 + eps) h_v + sum
+    weights over the layers). ``fusion_level="node"`` (default) fuses per node, then reads out. With
+    ``"graph"`` each layer's node embeddings are first read out per graph (as GIN's readout does per
+    layer) and batch-normalised per source, and the fusion layer combines these graph vectors: it
+    runs once per graph instead of once per node, so its cost no longer grows with the number of
+    nodes (AFF: about concat's cost instead of 2-3x), but on MUTAG it was less accurate (see
+    docs/benchmarks/fusion_layers.md), so it is not the default. Layers are GIN (Xu et al. 2019: ``MLP((1 + eps) h_v + sum
     h_u)``, batch norm, ReLU) or GCN convolutions from PyTorch Geometric.
 
     Parameters
@@ -49,8 +56,10 @@ class FusionGNN(nn.Module):
     dropout : float
         Dropout in the head.
     aux_tasks : bool
-        Per-source auxiliary heads in the fusion layer (AFF only); each node is supervised with its
-        graph's label (deep supervision of every layer).
+        Per-source auxiliary heads in the fusion layer (AFF only), supervised with the graph's label
+        (per node with ``fusion_level="node"``: deep supervision of every layer).
+    fusion_level : {"node", "graph"}
+        Fuse the per-layer node embeddings, or the per-layer graph read-outs (each batch-normalised).
 
     Shapes:
         - input: a ``torch_geometric.data.Batch`` (or ``Data``) with ``x (N, in_dim)`` and
@@ -83,6 +92,7 @@ class FusionGNN(nn.Module):
         fusion_params: dict | None = None,
         dropout: float = 0.0,
         aux_tasks: bool = False,
+        fusion_level: str = "node",
     ) -> None:
         super().__init__()
         from torch_geometric.nn import GCNConv, GINConv
@@ -98,6 +108,7 @@ class FusionGNN(nn.Module):
         self.fusion_dim = check_int(fusion_dim if fusion_dim is not None else hidden, "fusion_dim", owner)
         self.dropout = check_real(dropout, "dropout", owner, low=0.0, high=1.0, closed="left")
         self.fusion_name = fusion
+        self.fusion_level = check_choice(fusion_level, "fusion_level", owner, _LEVELS)
         convs, norms = [], []
         width = self.in_dim
         for _ in range(self.num_layers):
@@ -112,6 +123,10 @@ class FusionGNN(nn.Module):
         self.convs = nn.ModuleList(convs)
         self.norms = nn.ModuleList(norms)
         in_dims = ([self.in_dim] if self.include_input else []) + [self.hidden] * self.num_layers
+        # graph level: each source's read-out is batch-normalised (sum read-outs grow with graph size,
+        # which products of sources would amplify)
+        self.source_norms = (nn.ModuleList(nn.BatchNorm1d(w) for w in in_dims)
+                             if self.fusion_level == "graph" else None)
         self.fusion = build_fusion(owner, fusion, in_dims, self.fusion_dim, fusion_params,
                                    self.n_classes if aux_tasks else None)
         self.head = nn.Sequential(nn.Linear(self.fusion_dim, self.fusion_dim), nn.ReLU(), nn.Dropout(self.dropout),
@@ -151,10 +166,15 @@ class FusionGNN(nn.Module):
         n_graphs = int(getattr(data, "num_graphs", 1) or 1)
         target, self._aux_target = self._aux_target, None
         setter = getattr(self.fusion, "set_aux_targets", None)
+        pool = {"sum": global_add_pool, "mean": global_mean_pool, "max": global_max_pool}[self.readout]
+        if self.fusion_level == "graph":
+            if setter is not None and target is not None:
+                setter(target)
+            pooled = [_norm(norm, pool(f, batch, size=n_graphs)) for norm, f in zip(self.source_norms, feats)]
+            return self.fusion(pooled)
         if setter is not None and target is not None:
             setter(target[batch])
         fused = self.fusion(feats)
-        pool = {"sum": global_add_pool, "mean": global_mean_pool, "max": global_max_pool}[self.readout]
         return pool(fused, batch, size=n_graphs)
 
     def forward(self, data) -> torch.Tensor:
@@ -162,7 +182,15 @@ class FusionGNN(nn.Module):
 
     def __repr__(self) -> str:
         return (f"FusionGNN({self.in_dim}, {self.n_classes}, hidden={self.hidden}, num_layers={self.num_layers}, "
-                f"conv={self.conv!r}, fusion={self.fusion_name!r})")
+                f"conv={self.conv!r}, fusion={self.fusion_name!r}"
+                + (f", fusion_level={self.fusion_level!r}" if self.fusion_level != "node" else "") + ")")
+
+
+def _norm(norm: nn.BatchNorm1d, v: torch.Tensor) -> torch.Tensor:
+    """Batch norm of graph vectors; a training batch of one graph uses the running statistics."""
+    if norm.training and v.shape[0] == 1:
+        return F.batch_norm(v, norm.running_mean, norm.running_var, norm.weight, norm.bias, False, 0.0, norm.eps)
+    return norm(v)
 
 
 @register_module("gnn", input_kind="graph")

@@ -8,6 +8,16 @@ per-source priors added to those weights, and (5) lets a meta gate decide, per s
 outputs of the fusion functions and of the combination strategies (weighted sum, maximum). Optional
 (6) per-source auxiliary heads regularise training, and (7) source dropout keeps the layer from
 leaning on one source. Turning a component off gives the ablations.
+
+On top of that attention path ("attention" form), the layer mixes several *fusion forms* with learned,
+input-dependent weights (the "linear or nonlinear fusion functions" of the AFF design): the sum of the
+per-source projections (linear; it is also concatenation-projection, since a linear map of the
+concatenated sources is the sum of per-source linear maps), their element-wise product
+(multiplicative, the rank-1 case of low-rank bilinear fusion), the attention path above and, for
+feature maps, MS-CAM attention (Dai et al. 2021, "Attentional feature fusion"). The mixing starts
+as exactly one form (``init_form``, by default the product, which the CIFAR-10 benchmark found the
+best simple baseline), so at initialisation the layer *is* that baseline and can only move away
+from it when training says so.
 """
 
 from __future__ import annotations
@@ -19,14 +29,19 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..._validation import check_int, check_real, param_error
+from ..._validation import check_choice, check_int, check_real, param_error
 from ...exceptions import InvalidInputError, InvalidParameterError
 from ._base import FusionLayer, channel_linear
 from ._registry import register_fusion
 
-__all__ = ["AFF", "AdaptiveFeatureFusion"]
+__all__ = ["AFF", "FORMS", "MAP_ATTENTIONS", "AdaptiveFeatureFusion"]
 
 _FLAGS = ("linear", "nonlinear", "data_weights", "model_weights", "graph_mixing", "meta_gate")
+#: The fusion forms AFF can mix (``forms=``); ``sum`` is also concatenation-projection.
+FORMS = ("product", "sum", "attention")
+_DEFAULT_FORMS = ("product", "sum", "attention")
+#: Attention for feature maps (``map_attention=``), after MS-CAM (Dai et al. 2021).
+MAP_ATTENTIONS = ("none", "channel", "spatial", "ms_cam")
 
 
 @register_fusion("aff")
@@ -67,13 +82,36 @@ class AdaptiveFeatureFusion(FusionLayer):
     source_dropout : float
         During training, each source is dropped for a sample with this probability (at least one is
         always kept) and the weights renormalised over the rest.
+    forms : sequence of {"product", "sum", "attention"}
+        The fusion forms mixed into the output, computed from the same per-source projections
+        ``p_s = W_s x_s + b_s`` (the first fusion function's; before graph mixing):
+        ``"product"`` is ``prod_s p_s`` (:class:`ProductFusion`), ``"sum"`` is ``sum_s p_s``
+        (:class:`SumFusion`, and :class:`ConcatFusion` with ``W = [W_1 ... W_S]``), ``"attention"`` the
+        attention path configured by the switches above. ``("attention",)`` is the AFF of earlier
+        versions. With ``map_attention`` the MS-CAM form is added.
+    init_form : str or None
+        The form the mixing starts as (None: ``"product"`` when it is in ``forms``, else the first): the output at initialisation is exactly that form's.
+        The mixing weights are ``m(x) = onehot(init_form) + tanh(G mean_s(p_s))`` with ``G`` a linear
+        map initialised to zero (``ReZero``-style, so gradients reach ``G`` from the first step).
+    map_attention : {"none", "channel", "spatial", "ms_cam"}
+        Adds an MS-CAM form (Dai et al. 2021): the initial integration ``u = sum_s p_s`` gives
+        per-source, per-channel weights ``softmax_s(L(u) + G(u))`` over ``p_s``, where ``G`` is the
+        global (average-pooled) bottleneck MLP, i.e. channel-wise attention, and ``L`` the same
+        bottleneck as point-wise (1x1) convolutions, i.e. spatial attention. ``"channel"`` uses
+        ``G``, ``"spatial"`` ``L`` and ``"ms_cam"`` both. For vectors only ``"channel"`` applies. No batch
+        norm inside the bottleneck (the backbones normalise their features).
+    cam_reduction : int
+        Bottleneck reduction ratio ``r`` of the MS-CAM MLPs (width ``max(out_dim // r, 1)``).
 
     Attributes
     ----------
     last_weights : Tensor ``(batch, n_sources)``
-        Source weights of the last forward pass (maps: averaged over positions), detached.
+        Source weights of the last forward pass (maps: averaged over positions), detached; None
+        without the attention form.
     last_gate : Tensor ``(batch, n_candidates)`` or None
-        Meta-gate mixture of the last forward pass.
+        Meta-gate mixture of the last forward pass (attention form).
+    last_mix : Tensor ``(batch, n_forms)`` or None
+        Weights of the fusion forms (in ``forms_`` order) in the last forward pass.
     aux_loss : Tensor or None
         Auxiliary loss of the last training forward pass (None otherwise).
 
@@ -91,6 +129,8 @@ class AdaptiveFeatureFusion(FusionLayer):
     torch.Size([5, 64])
     >>> aff.last_weights.shape
     torch.Size([5, 2])
+    >>> AFF([16, 32], 64, spatial=True, map_attention="ms_cam")
+    AFF([16, 32], 64, spatial=True, map_attention='ms_cam')
     """
 
     def __init__(
@@ -108,6 +148,10 @@ class AdaptiveFeatureFusion(FusionLayer):
         meta_gate: bool = True,
         aux_classes: int | None = None,
         source_dropout: float = 0.0,
+        forms: Sequence[str] = _DEFAULT_FORMS,
+        init_form: str | None = None,
+        map_attention: str = "none",
+        cam_reduction: int = 4,
     ) -> None:
         super().__init__(in_dims, out_dim, spatial=spatial, size=size)
         flags = {"linear": linear, "nonlinear": nonlinear, "data_weights": data_weights,
@@ -122,17 +166,47 @@ class AdaptiveFeatureFusion(FusionLayer):
         self.source_dropout = check_real(source_dropout, "source_dropout", "AFF", low=0.0, high=1.0, closed="left")
         self.n_functions = int(linear) + int(nonlinear)
         s, d = self.n_sources, self.out_dim
-        # one matmul per source serves both fusion functions (split afterwards): cheaper than two
-        self.projs = nn.ModuleList(channel_linear(di, self.n_functions * d, self.spatial) for di in self.in_dims)
-        self.score = nn.Parameter(torch.empty(s, d)) if data_weights else None
-        self.score_bias = nn.Parameter(torch.empty(s)) if data_weights else None
-        self.prior = nn.Parameter(torch.empty(s)) if model_weights else None
-        self.use_graph = graph_mixing and s > 1
+        if isinstance(forms, str) or not isinstance(forms, Sequence) or len(forms) == 0:
+            raise param_error("forms", "AFF", f"a non-empty sequence of names from {FORMS}", forms)
+        self.forms = tuple(dict.fromkeys(check_choice(f, "forms", "AFF", FORMS) for f in forms))
+        self.map_attention = check_choice(map_attention, "map_attention", "AFF", MAP_ATTENTIONS)
+        if self.map_attention in ("spatial", "ms_cam") and not self.spatial:
+            raise InvalidParameterError(
+                f"AFF map_attention={self.map_attention!r} attends over positions of feature maps and needs "
+                "spatial=True; for vectors use map_attention='channel' (or 'none')."
+            )
+        self.cam_reduction = check_int(cam_reduction, "cam_reduction", "AFF")
+        #: the forms actually mixed, in order (``forms`` plus ``"cam"`` with ``map_attention``)
+        self.forms_ = self.forms + (("cam",) if self.map_attention != "none" else ())
+        if init_form is None:
+            init_form = "product" if "product" in self.forms_ else self.forms_[0]
+        self.init_form = check_choice(init_form, "init_form", "AFF", self.forms_)
+        self.has_attention = "attention" in self.forms
+        att = self.has_attention  # the attention path's parameters exist only when that form is used
+        # one matmul per source serves every fusion function (split afterwards): cheaper than two
+        width = self.n_functions * d if att else d
+        self.projs = nn.ModuleList(channel_linear(di, width, self.spatial) for di in self.in_dims)
+        self.score = nn.Parameter(torch.empty(s, d)) if att and data_weights else None
+        self.score_bias = nn.Parameter(torch.empty(s)) if att and data_weights else None
+        self.prior = nn.Parameter(torch.empty(s)) if att and model_weights else None
+        self.use_graph = att and graph_mixing and s > 1
         # with two sources each one's only neighbour is the other: nothing to learn in the edges
         self.edge_logits = nn.Parameter(torch.empty(s, s)) if self.use_graph and s > 2 else None
         self.mix_logit = nn.Parameter(torch.empty(())) if self.use_graph else None
         self.n_candidates = self.n_functions + 1 if meta_gate else self.n_functions
-        self.gate = nn.Linear(d, self.n_candidates) if meta_gate else None
+        self.gate = nn.Linear(d, self.n_candidates) if att and meta_gate else None
+        if self.map_attention != "none":
+            hid = max(d // self.cam_reduction, 1)
+            self.cam_global = (nn.Sequential(nn.Linear(d, hid), nn.ReLU(), nn.Linear(hid, s * d))
+                               if self.map_attention in ("channel", "ms_cam") else None)
+            self.cam_local = (nn.Sequential(channel_linear(d, hid, True), nn.ReLU(), channel_linear(hid, s * d, True))
+                              if self.map_attention in ("spatial", "ms_cam") else None)
+        else:
+            self.cam_global = self.cam_local = None
+        self.mix = nn.Linear(d, len(self.forms_)) if len(self.forms_) > 1 else None
+        self.register_buffer("mix_init", torch.zeros(len(self.forms_)), persistent=False)
+        self.mix_init[self.forms_.index(self.init_form)] = 1.0
+        self.last_mix: torch.Tensor | None = None
         if aux_classes is not None:
             self.aux_weight = nn.Parameter(torch.empty(s, d, aux_classes))
             self.aux_bias = nn.Parameter(torch.empty(s, aux_classes))
@@ -160,10 +234,24 @@ class AdaptiveFeatureFusion(FusionLayer):
         if self.aux_weight is not None:
             nn.init.normal_(self.aux_weight, std=1.0 / math.sqrt(self.out_dim))
             nn.init.zeros_(self.aux_bias)
+        for branch in (self.cam_global, self.cam_local):
+            if branch is not None:
+                for m in branch:
+                    if hasattr(m, "reset_parameters"):
+                        m.reset_parameters()
+        if self.mix is not None:  # zero: the output starts as exactly ``init_form``
+            nn.init.zeros_(self.mix.weight)
+            nn.init.zeros_(self.mix.bias)
 
     def extra_repr_args(self) -> str:
         off = [k for k in _FLAGS if not getattr(self, k)]
         parts = [f"{k}=False" for k in off]
+        if self.forms != _DEFAULT_FORMS:
+            parts.append(f"forms={self.forms}")
+        if self.init_form != ("product" if "product" in self.forms_ else self.forms_[0]):
+            parts.append(f"init_form={self.init_form!r}")
+        if self.map_attention != "none":
+            parts.append(f"map_attention={self.map_attention!r}")
         if self.aux_classes is not None:
             parts.append(f"aux_classes={self.aux_classes}")
         if self.source_dropout:
@@ -187,12 +275,54 @@ class AdaptiveFeatureFusion(FusionLayer):
     def forward(self, xs: Sequence[torch.Tensor]) -> torch.Tensor:
         xs = self.align(xs)
         self.aux_loss = None
-        b, s, d = xs[0].shape[0], self.n_sources, self.out_dim
+        b, d = xs[0].shape[0], self.out_dim
         spatial_dims = tuple(xs[0].shape[2:])
         # work on (B, S, F*D, P) with P positions (1 for vectors): plain matmuls and reductions only,
         # which are several times faster on CPU than the equivalent einsums
         z = torch.stack([p(x) for p, x in zip(self.projs, xs)], dim=1)
         z = z.flatten(3) if spatial_dims else z.unsqueeze(-1)
+        raw = z[:, :, :d]  # (B, S, D, P): p_s, the projections the simple forms share
+        outs = []
+        for form in self.forms_:
+            if form == "product":
+                outs.append(raw.prod(1))
+            elif form == "sum":
+                outs.append(raw.sum(1))
+            elif form == "attention":
+                outs.append(self._attention(z, b))
+            else:
+                outs.append(self._cam(raw))
+        if self.mix is None:
+            out = outs[0]
+            self.last_mix = None
+        else:
+            m = self.mix_init + torch.tanh(self.mix(raw.mean((1, 3))))  # (B, K)
+            self.last_mix = m.detach()
+            out = outs[0] * m[:, 0, None, None]
+            for k in range(1, len(outs)):
+                out = out + outs[k] * m[:, k, None, None]
+        if not self.has_attention:
+            self.last_weights = self.last_gate = None
+            if self.aux_weight is not None and self.training and self._aux_target is not None:
+                self.aux_loss = self._aux(raw, self._aux_target)
+                self._aux_target = None
+        return out.view(b, d, *spatial_dims)
+
+    def _cam(self, raw: torch.Tensor) -> torch.Tensor:
+        """MS-CAM over the sources: ``sum_s softmax_s(L(u) + G(u)) * p_s`` with ``u = sum_s p_s``."""
+        b, s, d, n_pos = raw.shape
+        u = raw.sum(1)  # (B, D, P)
+        logits = 0
+        if self.cam_global is not None:
+            logits = self.cam_global(u.mean(-1)).view(b, s, d, 1)
+        if self.cam_local is not None:
+            local = self.cam_local(u.unsqueeze(-1)).view(b, s, d, n_pos)
+            logits = local + logits
+        return (torch.softmax(logits, dim=1) * raw).sum(1)
+
+    def _attention(self, z: torch.Tensor, b: int) -> torch.Tensor:
+        """The attention form: graph mixing, data/model weights, meta gate over ``z (B, S, F*D, P)``."""
+        s, d = self.n_sources, self.out_dim
         if self.use_graph:
             eye = torch.eye(s, dtype=torch.bool, device=z.device)
             if self.edge_logits is None:
@@ -233,7 +363,7 @@ class AdaptiveFeatureFusion(FusionLayer):
         if self.aux_weight is not None and self.training and self._aux_target is not None:
             self.aux_loss = self._aux(joint, self._aux_target)
             self._aux_target = None
-        return out.view(b, d, *spatial_dims)
+        return out
 
     def _aux(self, joint: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         if target.shape[0] != joint.shape[0]:

@@ -17,8 +17,8 @@ from ._sensitivity import SensitivityResult, sensitivity_from_store
 __all__ = [
     "MAX_EXACT_MEMBERS",
     "PERTURBATIONS",
-    "SensitivityResult",
     "Explanation",
+    "SensitivityResult",
     "explain",
     "fairness",
     "member_contributions",

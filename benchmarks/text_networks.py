@@ -1,0 +1,135 @@
+"""Text networks trained from raw IMDb reviews on CPU: TextVectorizer + NeuralClassifier(module=...).
+
+The full official split (25,000 train / 25,000 test reviews). Each network is one
+``Pipeline(TextVectorizer, NeuralClassifier(module=name))`` fitted on the 25,000 training reviews (10 %
+of them held out inside the estimator for early stopping) and scored once on the 25,000 test reviews.
+Wall and CPU time of fit and of predict are recorded; results go to
+``benchmarks/results/text_networks/<network>.json``.
+
+Usage (each network its own process; torch threads as given)::
+
+    FUSELEARN_DATA=/work/shared/datasets PYTHONPATH=src nice -n 10 \
+        python benchmarks/text_networks.py --network cnn1d --threads 2
+
+Networks: ``cnn1d`` (Kim 2014 text CNN), ``rnn`` (FusionRNN, bidirectional GRU), ``transformer``
+(FusionTransformer, pre-norm encoder). ``--max-train N`` uses the first N training reviews of a
+shuffled order (a quick check; the reported numbers use the full split).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.metrics import accuracy_score
+from sklearn.pipeline import Pipeline
+
+from fuselearn import NeuralClassifier
+from fuselearn.data import load_imdb_reviews
+from fuselearn.extract import TextVectorizer
+
+OUT = Path(__file__).parent / "results" / "text_networks"
+
+# One recipe per network, chosen for a 2-core CPU (time, not accuracy, is the binding constraint).
+RECIPES = {
+    "cnn1d": {
+        "vectorizer": {"max_length": 256, "max_features": 30000, "min_df": 2},
+        "module_params": {"embed_dim": 64, "widths": (3, 4, 5), "n_filters": 48, "pooling": "max_mean", "dropout": 0.5},
+        "train": {"max_epochs": 3, "batch_size": 64, "lr": 2e-3, "weight_decay": 1e-4, "patience": 1},
+    },
+    "rnn": {
+        "vectorizer": {"max_length": 256, "max_features": 25000, "min_df": 2},
+        "module_params": {"embed_dim": 64, "hidden_size": 64, "num_layers": 1, "cell": "gru", "bidirectional": True,
+                           "pooling": "max", "fusion": "concat", "fusion_dim": 128, "dropout": 0.3},
+        "train": {"max_epochs": 4, "batch_size": 64, "lr": 2e-3, "weight_decay": 1e-4, "patience": 1},
+    },
+    "transformer": {
+        "vectorizer": {"max_length": 256, "max_features": 25000, "min_df": 2},
+        "module_params": {"d_model": 64, "nhead": 4, "num_layers": 2, "dim_feedforward": 128, "max_length": 256,
+                           "pooling": "mean", "fusion": "aff", "fusion_dim": 64, "dropout": 0.1},
+        "train": {"max_epochs": 5, "batch_size": 64, "lr": 1e-3, "weight_decay": 1e-2, "patience": 1},
+    },
+}
+
+
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def run(network: str, *, threads: int, max_train: int | None, seed: int, epochs: int | None) -> dict:
+    torch.set_num_threads(threads)
+    recipe = RECIPES[network]
+    train = load_imdb_reviews(subset="train")
+    test = load_imdb_reviews(subset="test")
+    X_train, y_train = np.asarray(train.inputs["text"], dtype=object), np.asarray(train.target)
+    X_test, y_test = np.asarray(test.inputs["text"], dtype=object), np.asarray(test.target)
+    if max_train:
+        idx = np.random.default_rng(seed).permutation(len(X_train))[:max_train]
+        X_train, y_train = X_train[idx], y_train[idx]
+    train_params = dict(recipe["train"])
+    if epochs is not None:
+        train_params["max_epochs"] = epochs
+    pipe = Pipeline([
+        ("ids", TextVectorizer(**recipe["vectorizer"])),
+        ("net", NeuralClassifier(module=network, module_params=recipe["module_params"],
+                                 validation_fraction=0.1, random_state=seed, verbose=0, **train_params)),
+    ])
+    w0, c0 = time.perf_counter(), _cpu()
+    pipe.fit(X_train, y_train)
+    fit_wall, fit_cpu = time.perf_counter() - w0, _cpu() - c0
+    w0, c0 = time.perf_counter(), _cpu()
+    pred = pipe.predict(X_test)
+    pred_wall, pred_cpu = time.perf_counter() - w0, _cpu() - c0
+    net = pipe.named_steps["net"]
+    history = getattr(net, "history_", None)
+    result = {
+        "network": network,
+        "accuracy": float(accuracy_score(y_test, pred)),
+        "n_train": len(X_train),
+        "n_test": len(X_test),
+        "fit_wall_s": round(fit_wall, 1),
+        "fit_cpu_s": round(fit_cpu, 1),
+        "predict_wall_s": round(pred_wall, 1),
+        "predict_cpu_s": round(pred_cpu, 1),
+        "epochs_run": getattr(history, "n_epochs", None),
+        "best_epoch": None if history is None else history.best_epoch + 1,
+        "train_loss": None if history is None else [round(v, 4) for v in history.train_loss],
+        "valid_loss": None if history is None else [round(v, 4) for v in history.valid_loss],
+        "vocab_size": int(pipe.named_steps["ids"].vocab_size_),
+        "truncated_train_texts": int(pipe.named_steps["ids"].n_truncated_),
+        "n_parameters": int(sum(p.numel() for p in net.module_.parameters())),
+        "recipe": {k: v for k, v in recipe.items() if k != "train"} | {"train": train_params},
+        "threads": threads,
+        "seed": seed,
+        "torch": torch.__version__,
+        "machine": f"{platform.machine()}, {os.cpu_count()} logical CPUs (shared)",
+    }
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--network", choices=sorted(RECIPES), required=True)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=None, help="override the recipe's max_epochs")
+    parser.add_argument("--max-train", type=int, default=None, help="quick check on a subset")
+    args = parser.parse_args()
+    result = run(args.network, threads=args.threads, max_train=args.max_train, seed=args.seed,
+                 epochs=args.epochs)
+    print(json.dumps(result, indent=1))
+    if not args.max_train:
+        OUT.mkdir(parents=True, exist_ok=True)
+        (OUT / f"{args.network}.json").write_text(json.dumps(result, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

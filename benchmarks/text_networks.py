@@ -41,20 +41,22 @@ OUT = Path(__file__).parent / "results" / "text_networks"
 RECIPES = {
     "cnn1d": {
         "vectorizer": {"max_length": 256, "max_features": 30000, "min_df": 2},
-        "module_params": {"embed_dim": 64, "widths": (3, 4, 5), "n_filters": 48, "pooling": "max_mean", "dropout": 0.5},
+        "module_params": {"embed_dim": 64, "widths": (3, 4, 5), "n_filters": 48, "pooling": "max_mean",
+                          "dropout": 0.5},
         "train": {"max_epochs": 3, "batch_size": 64, "lr": 2e-3, "weight_decay": 1e-4, "patience": 1},
     },
     "rnn": {
-        "vectorizer": {"max_length": 256, "max_features": 25000, "min_df": 2},
-        "module_params": {"embed_dim": 64, "hidden_size": 64, "num_layers": 1, "cell": "gru", "bidirectional": True,
-                           "pooling": "max", "fusion": "concat", "fusion_dim": 128, "dropout": 0.3},
-        "train": {"max_epochs": 4, "batch_size": 64, "lr": 2e-3, "weight_decay": 1e-4, "patience": 1},
+        "vectorizer": {"max_length": 200, "max_features": 25000, "min_df": 2},
+        "module_params": {"embed_dim": 64, "hidden_size": 64, "num_layers": 1, "cell": "gru",
+                          "bidirectional": False, "pooling": "max", "fusion": "concat", "fusion_dim": 128,
+                          "dropout": 0.3},
+        "train": {"max_epochs": 2, "batch_size": 64, "lr": 2e-3, "weight_decay": 1e-4, "patience": 1},
     },
     "transformer": {
-        "vectorizer": {"max_length": 256, "max_features": 25000, "min_df": 2},
-        "module_params": {"d_model": 64, "nhead": 4, "num_layers": 2, "dim_feedforward": 128, "max_length": 256,
-                           "pooling": "mean", "fusion": "aff", "fusion_dim": 64, "dropout": 0.1},
-        "train": {"max_epochs": 5, "batch_size": 64, "lr": 1e-3, "weight_decay": 1e-2, "patience": 1},
+        "vectorizer": {"max_length": 192, "max_features": 25000, "min_df": 2},
+        "module_params": {"d_model": 32, "nhead": 2, "num_layers": 2, "dim_feedforward": 64, "max_length": 192,
+                          "pooling": "mean", "fusion": "aff", "fusion_dim": 32, "dropout": 0.1},
+        "train": {"max_epochs": 3, "batch_size": 64, "lr": 2e-3, "weight_decay": 1e-2, "patience": 1},
     },
 }
 

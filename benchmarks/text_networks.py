@@ -9,12 +9,14 @@ Wall and CPU time of fit and of predict are recorded; results go to
 Usage (each network its own process; torch threads as given)::
 
     FUSELEARN_DATA=/work/shared/datasets PYTHONPATH=src nice -n 10 \
-        python benchmarks/text_networks.py --network cnn1d --threads 2
+        python benchmarks/text_networks.py --network cnn1d --threads 1
 
 Networks (recipes in ``RECIPES``): ``cnn1d`` (Kim 2014 text CNN), ``rnn`` (FusionRNN, GRU),
 ``transformer`` (FusionTransformer, pre-norm encoder; ``transformer_192`` is its first, shorter try).
-Use ``--threads 1`` on a shared machine: with 2 threads OpenMP's spin-waiting burns CPU time. ``--max-train N`` uses the first N training reviews of a
-shuffled order (a quick check; the reported numbers use the full split).
+Use ``--threads 1`` on a shared machine: with 2 threads on an oversubscribed CPU every parallel region
+waits for the descheduled thread (a 2-thread cnn1d run used 10 CPU-minutes without finishing).
+``--max-train N`` uses the first N training reviews of a shuffled order (a quick check; the reported
+numbers use the full split).
 """
 
 from __future__ import annotations
@@ -130,7 +132,7 @@ def run(network: str, *, threads: int, max_train: int | None, seed: int, epochs:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--network", choices=sorted(RECIPES), required=True)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=None, help="override the recipe's max_epochs")
     parser.add_argument("--max-train", type=int, default=None, help="quick check on a subset")

@@ -140,3 +140,17 @@ def test_pipeline_from_raw_text_learns_a_keyword_task(module, params):
     assert np.isfinite(proba).all()
     np.testing.assert_allclose(proba[0], proba[1])
     assert clone(pipe).get_params()["textvectorizer__max_length"] == 10
+
+
+def test_text_pipeline_saves_and_loads(tmp_path):
+    from fuselearn import load, save
+
+    X, y = _sentiment(40)
+    pipe = make_pipeline(TextVectorizer(max_length=8),
+                         NeuralClassifier(module="transformer", max_epochs=2, random_state=0,
+                                          module_params={"d_model": 8, "nhead": 2, "dim_feedforward": 8}))
+    pipe.fit(X, y)
+    save(pipe, tmp_path / "model")
+    back = load(tmp_path / "model")
+    np.testing.assert_allclose(back.predict_proba(X), pipe.predict_proba(X), atol=1e-6)
+    assert back.steps[0][1].vocabulary_ == pipe.steps[0][1].vocabulary_

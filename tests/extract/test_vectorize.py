@@ -51,6 +51,9 @@ def test_ids_padding_truncation_and_unknown_words():
     pre = TextVectorizer(max_length=2, truncation="pre").fit(["a b c d"])
     assert pre.transform(["a b c d"]).tolist() == [[pre.vocabulary_["c"], pre.vocabulary_["d"]]]
     assert vec.get_feature_names_out().tolist() == ["token0", "token1", "token2", "token3"]
+    texts = ["a good film", "a bad film, bad", "", "good good good good good"]
+    np.testing.assert_array_equal(TextVectorizer(max_length=3).fit_transform(texts),
+                                  TextVectorizer(max_length=3).fit(texts).transform(texts))
 
 
 def test_vocabulary_counts_only_kept_tokens_and_limits():

@@ -139,6 +139,14 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
     # -- fit / transform ------------------------------------------------------------------------------
     def fit(self, X, y=None):
         """Learn the vocabulary from the (truncated) tokens of the texts in ``X``."""
+        self._fit_tokens(X)
+        return self
+
+    def fit_transform(self, X, y=None, **fit_params) -> np.ndarray:
+        """``fit(X).transform(X)``, tokenising ``X`` once."""
+        return self._ids(self._fit_tokens(X))
+
+    def _fit_tokens(self, X) -> list[list[str]]:
         self._check_params()
         texts = as_texts(X, "TextVectorizer")
         tokens = self._tokens(texts)
@@ -153,15 +161,17 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         self.vocabulary_ = {tok: i + 2 for i, tok in enumerate(kept)}
         self.vocab_size_ = len(self.vocabulary_) + 2
         self.n_features_in_ = 1
-        return self
+        return tokens
 
     def transform(self, X) -> np.ndarray:
         """Token ids of shape ``(n_texts, max_length)``, int64, padded with 0 at the end."""
         check_fitted(self, "vocabulary_", "transform")
-        texts = as_texts(X, "TextVectorizer")
-        out = np.zeros((len(texts), self.max_length), dtype=np.int64)
+        return self._ids(self._tokens(as_texts(X, "TextVectorizer")))
+
+    def _ids(self, token_lists: list[list[str]]) -> np.ndarray:
+        out = np.zeros((len(token_lists), self.max_length), dtype=np.int64)
         vocab = self.vocabulary_
-        for i, tokens in enumerate(self._tokens(texts)):
+        for i, tokens in enumerate(token_lists):
             ids = [vocab.get(tok, OOV_ID) for tok in self._keep(tokens)]
             out[i, : len(ids)] = ids
         return out

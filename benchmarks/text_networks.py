@@ -129,14 +129,38 @@ def run(network: str, *, threads: int, max_train: int | None, seed: int, epochs:
     return result
 
 
+GOALS = {"cnn1d": 0.88, "rnn": 0.88, "transformer": 0.86, "transformer_192": 0.86}
+
+
+def table() -> str:
+    """The markdown results table of every JSON in the results folder."""
+    rows = ["| network | test accuracy | goal | epochs (best) | fit wall / CPU s | predict wall / CPU s | parameters |",
+            "|---|---:|---:|---|---:|---:|---:|"]
+    for name in ("cnn1d", "rnn", "transformer", "transformer_192"):
+        path = OUT / f"{name}.json"
+        if not path.exists():
+            rows.append(f"| {name} | not run | {GOALS[name]:.0%} | | | | |")
+            continue
+        r = json.loads(path.read_text())
+        verdict = "met" if r["accuracy"] >= GOALS[name] else "missed"
+        rows.append(f"| {name} | {100 * r['accuracy']:.2f} % | >= {100 * GOALS[name]:.0f} % ({verdict}) | "
+                    f"{r['epochs_run']} ({r['best_epoch']}) | {r['fit_wall_s']:.0f} / {r['fit_cpu_s']:.0f} | "
+                    f"{r['predict_wall_s']:.0f} / {r['predict_cpu_s']:.0f} | {r['n_parameters']:,} |")
+    return "\n".join(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--network", choices=sorted(RECIPES), required=True)
+    parser.add_argument("--network", choices=sorted(RECIPES))
+    parser.add_argument("--table", action="store_true", help="print the results table and stop")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=None, help="override the recipe's max_epochs")
     parser.add_argument("--max-train", type=int, default=None, help="quick check on a subset")
     args = parser.parse_args()
+    if args.table or args.network is None:
+        print(table())
+        return
     result = run(args.network, threads=args.threads, max_train=args.max_train, seed=args.seed,
                  epochs=args.epochs)
     print(json.dumps(result, indent=1))

@@ -66,6 +66,7 @@ from fuselearn.extract import (
     AutoencoderEmbedder,
     GraphEmbedder,
     ImageEmbedder,
+    TextVectorizer,
     TfidfExtractor,
     WindowFeatures,
     WLFeatures,
@@ -265,6 +266,16 @@ CASES = [
      r"0 sample"),
     ("regressor_text_target", lambda ws: NeuralRegressor(max_epochs=1).fit(ws.X[:4], ["a", "b", "c", "d"]), I,
      r"\by\b|'a'|float"),
+    ("text_vectorizer_one_string", lambda ws: TextVectorizer().fit("one review"), I, r"single string"),
+    ("text_vectorizer_number_in_texts", lambda ws: TextVectorizer().fit(["good", 3]), I, r"element 1"),
+    ("text_vectorizer_unknown_tokenizer", lambda ws: TextVectorizer(tokenizer="spacy").fit(["a"]), P,
+     r"'tokenizer'.*regex"),
+    ("sequence_id_beyond_fitted_vocabulary", lambda ws: NeuralClassifier(
+        module="cnn1d", module_params={"n_filters": 2, "embed_dim": 2}, max_epochs=1).fit(
+        np.array([[2, 3], [3, 2]]), [0, 1]).predict(np.array([[7, 2]])), I, r"token id 7.*0\.\.3"),
+    ("transformer_nhead_not_dividing", lambda ws: NeuralClassifier(
+        module="transformer", module_params={"d_model": 6, "nhead": 4}, max_epochs=1).fit(
+        np.array([[2, 3], [3, 2]]), [0, 1]), P, r"nhead.*divisor of d_model=6"),
     ("image_module_on_flat_rows", lambda ws: NeuralClassifier(module="cnn", max_epochs=1).fit(ws.X, ws.y), I,
      r"image_shape|\(n, C, H, W\)"),
     ("image_shape_mismatch", lambda ws: NeuralClassifier(

@@ -9,6 +9,7 @@ from ._neural import INPUT_HANDLERS, BaseNeuralEstimator, NeuralExtractor
 from ._series import WindowFeatures
 from ._text import TextEmbedder, TfidfExtractor
 from ._torch import TorchEstimator
+from ._vectorize import TextVectorizer
 
 __all__ = [
     "INPUT_HANDLERS",
@@ -21,6 +22,7 @@ __all__ = [
     "NeuralExtractor",
     "RandomFlipCrop",
     "TextEmbedder",
+    "TextVectorizer",
     "TfidfExtractor",
     "TorchEstimator",
     "WLFeatures",

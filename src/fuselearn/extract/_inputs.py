@@ -226,6 +226,12 @@ def _validate_sequence(est, X, reset):
         raise InvalidInputError("Token ids must be >= 0 (0 is padding); found a negative id in X.")
     if reset:
         est.vocab_size_ = int(X.max(initial=0)) + 1
+    elif X.max(initial=0) >= est.vocab_size_:
+        raise InvalidInputError(
+            f"{type(est).__name__}: X has token id {int(X.max())} but the network was fitted on ids "
+            f"0..{est.vocab_size_ - 1} (its embedding has {est.vocab_size_} rows). Map unseen tokens to an "
+            "id seen in fit, e.g. with fuselearn.extract.TextVectorizer (unknown words become id 1)."
+        )
     return torch.as_tensor(X), est.vocab_size_
 
 

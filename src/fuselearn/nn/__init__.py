@@ -11,7 +11,7 @@ from ._training import (
     seeded,
     train_module,
 )
-from .backbones import FusionCNN, FusionGNN, FusionRNN
+from .backbones import FusionCNN, FusionGNN, FusionRNN, FusionTransformer, TextCNN
 from .fusion import AFF, FUSIONS, AdaptiveFeatureFusion, FusionLayer, make_fusion, register_fusion
 from .mlp import MLP
 
@@ -26,8 +26,10 @@ __all__ = [
     "FusionGNN",
     "FusionLayer",
     "FusionRNN",
+    "FusionTransformer",
     "History",
     "ModuleSpec",
+    "TextCNN",
     "TrainConfig",
     "collect_aux_loss",
     "default_collate",

@@ -1,7 +1,9 @@
-"""Backbones with a fusion point: CNN stages, RNN layers and GNN layers fused by any registry layer."""
+"""Backbones with a fusion point: CNN stages, RNN / transformer layers, text-CNN widths and GNN layers fused by any registry layer."""
 
 from .cnn import FusionCNN
 from .gnn import FusionGNN
 from .rnn import FusionRNN
+from .textcnn import TextCNN
+from .transformer import FusionTransformer
 
-__all__ = ["FusionCNN", "FusionGNN", "FusionRNN"]
+__all__ = ["FusionCNN", "FusionGNN", "FusionRNN", "FusionTransformer", "TextCNN"]

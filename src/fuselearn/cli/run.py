@@ -68,21 +68,30 @@ def run(
     Exit code 0 when every cell is ok, 1 when some failed (their tracebacks are stored), 2 for a
     bad config or usage. Run it again on the same folder to retry failed and missing cells.
     """
+    from ..experiment import run_experiment
+
+    execute(run_experiment, config, out, jobs=jobs, backend=backend, scheduler=scheduler, force=force,
+            quiet=quiet, report=report)
+
+
+def execute(runner, config: Path, out: Path | None, *, report: bool, **options) -> None:
+    """Load ``config``, call ``runner(cfg, out, **options)``, write the report, and exit.
+
+    Shared by ``fuselearn run`` and ``fuselearn sensitivity``: a library error becomes a message with
+    the command-line flag that fixes it (exit code 2); otherwise the exit code is the run's.
+    """
     from rich.console import Console
     from rich.markup import escape
 
     from ..exceptions import FuselearnError
-    from ..experiment import load_config, run_experiment, write_report
+    from ..experiment import load_config, write_report
 
     err = Console(stderr=True)
     path = None
     try:
         cfg = load_config(config)
         out = out or Path("runs") / config.stem
-        result = run_experiment(
-            cfg, out, jobs=jobs, backend=backend, scheduler=scheduler, force=force, quiet=quiet,
-            command=["fuselearn", *sys.argv[1:]],
-        )
+        result = runner(cfg, out, command=["fuselearn", *sys.argv[1:]], **options)
         if report:
             path = write_report(result.out)
     except FuselearnError as exc:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -46,32 +45,8 @@ def sensitivity(
     curves, fANOVA and PED-ANOVA importances and the on/off ablation. Exit code 0 when every cell
     is ok, 1 when some failed, 2 for a bad config or usage.
     """
-    from rich.console import Console
-    from rich.markup import escape
+    from ..experiment import run_sensitivity
+    from .run import execute
 
-    from ..exceptions import FuselearnError
-    from ..experiment import load_config, run_sensitivity, write_report
-    from .run import explain
-
-    err = Console(stderr=True)
-    path = None
-    try:
-        cfg = load_config(config)
-        out = out or Path("runs") / config.stem
-        result = run_sensitivity(
-            cfg, out, jobs=jobs, backend=backend, scheduler=scheduler, force=force, quiet=quiet,
-            command=["fuselearn", *sys.argv[1:]],
-        )
-        if report:
-            path = write_report(result.out)
-    except FuselearnError as exc:
-        err.print(f"[red]Error:[/] {escape(explain(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
-    failed = f", {result.n_failed} failed" if result.n_failed else ""
-    where = f"Report: {path}" if path else f"Report: fuselearn report {result.out}"
-    err.print(
-        f"{result.n_cells} cells: {result.n_skipped} already done, {result.n_ok} ok now{failed}. "
-        f"Store: {result.out / 'store.sqlite'}. {where}",
-        highlight=False, soft_wrap=True,
-    )
-    raise typer.Exit(result.exit_code)
+    execute(run_sensitivity, config, out, jobs=jobs, backend=backend, scheduler=scheduler, force=force,
+            quiet=quiet, report=report)

@@ -8,7 +8,7 @@ every detector runs with the settings printed at the top of the output.
 Each member is fitted once per file; each single-member row and each fusion row reuses those fitted
 members (wrapped in ``_Frozen``), so every row of the table sees the very same members.
 
-    FUSELEARN_DATA=/work/shared/datasets PYTHONPATH=src OMP_NUM_THREADS=1 nice -n 10 \
+    FUSELEARN_DATA=/path/to/datasets PYTHONPATH=src OMP_NUM_THREADS=1 nice -n 10 \
         python benchmarks/anomaly_skab.py [--exclude conv_ae] [--subset all|other|valve] [--no-deep]
         [--grid] [--calibration-cv K] [--out benchmarks/results/anomaly_skab.json]
 
@@ -155,7 +155,9 @@ def main() -> None:
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     torch.set_num_threads(1)
-    root = Path(os.environ.get("FUSELEARN_DATA", "/work/shared/datasets")) / "SKAB" / "data"
+    if not os.environ.get("FUSELEARN_DATA"):
+        ap.error("set FUSELEARN_DATA to the benchmark datasets folder (it holds SKAB/data)")
+    root = Path(os.environ["FUSELEARN_DATA"]) / "SKAB" / "data"
     ds = load_skab_folder(root, n_fit=400)
     frames, offsets, y = ds.inputs["series"], ds.metadata["offsets"], ds.target
     names = ds.metadata["experiments"]

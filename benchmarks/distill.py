@@ -22,7 +22,7 @@ MUNGE rows built from the training fold), and all three are scored on the test f
 - Predict speed: rows per second of ``predict_proba`` on the test fold tiled to ``--speed-rows``
   rows, one call, best of 3, single thread (OMP_NUM_THREADS=1, torch 1 thread, LightGBM n_jobs=1).
 
-Run: FUSELEARN_DATA=/work/shared/datasets OMP_NUM_THREADS=1 PYTHONPATH=src \\
+Run: FUSELEARN_DATA=/path/to/datasets OMP_NUM_THREADS=1 PYTHONPATH=src \\
         python benchmarks/distill.py [--datasets adult,german-credit,...] [--folds 5] [--out results.json]
 """
 

@@ -5,7 +5,7 @@ member Shapley values and leave-one-out on the out-of-fold predictions, SHAP fea
 and its members, fairness table for the fusion and every member, robustness curves. Times the
 ``explain`` call (goal on adult: 1,000 explained rows within 2 minutes on 2 cores), wall and CPU.
 
-Run: FUSELEARN_DATA=/work/shared/datasets OMP_NUM_THREADS=1 PYTHONPATH=src \
+Run: FUSELEARN_DATA=/path/to/datasets OMP_NUM_THREADS=1 PYTHONPATH=src \
      python benchmarks/evaluate_explain.py --dataset adult --n-train 10000 --n-test 5000
 """
 

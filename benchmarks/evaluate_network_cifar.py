@@ -4,7 +4,7 @@ A small run (CPU): a FusionCNN whose three stages meet in an AFF layer, trained 
 subset of the training images; integrated gradients at the fusion inputs per stage and class, next to
 AFF's own per-source weights (``last_weights``), on held-out test images.
 
-Run: FUSELEARN_DATA=/work/shared/datasets OMP_NUM_THREADS=1 PYTHONPATH=src \
+Run: FUSELEARN_DATA=/path/to/datasets OMP_NUM_THREADS=1 PYTHONPATH=src \
      python benchmarks/evaluate_network_cifar.py --n-train 3000 --epochs 4 --n-explain 200
 """
 

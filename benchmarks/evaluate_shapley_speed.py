@@ -1,6 +1,6 @@
 """Speed of member Shapley values: 5 members, 30,000 out-of-fold rows (goal: within 10 s).
 
-Run: FUSELEARN_DATA=/work/shared/datasets OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/evaluate_shapley_speed.py
+Run: FUSELEARN_DATA=/path/to/datasets OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/evaluate_shapley_speed.py
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ The known answer (docs/benchmarks, multimodal): the table adds almost nothing to
 explanation must show it: grouped permutation importance of each modality and the members' Shapley
 values to the fused ROC-AUC, on a held-out quarter of the rows.
 
-Run: FUSELEARN_DATA=/work/shared/datasets OMP_NUM_THREADS=1 PYTHONPATH=src \
+Run: FUSELEARN_DATA=/path/to/datasets OMP_NUM_THREADS=1 PYTHONPATH=src \
      python benchmarks/evaluate_womens_clothing.py [--n-rows 12000]
 """
 

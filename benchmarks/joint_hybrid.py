@@ -15,7 +15,7 @@ German credit: ROC-AUC (class 2 "bad" positive) of the head's decision function,
 Exact heads: ``LinearSVC()`` ("svm") and ``SVC(kernel="rbf")`` ("rff"). Corrected resampled t-test
 (Nadeau & Bengio) of joint vs cross-fitted per head.
 
-Run: FUSELEARN_DATA=/work/shared/datasets OMP_NUM_THREADS=1 PYTHONPATH=src \\
+Run: FUSELEARN_DATA=/path/to/datasets OMP_NUM_THREADS=1 PYTHONPATH=src \\
         python benchmarks/joint_hybrid.py [--datasets digits,german-credit] [--heads svm,rff] [--out r.json]
 """
 

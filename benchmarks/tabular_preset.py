@@ -10,7 +10,7 @@ Bengio, ``fuselearn.evaluate.stats.corrected_ttest``). AutoGluon cannot be insta
 fuselearn's environment (its pinned torch/scikit-learn differ): its numbers are quoted from
 BENCHMARKS.md, measured there on a machine like this one.
 
-    FUSELEARN_DATA=/work/shared/datasets PYTHONPATH=src OMP_NUM_THREADS=1 nice -n 10 \\
+    FUSELEARN_DATA=/path/to/datasets PYTHONPATH=src OMP_NUM_THREADS=1 nice -n 10 \\
         python benchmarks/tabular_preset.py --datasets german_credit pima heart \\
         [--folds 0 1 2 3 4] [--time-limit 50] [--out benchmarks/results/tabular_preset.json]
     python benchmarks/tabular_preset.py --report benchmarks/results/tabular_preset_*.json  # the table

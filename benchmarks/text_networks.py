@@ -8,7 +8,7 @@ Wall and CPU time of fit and of predict are recorded; results go to
 
 Usage (each network its own process; torch threads as given)::
 
-    FUSELEARN_DATA=/work/shared/datasets PYTHONPATH=src nice -n 10 \
+    FUSELEARN_DATA=/path/to/datasets PYTHONPATH=src nice -n 10 \
         python benchmarks/text_networks.py --network cnn1d --threads 1
 
 Networks (recipes in ``RECIPES``): ``cnn1d`` (Kim 2014 text CNN), ``rnn`` (FusionRNN, GRU),

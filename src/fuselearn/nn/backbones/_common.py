@@ -1,10 +1,11 @@
-"""Helpers shared by the backbones: building the fusion point and resetting parameters.
+"""What the backbones share: their base class, building the fusion point, resetting parameters.
 
 Their argument checks are :mod:`fuselearn._validation`'s ``check_int``/``check_real``/``check_choice``.
 """
 
 from __future__ import annotations
 
+import torch
 from torch import nn
 
 from ..._validation import param_error
@@ -28,3 +29,33 @@ def reset_all(module: nn.Module) -> None:
     for sub in module.modules():
         if sub is not module and hasattr(sub, "reset_parameters"):
             sub.reset_parameters()
+
+
+class FusionBackbone(nn.Module):
+    """Base of the backbones with a fusion point (PyG's template-class pattern).
+
+    A subclass builds ``fusion``, ``drop`` and ``head`` and implements ``layer_features(x)``, the list of
+    per-source tensors the fusion layer takes; ``embed`` (the fused representation) and ``forward``
+    (logits ``(batch, n_classes)``) follow, and a subclass overrides them only where it fuses or
+    reads out differently.
+    """
+
+    fusion: nn.Module
+    drop: nn.Module
+    head: nn.Module
+
+    def layer_features(self, x) -> list[torch.Tensor]:  # pragma: no cover - each backbone defines it
+        raise NotImplementedError
+
+    def set_aux_targets(self, target: torch.Tensor | None) -> None:
+        """Pass the batch targets to the fusion layer's auxiliary heads (if it has them)."""
+        setter = getattr(self.fusion, "set_aux_targets", None)
+        if setter is not None:
+            setter(target)
+
+    def embed(self, x) -> torch.Tensor:
+        """The fused representation ``(batch, fusion_dim)``."""
+        return self.fusion(self.layer_features(x))
+
+    def forward(self, x) -> torch.Tensor:
+        return self.head(self.drop(self.embed(x)))

@@ -10,12 +10,12 @@ from torch import nn
 
 from ..._validation import check_int, check_real, param_error
 from .._registry import register_module
-from ._common import build_fusion, reset_all
+from ._common import FusionBackbone, build_fusion, reset_all
 
 __all__ = ["FusionCNN"]
 
 
-class FusionCNN(nn.Module):
+class FusionCNN(FusionBackbone):
     """CNN whose stage outputs (multi-scale features) meet in one fusion layer before the head.
 
     Each stage is ``depth`` x (3x3 conv, batch norm, ReLU) followed by 2x2 max pooling. With
@@ -107,12 +107,6 @@ class FusionCNN(nn.Module):
         """Re-initialise every weight."""
         reset_all(self)
 
-    def set_aux_targets(self, target: torch.Tensor | None) -> None:
-        """Pass the batch targets to the fusion layer's auxiliary heads (if it has them)."""
-        setter = getattr(self.fusion, "set_aux_targets", None)
-        if setter is not None:
-            setter(target)
-
     def stage_features(self, x: torch.Tensor) -> list[torch.Tensor]:
         """The output map of every stage: a list of ``(batch, channels[i], H / 2**(i+1), W / 2**(i+1))``."""
         feats = []
@@ -127,9 +121,6 @@ class FusionCNN(nn.Module):
         if self.spatial:
             return F.adaptive_avg_pool2d(self.fusion(feats), 1).flatten(1)
         return self.fusion([f.mean((2, 3)) for f in feats])
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.drop(self.embed(x)))
 
     def __repr__(self) -> str:
         return f"FusionCNN({self.in_channels}, {self.n_classes}, channels={self.channels}, fusion={self.fusion_name!r})"

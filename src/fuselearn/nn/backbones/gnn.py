@@ -9,7 +9,7 @@ from torch import nn
 from ..._validation import check_choice, check_int, check_real
 from ...exceptions import InvalidInputError
 from .._registry import register_module
-from ._common import build_fusion, reset_all
+from ._common import FusionBackbone, build_fusion, reset_all
 
 __all__ = ["FusionGNN"]
 
@@ -18,7 +18,7 @@ _READOUTS = ("sum", "mean", "max")
 _LEVELS = ("node", "graph")
 
 
-class FusionGNN(nn.Module):
+class FusionGNN(FusionBackbone):
     """Graph network whose per-layer embeddings are fused, per node (default) or per graph.
 
     Like jumping-knowledge networks (Xu et al. 2018), every layer's node embeddings reach the output,

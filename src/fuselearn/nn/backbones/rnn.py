@@ -9,7 +9,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from ..._validation import check_choice, check_int, check_real
 from ...exceptions import InvalidInputError
 from .._registry import register_module
-from ._common import build_fusion, reset_all
+from ._common import FusionBackbone, build_fusion, reset_all
 
 __all__ = ["FusionRNN"]
 
@@ -17,7 +17,7 @@ _CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 _POOLING = ("mean", "max", "last")
 
 
-class FusionRNN(nn.Module):
+class FusionRNN(FusionBackbone):
     """Token embedding, a stack of recurrent layers, and a fusion of every layer's pooled states.
 
     Sequences are padded with 0; a sequence's length is the position of its last non-zero token, so
@@ -115,12 +115,6 @@ class FusionRNN(nn.Module):
         with torch.no_grad():
             self.embedding.weight[0].zero_()
 
-    def set_aux_targets(self, target: torch.Tensor | None) -> None:
-        """Pass the batch targets to the fusion layer's auxiliary heads (if it has them)."""
-        setter = getattr(self.fusion, "set_aux_targets", None)
-        if setter is not None:
-            setter(target)
-
     @staticmethod
     def lengths(tokens: torch.Tensor) -> torch.Tensor:
         """Length of each padded sequence: the position of its last non-zero token (at least 1)."""
@@ -156,13 +150,6 @@ class FusionRNN(nn.Module):
             last = h_n.transpose(0, 1).reshape(x.shape[0], -1)
             feats.append(self._pool(x, mask, last))
         return feats
-
-    def embed(self, tokens: torch.Tensor) -> torch.Tensor:
-        """The fused representation ``(batch, fusion_dim)``."""
-        return self.fusion(self.layer_features(tokens))
-
-    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
-        return self.head(self.drop(self.embed(tokens)))
 
     def __repr__(self) -> str:
         return (f"FusionRNN({self.vocab_size}, {self.n_classes}, cell={self.cell!r}, "

@@ -8,14 +8,14 @@ from torch import nn
 from ..._validation import check_choice, check_int, check_real, param_error
 from ...exceptions import InvalidInputError
 from .._registry import register_module
-from ._common import build_fusion, reset_all
+from ._common import FusionBackbone, build_fusion, reset_all
 
 __all__ = ["TextCNN"]
 
 _POOLING = ("max", "mean", "max_mean")
 
 
-class TextCNN(nn.Module):
+class TextCNN(FusionBackbone):
     """Embedding, parallel convolutions of widths ``widths``, max-over-time pooling, dropout, a head.
 
     Kim, "Convolutional Neural Networks for Sentence Classification", EMNLP 2014: each width gives
@@ -110,12 +110,6 @@ class TextCNN(nn.Module):
         with torch.no_grad():
             self.embedding.weight[0].zero_()
 
-    def set_aux_targets(self, target: torch.Tensor | None) -> None:
-        """Pass the batch targets to the fusion layer's auxiliary heads (if it has them)."""
-        setter = getattr(self.fusion, "set_aux_targets", None)
-        if setter is not None:
-            setter(target)
-
     def layer_features(self, tokens: torch.Tensor) -> list[torch.Tensor]:
         """The pooled-over-time vector of every width: ``len(widths) x (batch, n_filters)`` (x2 for ``max_mean``)."""
         if tokens.dim() != 2:
@@ -142,13 +136,6 @@ class TextCNN(nn.Module):
                 pooled.append(h.sum(2) / keep.sum(1, keepdim=True).to(h.dtype))
             feats.append(torch.cat(pooled, dim=1) if len(pooled) > 1 else pooled[0])
         return feats
-
-    def embed(self, tokens: torch.Tensor) -> torch.Tensor:
-        """The fused representation ``(batch, fusion_dim)``."""
-        return self.fusion(self.layer_features(tokens))
-
-    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
-        return self.head(self.drop(self.embed(tokens)))
 
     def __repr__(self) -> str:
         return (f"TextCNN({self.vocab_size}, {self.n_classes}, widths={self.widths}, "

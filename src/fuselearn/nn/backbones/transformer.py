@@ -8,14 +8,14 @@ from torch import nn
 from ..._validation import check_choice, check_int, check_real, param_error
 from ...exceptions import InvalidInputError
 from .._registry import register_module
-from ._common import build_fusion, reset_all
+from ._common import FusionBackbone, build_fusion, reset_all
 
 __all__ = ["FusionTransformer"]
 
 _POOLING = ("mean", "cls")
 
 
-class FusionTransformer(nn.Module):
+class FusionTransformer(FusionBackbone):
     """Token + learned position embeddings, pre-norm encoder blocks, and a fusion of every block's pooling.
 
     Each block is a ``torch.nn.TransformerEncoderLayer(norm_first=True)`` with a key padding mask
@@ -137,12 +137,6 @@ class FusionTransformer(nn.Module):
             if self.cls is not None:
                 nn.init.normal_(self.cls, std=0.02)
 
-    def set_aux_targets(self, target: torch.Tensor | None) -> None:
-        """Pass the batch targets to the fusion layer's auxiliary heads (if it has them)."""
-        setter = getattr(self.fusion, "set_aux_targets", None)
-        if setter is not None:
-            setter(target)
-
     def _pool(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
         if self.pooling == "cls":
             return x[:, 0]
@@ -168,13 +162,6 @@ class FusionTransformer(nn.Module):
             x = layer(x, src_key_padding_mask=~keep)
             sources.append(x)
         return [self._pool(norm(s), keep) for norm, s in zip(self.norms, sources)]
-
-    def embed(self, tokens: torch.Tensor) -> torch.Tensor:
-        """The fused representation ``(batch, fusion_dim)``."""
-        return self.fusion(self.layer_features(tokens))
-
-    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
-        return self.head(self.drop(self.embed(tokens)))
 
     def __repr__(self) -> str:
         return (f"FusionTransformer({self.vocab_size}, {self.n_classes}, d_model={self.d_model}, "

@@ -35,33 +35,31 @@ def explain(exc: FuselearnError) -> str:
     return text
 
 
+# The options `run` and `sensitivity` share (a run folder, workers, backend, report).
+OutOption = Annotated[Path | None, typer.Option("--out", "-o", help="Run folder (default: runs/<config file name>).")]
+BackendOption = Annotated[str | None, typer.Option("--backend", help="local or dask (default: config, else local).")]
+SchedulerOption = Annotated[
+    str | None, typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786.")
+]
+ForceOption = Annotated[bool, typer.Option("--force", help="Start a new run in a folder that holds another config.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Plain log lines, no progress bar.")]
+ReportOption = Annotated[
+    bool, typer.Option("--report/--no-report", help="Write RUN/report.html at the end (default: on).")
+]
+
+
 def run(
     config: Annotated[Path, typer.Argument(help="The experiment's YAML config.")],
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", "-o", help="Run folder (default: runs/<config file name>)."),
-    ] = None,
+    out: OutOption = None,
     jobs: Annotated[
         int | None,
         typer.Option("--jobs", "-j", min=1, help="Parallel worker processes (default: config)."),
     ] = None,
-    backend: Annotated[
-        str | None,
-        typer.Option("--backend", help="local or dask (default: config, else local)."),
-    ] = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786."),
-    ] = None,
-    force: Annotated[
-        bool,
-        typer.Option("--force", help="Start a new run in a folder that holds another config."),
-    ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Plain log lines, no progress bar.")] = False,
-    report: Annotated[
-        bool,
-        typer.Option("--report/--no-report", help="Write RUN/report.html at the end (default: on)."),
-    ] = True,
+    backend: BackendOption = None,
+    scheduler: SchedulerOption = None,
+    force: ForceOption = False,
+    quiet: QuietOption = False,
+    report: ReportOption = True,
 ) -> None:
     """Run every (dataset, pipeline, fold, seed) cell not yet in the run folder's store.
 

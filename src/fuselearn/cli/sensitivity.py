@@ -7,13 +7,12 @@ from typing import Annotated
 
 import typer
 
+from .run import BackendOption, ForceOption, OutOption, QuietOption, ReportOption, SchedulerOption
+
 
 def sensitivity(
     config: Annotated[Path, typer.Argument(help="YAML config with a 'sensitivity' section.")],
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", "-o", help="Run folder (default: runs/<config file name>)."),
-    ] = None,
+    out: OutOption = None,
     jobs: Annotated[
         int | None,
         typer.Option(
@@ -21,23 +20,11 @@ def sensitivity(
             help="Parallel worker processes; an optuna sampler is asked this many trials at a time.",
         ),
     ] = None,
-    backend: Annotated[
-        str | None,
-        typer.Option("--backend", help="local or dask (default: config, else local)."),
-    ] = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786."),
-    ] = None,
-    force: Annotated[
-        bool,
-        typer.Option("--force", help="Start a new run in a folder that holds another config."),
-    ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Plain log lines, no progress bar.")] = False,
-    report: Annotated[
-        bool,
-        typer.Option("--report/--no-report", help="Write RUN/report.html at the end (default: on)."),
-    ] = True,
+    backend: BackendOption = None,
+    scheduler: SchedulerOption = None,
+    force: ForceOption = False,
+    quiet: QuietOption = False,
+    report: ReportOption = True,
 ) -> None:
     """Run every trial of the config's search space as pipeline variants (ordinary cells).
 

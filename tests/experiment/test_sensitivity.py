@@ -7,9 +7,8 @@ import sqlite3
 import numpy as np
 import pytest
 
-from fuselearn.evaluate import sensitivity_from_store
 from fuselearn.exceptions import ConfigError, DataError
-from fuselearn.experiment import Store, parse_config, run_sensitivity
+from fuselearn.experiment import Store, parse_config, run_sensitivity, sensitivity_from_store
 
 
 def _config(**sensitivity) -> dict:

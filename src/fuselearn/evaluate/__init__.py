@@ -12,17 +12,14 @@ from ._explanation import Explanation
 from ._fairness import fairness
 from ._members import MAX_EXACT_MEMBERS, member_contributions
 from ._robustness import PERTURBATIONS, robustness
-from ._sensitivity import SensitivityResult, sensitivity_from_store
 
 __all__ = [
     "MAX_EXACT_MEMBERS",
     "PERTURBATIONS",
     "Explanation",
-    "SensitivityResult",
     "explain",
     "fairness",
     "member_contributions",
     "robustness",
-    "sensitivity_from_store",
     "stats",
 ]

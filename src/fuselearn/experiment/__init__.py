@@ -1,5 +1,6 @@
 """Experiments: validated config, runner, SQLite store, HTML report, the demo."""
 
+from ._analysis import SensitivityResult, sensitivity_from_store
 from ._build import build_pipeline, import_object, pipeline_members
 from ._cell import Cell, CellResult, CellTask, run_cell
 from ._check import load_config, parse_config
@@ -29,6 +30,7 @@ __all__ = [
     "RunFolderError",
     "RunResult",
     "SensitivityConfig",
+    "SensitivityResult",
     "Store",
     "StoreDamagedError",
     "build_pipeline",
@@ -42,5 +44,6 @@ __all__ = [
     "run_cell",
     "run_experiment",
     "run_sensitivity",
+    "sensitivity_from_store",
     "write_report",
 ]

@@ -90,9 +90,10 @@ class SensitivityResult:
             part = self.curves[(self.curves["dataset"] == dataset) & (self.curves["parameter"] == param)]
             labels = [str(v) for v in part["value"]]
             numeric = pd.to_numeric(part["value"], errors="coerce")
-            x = numeric.to_numpy(float) if numeric.notna().all() and len(set(labels)) > 2 else np.arange(len(part))
+            is_numeric = bool(numeric.notna().all()) and len(set(labels)) > 2
+            x = numeric.to_numpy(float) if is_numeric else np.arange(len(part))
             ax.errorbar(x, part["mean"], yerr=part["std"].fillna(0), marker="o", capsize=3)
-            if x is not None and not (numeric.notna().all() and len(set(labels)) > 2):
+            if not is_numeric:
                 ax.set_xticks(x, labels, rotation=30, ha="right", fontsize=8)
             ax.set_title(param, fontsize=9)
             ax.set_ylabel(self.metric)
@@ -101,7 +102,7 @@ class SensitivityResult:
 
 
 def _space(config: dict) -> Any:
-    from ..experiment._config import SensitivityConfig
+    from ._config import SensitivityConfig
 
     return SensitivityConfig.model_validate(config["sensitivity"])
 
@@ -129,9 +130,9 @@ def sensitivity_from_store(
     DataError
         The run has no sensitivity trials, or not the metric asked for.
     """
-    from ..experiment._space import distributions
-    from ..experiment._store import Store
     from ..metrics import get_metric
+    from ._space import distributions
+    from ._store import Store
 
     with Store(run_dir, readonly=True) as store:
         runs = store.runs()
@@ -250,7 +251,7 @@ def _is_switch(labels: list[Any]) -> bool:
 
 
 def _ablation(folds: pd.DataFrame, params: list[str], metric: str, sens) -> pd.DataFrame:
-    from .stats import corrected_ttest_1samp
+    from ..evaluate.stats import corrected_ttest_1samp
 
     rows = []
     for param in params:

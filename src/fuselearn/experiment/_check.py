@@ -4,7 +4,7 @@
 Import order of the package (each module imports only those before it): ``_config`` (models),
 ``_data`` and ``_build`` (load datasets, build estimators), ``_space`` (sensitivity search spaces),
 ``_check`` (this module), ``_store``,
-``_cell``, ``_runner``, ``_sensitivity``, ``_report``, ``_demo``, ``_demo_run``.
+``_cell``, ``_runner``, ``_sensitivity``, ``_analysis`` (reading a study back), ``_report``, ``_demo``, ``_demo_run``.
 """
 
 from __future__ import annotations

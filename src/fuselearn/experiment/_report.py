@@ -437,7 +437,7 @@ def _sensitivity(run_dir, run: dict, store: Store) -> dict[str, Any] | None:
     """The sensitivity section (curves, importances, ablation), or None without trials."""
     if not run["config"].get("sensitivity") or not store.trials(run["run_id"]):
         return None
-    from ..evaluate import sensitivity_from_store
+    from ._analysis import sensitivity_from_store
 
     res = sensitivity_from_store(run_dir, run_id=run["run_id"])
     datasets = list(dict.fromkeys(res.curves["dataset"])) if len(res.curves) else []

@@ -29,10 +29,9 @@ from ._store import Store
 
 __all__ = ["run_sensitivity", "trial_value"]
 
-def trial_value(store: Store, run_id: str, pipeline: str, metric: str) -> float | None:
+def trial_value(cells, pipeline: str, metric: str) -> float | None:
     """Mean of ``metric`` over a variant's ok cells (all datasets, seeds, folds), or None when
-    any of its cells failed or none is stored."""
-    cells = store.cells(run_id)
+    any of its cells failed or none is stored. ``cells`` is the run's ``Store.cells`` frame."""
     if cells.empty:
         return None
     mine = cells[cells["pipeline"] == pipeline]
@@ -126,13 +125,12 @@ def run_sensitivity(
 
     if sens.sampler == "grid":
         points = grid_points(sens)[: max_trials or None]
-        trials = []
-        for number, values in enumerate(points):
-            pipe = trial_pipeline(config, values)
+        trials, pipes = [], [trial_pipeline(config, v) for v in points]
+        for number, (values, pipe) in enumerate(zip(points, pipes)):
             labels = {k: value_label(v) for k, v in values.items()}
             trials.append((number, pipe.name, {"values": values, "labels": labels}))
         write(lambda store: store.record_trials(run_id, trials))
-        expanded = with_variants(config, [trial_pipeline(config, v) for v in points])
+        expanded = with_variants(config, pipes)
         add(run_experiment(expanded, out, **kwargs))
     else:
         import optuna
@@ -175,12 +173,13 @@ def run_sensitivity(
             res = run_experiment(with_variants(config, variants), out, **kwargs)
             add(res)
             with Store(out, readonly=True) as store:
-                for trial, name in batch:
-                    value = trial_value(store, run_id, name, config.primary_metric)
-                    if value is None:
-                        study.tell(trial, state=optuna.trial.TrialState.FAIL)
-                    else:
-                        study.tell(trial, value)
+                cells = store.cells(run_id)  # once per batch, not once per trial
+            for trial, name in batch:
+                value = trial_value(cells, name, config.primary_metric)
+                if value is None:
+                    study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                else:
+                    study.tell(trial, value)
             number += len(batch)
     return RunResult(
         run_id=run_id,

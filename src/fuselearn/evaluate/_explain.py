@@ -285,16 +285,3 @@ def _explain_features(model, fusion, X, y_enc, scorer, tables, info, max_rows, b
             f"Rank correlation of each model's feature ranking with the fusion's (on the features both see); "
             f"n_features_for_90pct = how many features carry 90 % of the attribution (fewer = sparser). Best "
             f"member by {scorer.name} on the explained rows: {best}.")
-
-
-def check_member_name(fusion, name, where="explain"):
-    names = list(fusion.member_names_)
-    if name not in names:
-        import difflib
-
-        close = difflib.get_close_matches(str(name), names, n=1)
-        raise UnknownNameError(
-            f"{where}: no member named {name!r}; the fusion's members are {names}"
-            + (f" (did you mean {close[0]!r}?)" if close else "") + "."
-        )
-    return names.index(name)

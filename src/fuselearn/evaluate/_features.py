@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import is_classifier
 
-from ..exceptions import InvalidInputError, InvalidParameterError, UnknownNameError
+from ..exceptions import InvalidParameterError, UnknownNameError
 
 _TREE_MODULES = ("sklearn.tree", "sklearn.ensemble._forest", "sklearn.ensemble._gb", "lightgbm", "xgboost",
                  "catboost")
@@ -105,14 +105,6 @@ def explainer_kind(est, X) -> str:
     if type(est).__name__ in ("NeuralClassifier", "NeuralRegressor") and getattr(est, "module", "mlp") == "mlp":
         return "gradient"
     return "permutation"
-
-
-def _positive_class(values, classifier, n_outputs):
-    """shap values (n, d[, k]) -> the positive class (binary) or the mean |.| over classes (multiclass)."""
-    v = np.asarray(values, dtype=float)
-    if v.ndim == 3:
-        v = v[..., -1] if v.shape[2] == 2 else v
-    return v
 
 
 def shap_values(est, X, background, *, kind=None, random_state=0):
@@ -269,10 +261,3 @@ def grouped_permutation_importance(model, X, y_enc, groups, scorer, *, n_repeats
                      "std": drops.std(ddof=1) if n_repeats > 1 else np.nan,
                      "ci_low": drops.mean() - half, "ci_high": drops.mean() + half})
     return pd.DataFrame(rows).sort_values("importance", ascending=False).reset_index(drop=True)
-
-
-def check_rows(X, y, where):
-    n = X.shape[0] if hasattr(X, "shape") else len(X)
-    if y is not None and len(y) != n:
-        raise InvalidInputError(f"{where}: X has {n} rows but y has {len(y)}.")
-    return n

@@ -17,7 +17,6 @@ Tejada 2009 for the permutation estimate).
 from __future__ import annotations
 
 import copy
-import itertools
 import math
 from dataclasses import dataclass
 
@@ -339,12 +338,6 @@ def member_contributions(
         ),
     }
     return MemberContributions(weights, leave, shapley, coal, info)
-
-
-def iter_coalitions(m: int):
-    """All coalitions of ``m`` members as index tuples, smallest first (for docs and tests)."""
-    for k in range(m + 1):
-        yield from itertools.combinations(range(m), k)
 
 
 def check_fitted(model, where: str = "explain") -> None:

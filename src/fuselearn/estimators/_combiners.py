@@ -27,7 +27,7 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.utils import check_random_state
 
-from .._registry import normalize_name, unknown_name_error
+from .._registry import Registry, normalize_name, unknown_name_error
 from .._validation import check_int
 from ..exceptions import InvalidInputError, InvalidParameterError
 
@@ -184,25 +184,23 @@ def _entropy(p: np.ndarray, axis: int) -> np.ndarray:
 # the registry
 
 
-_REGISTRY: dict[str, dict[str, type[Combiner]]] = {task: {} for task in TASKS}
-_ALIASES: dict[str, dict[str, str]] = {task: {} for task in TASKS}
+# One fuselearn Registry per task (duplicates raise: two combiners under one name is a bug).
+_REGISTRY: dict[str, Registry[type[Combiner]]] = {
+    task: Registry(f"{task} fusion method", on_duplicate="raise") for task in TASKS
+}
 
 
 def register(cls: type[Combiner]) -> type[Combiner]:
     """Class decorator: register a combiner under its ``name`` and ``aliases`` for its ``task``."""
     if cls.task not in TASKS:
         raise InvalidParameterError(f"{cls.__name__}.task must be one of {list(TASKS)}; got {cls.task!r}.")
-    names = _REGISTRY[cls.task]
+    registry = _REGISTRY[cls.task]
     for key in (cls.name, *cls.aliases):
-        key = normalize_name(key)
-        if key in names or key in _ALIASES[cls.task]:
+        if key in registry:
             raise InvalidParameterError(
-                f"The {cls.task} combiner name {key!r} is registered twice ({cls.__name__})."
+                f"The {cls.task} combiner name {normalize_name(key)!r} is registered twice ({cls.__name__})."
             )
-    names[normalize_name(cls.name)] = cls
-    for alias in cls.aliases:
-        _ALIASES[cls.task][normalize_name(alias)] = normalize_name(cls.name)
-    return cls
+    return registry.register(cls.name, cls, aliases=cls.aliases)
 
 
 def _check_task(task: str) -> str:
@@ -213,12 +211,12 @@ def _check_task(task: str) -> str:
 
 def combiner_names(task: str) -> tuple[str, ...]:
     """The registered method names of ``task`` (``"classification"`` or ``"regression"``), in order."""
-    return tuple(_REGISTRY[_check_task(task)])
+    return tuple(_REGISTRY[_check_task(task)].mapping())
 
 
 def combiner_classes() -> tuple[type[Combiner], ...]:
     """Every registered combiner class (for the persistence trust list)."""
-    return tuple(cls for task in TASKS for cls in _REGISTRY[task].values())
+    return tuple(cls for task in TASKS for cls in _REGISTRY[task].mapping().values())
 
 
 def combiner_class(name: object, task: str, owner: str = "") -> type[Combiner]:
@@ -226,18 +224,18 @@ def combiner_class(name: object, task: str, owner: str = "") -> type[Combiner]:
 
     ``owner`` (an estimator's class name) is named in the error for an unknown or non-string name.
     """
-    names = _REGISTRY[_check_task(task)]
+    registry = _REGISTRY[_check_task(task)]
+    names = list(registry.mapping())
     where = f"the 'method' parameter of {owner}" if owner else ""
     if not isinstance(name, str):
         raise InvalidParameterError(
             f"The 'method' parameter{' of ' + owner if owner else ''} must be a string among "
-            f"{list(names)}. Got {name!r} instead."
+            f"{names}. Got {name!r} instead."
         )
     key = normalize_name(name)
-    key = _ALIASES[task].get(key, key)
-    if key not in names:
+    if key not in registry:
         raise unknown_name_error("fusion method", name, names, where)
-    return names[key]
+    return registry.get(key)
 
 
 def combiner_param_names() -> tuple[str, ...]:

@@ -13,11 +13,10 @@ one state per fold, and shares rows only where the fitted state is the same (e.g
 one fold's fit). A row's output may also depend on other rows (``WindowFeatures``): its row key then
 hashes the rows it depends on.
 
-Whole-matrix entries (:meth:`FeatureCache.lookup`) remain for callers that cache one result per input. Values are dense arrays stored as ``.npy`` or scipy sparse matrices stored as
-``.npz``, both read back with ``allow_pickle=False``: a cache folder never executes code. Writes go
-to a temporary file in the same folder and are moved into place with :func:`os.replace`, so a
-reader sees either the whole entry or none; a corrupt or truncated entry is recomputed with a
-warning, never fatal.
+Values are dense arrays stored as ``.npy`` or scipy sparse matrices stored as ``.npz``, both read
+back with ``allow_pickle=False``: a cache folder never executes code. Writes go to a temporary file
+in the same folder and are moved into place with :func:`os.replace`, so a reader sees either the
+whole block or none; a corrupt or truncated block is recomputed with a warning, never fatal.
 
 We checked joblib.Memory first: it pickles outputs and keys on the function's arguments, which for
 an extractor would mean hashing the whole estimator (a torch model included) on every call; here the
@@ -44,7 +43,6 @@ from ..exceptions import InvalidParameterError
 __all__ = ["FeatureCache", "cacheable_params", "cached_rows", "content_hash", "resolve_cache", "row_hashes",
            "state_key"]
 
-_FORMAT = "fuselearn-feature-cache-v1"
 _ROW_FORMAT = "fuselearn-feature-cache-rows-v1"
 
 
@@ -113,7 +111,7 @@ def params_key(params: dict) -> str:
 
 
 class FeatureCache:
-    """Feature matrices on disk under ``folder``, one file per key.
+    """Extracted rows on disk under ``folder``, in blocks keyed per row (:meth:`lookup_rows`).
 
     Parameters
     ----------
@@ -123,18 +121,19 @@ class FeatureCache:
     Attributes
     ----------
     hits, misses : int
-        Lookups answered from disk and lookups that found nothing usable.
+        Rows answered from disk and rows that had to be computed.
 
     Examples
     --------
     >>> import tempfile, numpy as np
     >>> cache = FeatureCache(tempfile.mkdtemp())
-    >>> key = cache.key("Demo", {"a": 1}, None, content_hash(["x"]))
-    >>> cache.get(key) is None
-    True
-    >>> cache.put(key, np.ones((1, 2)))
-    >>> cache.get(key).tolist()
-    [[1.0, 1.0]]
+    >>> state = state_key("Demo", {"a": 1})
+    >>> rows = row_hashes(["x", "y"])
+    >>> cache.lookup_rows(state, rows, lambda idx: np.ones((len(idx), 2))).tolist()
+    [[1.0, 1.0], [1.0, 1.0]]
+    >>> _ = cache.lookup_rows(state, rows, lambda idx: np.zeros((len(idx), 2)))  # read, not computed
+    >>> cache.hits, cache.misses
+    (2, 2)
     """
 
     def __init__(self, folder: str | os.PathLike) -> None:
@@ -154,73 +153,6 @@ class FeatureCache:
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self.__dict__.setdefault("_indexes", {})
-
-    @staticmethod
-    def key(owner: str, params: dict, weights: str | None, content: str) -> str:
-        """sha256 of (owner class name, parameters, weights fingerprint, input content hash)."""
-        text = "\n".join([_FORMAT, owner, params_key(params), weights or "-", content])
-        return hashlib.sha256(text.encode()).hexdigest()
-
-    def _paths(self, key: str) -> tuple[Path, Path]:
-        base = self.folder / key[:2] / key
-        return base.with_suffix(".npy"), base.with_suffix(".npz")
-
-    def get(self, key: str, n_rows: int | None = None):
-        """The stored array (or sparse matrix) for ``key``; None when absent or unreadable.
-
-        ``n_rows`` guards against an entry of the wrong length (treated as corrupt).
-        """
-        dense, sparse = self._paths(key)
-        for path, reader in ((dense, _read_dense), (sparse, sp.load_npz)):
-            if not path.exists():
-                continue
-            try:
-                value = reader(path)
-                if n_rows is not None and value.shape[0] != n_rows:
-                    raise ValueError(f"it has {value.shape[0]} rows, expected {n_rows}")
-            except Exception as exc:  # noqa: BLE001 - any unreadable entry is recomputed
-                warnings.warn(
-                    f"Feature cache entry {path} is unreadable ({exc}); it is recomputed.",
-                    RuntimeWarning, stacklevel=3,
-                )
-                _remove(path)
-                continue
-            self.hits += 1
-            return value
-        self.misses += 1
-        return None
-
-    def put(self, key: str, value) -> None:
-        """Store ``value`` atomically (temporary file, then :func:`os.replace`)."""
-        dense, sparse = self._paths(key)
-        target = sparse if sp.issparse(value) else dense
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                if sp.issparse(value):
-                    sp.save_npz(f, value.tocsr(), compressed=False)
-                else:
-                    np.save(f, np.asarray(value), allow_pickle=False)
-            os.replace(tmp, target)
-        except BaseException:
-            _remove(Path(tmp))
-            raise
-
-    def lookup(self, owner: str, params: dict, weights: str | None, X_content: str, compute,
-               n_rows: int | None = None):
-        """Return the cached value for these inputs, or ``compute()`` and store it."""
-        key = self.key(owner, params, weights, X_content)
-        value = self.get(key, n_rows=n_rows)
-        if value is None:
-            value = compute()
-            try:
-                self.put(key, value)
-            except OSError as exc:
-                warnings.warn(f"Could not write to the feature cache {self.folder}: {exc}",
-                              RuntimeWarning, stacklevel=2)
-        return value
-
 
     # -- per-row entries ----------------------------------------------------------------------------
     # Rows are stored in blocks: each call that computes rows writes one block of them (``B.npy``,
@@ -444,10 +376,6 @@ def _atomic(target: Path, write: Callable[[Any], None]) -> None:
     except BaseException:
         _remove(Path(tmp))
         raise
-
-
-def _read_dense(path: Path) -> np.ndarray:
-    return np.load(path, allow_pickle=False)
 
 
 def _remove(path: Path) -> None:

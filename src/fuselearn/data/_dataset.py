@@ -99,7 +99,8 @@ class Graph:
         return Data(**kwargs)
 
 
-def _take(value: Any, idx: np.ndarray) -> Any:
+def take_rows(value: Any, idx: np.ndarray) -> Any:
+    """Rows ``idx`` of a DataFrame / Series (by position), a NumPy array or a list."""
     if isinstance(value, (pd.DataFrame, pd.Series)):
         return value.iloc[idx]
     if isinstance(value, np.ndarray):
@@ -249,7 +250,7 @@ class Dataset:
                 "offsets (metadata['offsets']) instead."
             )
         idx = np.asarray(indices, dtype=np.int64)
-        inputs = {m: _take(v, idx) for m, v in self.inputs.items()}
+        inputs = {m: take_rows(v, idx) for m, v in self.inputs.items()}
         metadata = {
             k: (v[idx] if isinstance(v, np.ndarray) and len(v) == len(self) else v)
             for k, v in self.metadata.items()

@@ -16,7 +16,8 @@ from sklearn.model_selection import (
     train_test_split,
 )
 
-from ..exceptions import ConfigError, DataError
+from ..data._dataset import take_rows
+from ..exceptions import ConfigError
 from ._config import BUILTIN_DATASETS, CVConfig, DatasetConfig, ExperimentConfig, did_you_mean
 
 __all__ = ["LoadedData", "cached_data", "forget_data", "iter_splits", "load_data", "n_folds", "take_rows"]
@@ -144,7 +145,7 @@ def load_data(ds: DatasetConfig, config: ExperimentConfig) -> LoadedData:
         except ValueError:
             keep = rng.choice(len(y), ds.max_rows, replace=False)
         keep = np.sort(keep)
-        X = X.iloc[keep] if isinstance(X, (pd.DataFrame, pd.Series)) else _take(X, keep)
+        X = take_rows(X, keep)
         y = y[keep]
     if isinstance(X, pd.DataFrame):
         X = X.reset_index(drop=True)
@@ -181,21 +182,6 @@ def cached_data(ds: DatasetConfig, config: ExperimentConfig, config_hash: str) -
 def forget_data() -> None:
     """Drop every dataset this process loaded (a new run reads the files again)."""
     _LOADED.clear()
-
-
-def _take(X: Any, idx: np.ndarray) -> Any:
-    if isinstance(X, np.ndarray):
-        return X[idx]
-    if isinstance(X, list):
-        return [X[i] for i in idx]
-    raise DataError(f"Cannot subsample inputs of type {type(X).__name__}.")
-
-
-def take_rows(X: Any, idx: np.ndarray) -> Any:
-    """Rows ``idx`` of a NumPy array, DataFrame or list."""
-    if isinstance(X, (pd.DataFrame, pd.Series)):
-        return X.iloc[idx]
-    return _take(X, idx)
 
 
 def n_folds(cv: CVConfig) -> int:

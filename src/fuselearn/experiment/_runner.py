@@ -145,6 +145,19 @@ def _machine() -> dict[str, Any]:
     return info
 
 
+def run_folder(out: str | os.PathLike) -> Path:
+    """``out`` as a run folder, created if new; a path naming a file is a :class:`RunFolderError`."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise RunFolderError(
+            f"The run folder {str(out)!r} is a file, not a folder; name a folder (new or holding "
+            "a run) instead.",
+            reason="not_a_folder",
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 def _lock(out: Path):
     fh = open(out / ".lock", "w")  # noqa: SIM115 - held open for the whole run
     try:
@@ -542,14 +555,7 @@ def run_experiment(
     problems = check_backend(backend, scheduler)
     if problems:
         raise config_error("(run options)", problems)
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise RunFolderError(
-            f"The run folder {str(out)!r} is a file, not a folder; name a folder (new or holding "
-            "a run) instead.",
-            reason="not_a_folder",
-        )
-    out.mkdir(parents=True, exist_ok=True)
+    out = run_folder(out)
     emit = log or (lambda line: print(line, file=sys.stderr, flush=True))
     lock = _lock(out)
     try:

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 
 from ..exceptions import ConfigError
 from ._config import ExperimentConfig, PipelineConfig, config_hash
-from ._runner import RunResult, _lock, run_experiment
+from ._runner import RunResult, _lock, run_experiment, run_folder
 from ._space import (
     distributions,
     grid_points,
@@ -85,16 +84,8 @@ def run_sensitivity(
             "'fuselearn run' for a plain experiment."
         )
     jobs = jobs or config.jobs
-    out = Path(out)
     run_hash = config_hash(config)
-    if out.exists() and not out.is_dir():
-        from ._store import RunFolderError
-
-        raise RunFolderError(
-            f"The run folder {str(out)!r} is a file, not a folder; name a folder instead.",
-            reason="not_a_folder",
-        )
-    out.mkdir(parents=True, exist_ok=True)
+    out = run_folder(out)
 
     def write(action):
         # under the run folder's lock, as run_experiment writes: a second run is refused

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from ..exceptions import ConfigError
 from ._build import validate_pipelines
-from ._config import ExperimentConfig, config_error, describe_error, did_you_mean
+from ._config import ExperimentConfig, config_error, describe_errors, did_you_mean
 from ._data import check_dataset, n_folds
 from ._space import check_sensitivity
 
@@ -133,7 +133,7 @@ def parse_config(data: Any, *, base_dir: str | os.PathLike = ".", source: str = 
     try:
         config = ExperimentConfig.model_validate({**data, "base_dir": str(base_dir)})
     except ValidationError as exc:
-        raise config_error(source, [describe_error(e) for e in exc.errors()]) from None
+        raise config_error(source, describe_errors(exc.errors())) from None
     problems = check_config(config)
     if problems:
         raise config_error(source, problems)

@@ -33,6 +33,7 @@ __all__ = [
     "config_error",
     "config_hash",
     "describe_error",
+    "describe_errors",
     "did_you_mean",
 ]
 
@@ -392,6 +393,25 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
 def did_you_mean(name: str, choices) -> str:
     """`` Did you mean 'x'?`` for the closest choice, or an empty string."""
     return _did_you_mean(name, choices, normalize=False)
+
+
+def describe_errors(errors: list[dict]) -> list[str]:
+    """One line per pydantic error, the branches of ``str | SensitiveColumn`` unwrapped: a mapping
+    is reported against SensitiveColumn's keys only, a string needs no other message."""
+    lines = []
+    for error in errors:
+        loc = tuple(error["loc"])
+        if "SensitiveColumn" in loc:
+            if not isinstance(error.get("input"), dict) and error["type"] == "model_type":
+                continue
+            error = {**error, "loc": tuple(p for p in loc if p != "SensitiveColumn")}
+        elif loc and loc[-1] == "str" and "sensitive" in loc:
+            if isinstance(error.get("input"), dict):
+                continue  # the mapping's own errors say what is wrong with it
+            error = {**error, "loc": loc[:-1],
+                     "msg": "expected a column name or a mapping {column, bins}"}
+        lines.append(describe_error(error))
+    return list(dict.fromkeys(lines))
 
 
 def describe_error(error: dict) -> str:

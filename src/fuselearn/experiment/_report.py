@@ -673,13 +673,17 @@ def insights_entry(
     if "fairness_gaps" in t:
         gaps, groups = t["fairness_gaps"], t.get("fairness_groups")
         by_group = [] if groups is None else _records(groups, list(groups.columns), 3)
-        section("fairness", "Fairness: does fusion widen or narrow the gap?",
-                e.info.get("fairness_note"), _plot(e, "fairness"),
-                ["sensitive", "metric", "fusion", "fusion_ci", "best_member", "best_member_gap",
-                 "members_range", "verdict"],
-                fairness_verdicts(gaps, groups),
-                gaps=_records(gaps, list(gaps.columns), 3),
-                group_columns=[] if groups is None else list(groups.columns), by_group=by_group)
+        verdicts = fairness_verdicts(gaps, groups)
+        gap_rows = _records(gaps, list(gaps.columns), 3)
+        common = {"group_columns": [] if groups is None else list(groups.columns), "by_group": by_group}
+        if verdicts:
+            section("fairness", "Fairness: does fusion widen or narrow the gap?",
+                    e.info.get("fairness_note"), _plot(e, "fairness"),
+                    ["sensitive", "metric", "fusion", "fusion_ci", "best_member", "best_member_gap",
+                     "members_range", "verdict"], verdicts, gaps=gap_rows, **common)
+        else:  # a plain model: its gaps are the table
+            section("fairness", "Fairness: gaps between groups", e.info.get("fairness_note"),
+                    _plot(e, "fairness"), list(gaps.columns), gap_rows, **common)
     for other in ranked[1:]:
         oe = read_insights(docs[other])
         if oe is not None and "members_shapley" in oe.tables:

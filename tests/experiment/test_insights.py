@@ -307,3 +307,45 @@ def test_fairness_verdicts_compare_the_fusion_with_its_members():
     widened = gaps.assign(difference=[0.6, 0.2, 0.3, 0.4, 0.2, 0.5])
     assert fairness_verdicts(widened, groups)[0]["verdict"].startswith("widens the best member's gap by 0.300; wider")
     assert fairness_verdicts(gaps[gaps.model != "fusion"], groups) == []
+
+
+def _member_column_insights(shap: bool):
+    """compute_insights on a fusion whose members see their own columns, and its report entry."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.tree import DecisionTreeClassifier
+
+    from fuselearn import FusionClassifier
+    from fuselearn.experiment._insights import compute_insights
+
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(rng.normal(size=(80, 3)), columns=["a", "b", "c"])
+    y = (X.a + 0.3 * X.c > 0).astype(int).to_numpy()
+    fusion = FusionClassifier([("left", LogisticRegression(), ["a"]),
+                               ("right", DecisionTreeClassifier(max_depth=2), ["b", "c"])],
+                              method="mean", cv=2, random_state=0).fit(X[:50], y[:50])
+    cfg = parse_config(tiny_config(insights={"shap": shap, "n_rows": 10, "n_repeats": 2,
+                                             "n_bootstrap": 10}))
+    doc = compute_insights(fusion, cfg, cfg.datasets[1], X_test=X[50:], y_test=y[50:],
+                           y_train=y[:50], sensitive=None, task="binary", seed=0)
+    assert doc["notes"] == [] and doc["n_rows"] == 10 and set(doc["parts"]) == {"explain"}
+    info = {"settings": {"fold": 0}, "seed": 0, "keys": {"bc": doc["key"]}}
+    entry = insights_entry([{"pipeline": "f", "fold": 0, "seed": 0, "insights": doc}], ["f"], "bc", info)
+    return {s["id"]: s for s in entry["sections"]}
+
+
+def test_modality_importance_section_from_a_fusion_with_member_columns():
+    """The run above has no column groups (its members see every column): this fusion has two."""
+    sections = _member_column_insights(shap=False)
+    assert list(sections) == ["members", "groups"]
+    assert {r["group"] for r in sections["groups"]["rows"]} == {"left", "right"}
+    assert all(s["image"].startswith("data:image/png;base64,") for s in sections.values())
+
+
+@pytest.mark.slow
+def test_shap_summary_section():
+    """Slow: shap's permutation explainer compiles its numba kernels once per process (tens of
+    seconds on a busy 2-core machine)."""
+    sections = _member_column_insights(shap=True)
+    assert list(sections) == ["members", "groups", "shap"]
+    assert sections["shap"]["rows"][0]["feature"] in ("a", "b", "c")
+    assert sections["shap"]["image"].startswith("data:image/png;base64,")

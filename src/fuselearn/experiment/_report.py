@@ -653,10 +653,13 @@ def insights_entry(
                 [] if feats is None else _records(feats.head(15), cols, 3))
     if "robustness" in t:
         rob = t["robustness"]
-        wide = rob.pivot_table(index=["perturbation", "strength"], columns="model", values="score",
-                               sort=False, dropna=False).reset_index()
-        wide["strength"] = [f"{v:g}" if isinstance(v, (int, float)) else str(v) for v in wide["strength"]]
-        models = [c for c in wide.columns if c not in ("perturbation", "strength")]
+        models = list(dict.fromkeys(rob["model"]))
+        # one row per (perturbation, strength) in the order measured, one column per model
+        wide = pd.DataFrame([
+            {"perturbation": pert, "strength": f"{st:g}" if isinstance(st, (int, float)) else str(st),
+             **dict(zip(part["model"], part["score"]))}
+            for (pert, st), part in rob.groupby(["perturbation", "strength"], sort=False)
+        ])
         cant = [
             {"model": str(mdl), "perturbation": str(pert),
              "strength": ", ".join(f"{v:g}" if isinstance(v, (int, float)) else str(v)

@@ -307,6 +307,10 @@ def test_fairness_verdicts_compare_the_fusion_with_its_members():
     widened = gaps.assign(difference=[0.6, 0.2, 0.3, 0.4, 0.2, 0.5])
     assert fairness_verdicts(widened, groups)[0]["verdict"].startswith("widens the best member's gap by 0.300; wider")
     assert fairness_verdicts(gaps[gaps.model != "fusion"], groups) == []
+    # with the leaderboard's order, its best-ranked member is the reference (as in "fusion vs best member")
+    ranked = fairness_verdicts(gaps, groups, ["fusion", "a", "b"])
+    assert ranked[0]["best_member"] == "a"
+    assert ranked[0]["verdict"] == "narrows the best member's gap by 0.100; narrower than every member"
 
 
 def _member_column_insights(shap: bool):

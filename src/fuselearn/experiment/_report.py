@@ -501,7 +501,9 @@ def _plot(explanation, kind: str) -> str | None:
         return None
 
 
-def fairness_verdicts(gaps: pd.DataFrame, groups: pd.DataFrame) -> list[dict[str, str]]:
+def fairness_verdicts(
+    gaps: pd.DataFrame, groups: pd.DataFrame, ranking: list[str] | None = None
+) -> list[dict[str, str]]:
     """Does fusion widen or narrow the gap? One row per (sensitive column, gap metric).
 
     Parameters
@@ -511,7 +513,11 @@ def fairness_verdicts(gaps: pd.DataFrame, groups: pd.DataFrame) -> list[dict[str
         difference, ci_low, ci_high (``fusion`` and each member).
     groups : DataFrame
         ``fairness_groups``: per model and group, with an ``(all)`` row holding the accuracy on
-        all rows (to name the best member).
+        all rows.
+    ranking : list of str, optional
+        The leaderboard's pipelines, best first. The best member is the highest-ranked member
+        that is a pipeline of the run (as in "fusion vs best member"); without one, the member
+        most accurate on the audited rows.
 
     Returns
     -------
@@ -530,8 +536,8 @@ def fairness_verdicts(gaps: pd.DataFrame, groups: pd.DataFrame) -> list[dict[str
             continue
         f = float(fused["difference"].iloc[0])
         m = members.set_index("model")["difference"].astype(float)
-        best = None
-        if overall is not None:
+        best = next((p for p in ranking or [] if p in m.index), None)
+        if best is None and overall is not None:
             acc = overall[(overall["sensitive"] == sens) & (overall["model"] != "fusion")]
             if len(acc):
                 best = str(acc.set_index("model")["accuracy"].astype(float).idxmax())
@@ -676,7 +682,7 @@ def insights_entry(
     if "fairness_gaps" in t:
         gaps, groups = t["fairness_gaps"], t.get("fairness_groups")
         by_group = [] if groups is None else _records(groups, list(groups.columns), 3)
-        verdicts = fairness_verdicts(gaps, groups)
+        verdicts = fairness_verdicts(gaps, groups, ranking)
         gap_rows = _records(gaps, list(gaps.columns), 3)
         common = {"group_columns": [] if groups is None else list(groups.columns), "by_group": by_group}
         if verdicts:

@@ -686,8 +686,10 @@ def insights_entry(
         gap_rows = _records(gaps, list(gaps.columns), 3)
         common = {"group_columns": [] if groups is None else list(groups.columns), "by_group": by_group}
         if verdicts:
-            section("fairness", "Fairness: does fusion widen or narrow the gap?",
-                    e.info.get("fairness_note"), _plot(e, "fairness"),
+            note = (f"{e.info.get('fairness_note', '')} The verdict compares point estimates on one "
+                    "held-out fold: read it with the intervals (under 'Gaps of every model'), which "
+                    "are wide for small groups; it states a direction, not a significant difference.")
+            section("fairness", "Fairness: does fusion widen or narrow the gap?", note, _plot(e, "fairness"),
                     ["sensitive", "metric", "fusion", "fusion_ci", "best_member", "best_member_gap",
                      "members_range", "verdict"], verdicts, gaps=gap_rows, **common)
         else:  # a plain model: its gaps are the table

@@ -353,3 +353,16 @@ def test_shap_summary_section():
     assert list(sections) == ["members", "groups", "shap"]
     assert sections["shap"]["rows"][0]["feature"] in ("a", "b", "c")
     assert sections["shap"]["image"].startswith("data:image/png;base64,")
+
+
+def test_cli_names_the_missing_sensitive_column(tmp_path, write_config):
+    from typer.testing import CliRunner
+
+    from fuselearn.cli import app
+
+    config = _config(_csv(tmp_path))
+    config["datasets"][0]["sensitive"] = ["sx"]
+    path = write_config(config)
+    result = CliRunner().invoke(app, ["run", str(path), "--out", str(tmp_path / "run"), "--quiet"])
+    assert result.exit_code == 2
+    assert "sensitive[0]: column 'sx' is not in people.csv. Did you mean 'sex'?" in result.output

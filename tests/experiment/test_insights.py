@@ -131,6 +131,11 @@ def test_a_pipeline_never_sees_the_sensitive_columns(tmp_path):
                             "params": {"columns": ["sex", "age"]}}]
     result = run_experiment(parse_config(config), tmp_path / "run", progress=False)
     assert result.n_failed == 0 and result.n_ok == 2
+    # `sensitive:` without an `insights:` section: the fairness audit alone, in fold 0's cell
+    with Store(tmp_path / "run", readonly=True) as store:
+        (doc,) = store.insights(store.latest_run()["run_id"])
+    assert doc["fold"] == 0 and set(doc["insights"]["parts"]) == {"fairness"}
+    assert set(doc["insights"]["explanation"]["tables"]) == {"fairness_groups", "fairness_gaps"}
 
 
 # --- a run with insights and sensitive columns -------------------------------------------------------

@@ -195,7 +195,7 @@ class SensitiveColumn(_Strict):
     @classmethod
     def _increasing(cls, bins: list[float]) -> list[float]:
         if any(a >= b for a, b in zip(bins, bins[1:])):
-            raise ValueError(f"bins must be strictly increasing; got {bins}")
+            raise ValueError("bins must be strictly increasing cut points")
         return bins
 
 

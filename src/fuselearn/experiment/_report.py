@@ -643,7 +643,8 @@ def insights_entry(
             f"{m.get('n_rows', '?')} training rows, members never refitted). Fused score "
             f"{_fmt(m.get('fused_score'))}, prior {_fmt(m.get('prior_score'))}: the values sum to "
             "the difference. Leave one out: the score change when the member is dropped "
-            "(negative = the fusion needs it). 95% bootstrap intervals over rows."
+            f"({'negative' if direction == 'higher' else 'positive'} = worse without it: the fusion "
+            "needs it). 95% bootstrap intervals over rows."
         )
         section("members", "Members: Shapley values and leave-one-out", note,
                 _plot(e, "members"),

@@ -10,7 +10,13 @@ import pytest
 
 from conftest import tiny_config
 from fuselearn.exceptions import ConfigError, FuselearnError
-from fuselearn.experiment import Store, build_report_context, parse_config, run_experiment, write_report
+from fuselearn.experiment import (
+    Store,
+    build_report_context,
+    parse_config,
+    run_experiment,
+    write_report,
+)
 from fuselearn.experiment._data import load_data
 from fuselearn.experiment._report import fairness_verdicts, insights_entry
 
@@ -185,8 +191,8 @@ def test_fairness_audit_matches_fairlearn_on_the_stored_fold(fair_run):
     config, out, _ = fair_run
     cfg = parse_config(config)
     data = load_data(cfg.datasets[0], cfg)
-    cell, train, test = next(c for c in expand_grid(cfg, {"people": data})
-                             if c[0].pipeline == "lr" and c[0].fold == 0)
+    _, train, test = next(c for c in expand_grid(cfg, {"people": data})
+                          if c[0].pipeline == "lr" and c[0].fold == 0)
     model = LogisticRegression(max_iter=500).fit(data.X.iloc[train], data.y[train])
     expected = demographic_parity_difference(
         data.y[test], model.predict(data.X.iloc[test]), sensitive_features=data.sensitive["sex"].iloc[test]

@@ -10,6 +10,7 @@ the key path (``pipelines[2].params.max_epochs``) and, for a misspelt key, the c
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 from pathlib import Path
@@ -194,7 +195,7 @@ class SensitiveColumn(_Strict):
     @field_validator("bins")
     @classmethod
     def _increasing(cls, bins: list[float]) -> list[float]:
-        if any(a >= b for a, b in zip(bins, bins[1:])):
+        if any(a >= b for a, b in itertools.pairwise(bins)):
             raise ValueError("bins must be strictly increasing cut points")
         return bins
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -183,7 +184,7 @@ def _bin_labels(values: np.ndarray, bins: list[float]) -> pd.Series:
         return f"{v:g}"
 
     names = [f"<{fmt(bins[0])}"]
-    names += [f"[{fmt(a)}, {fmt(b)})" for a, b in zip(bins, bins[1:])]
+    names += [f"[{fmt(a)}, {fmt(b)})" for a, b in itertools.pairwise(bins)]
     names.append(f">={fmt(bins[-1])}")
     pos = np.searchsorted(np.asarray(bins, dtype=float), values, side="right")
     labels = np.asarray(names, dtype=object)[pos]

@@ -127,11 +127,11 @@ def compute_insights(
     started, cpu = time.perf_counter(), time.process_time()
     doc: dict[str, Any] = {
         "format": FORMAT, "key": insights_key(config, dataset.name), "parts": {}, "notes": [],
-        "n_test": int(len(y_test)),
+        "n_test": len(y_test),
     }
     rows = _sample(len(y_test), settings.n_rows, seed)
     X_s, y_s = _take(X_test, rows), np.asarray(y_test)[rows]
-    doc["n_rows"] = int(len(rows))
+    doc["n_rows"] = len(rows)
     result = Explanation({}, {})
 
     def run(part: str, func) -> None:

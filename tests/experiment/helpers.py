@@ -111,3 +111,30 @@ class SharingAverage(ClassifierMixin, _BaseComposition):
 
     def predict(self, X):
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+def _numeric(X):
+    return np.asarray(X.select_dtypes("number") if hasattr(X, "select_dtypes") else X, dtype=float)
+
+
+class RefuseColumns(ClassifierMixin, BaseEstimator):
+    """Logistic regression on the numeric columns that raises in fit when ``X`` holds one of
+    ``columns`` (by name)."""
+
+    def __init__(self, columns=()):
+        self.columns = columns
+
+    def fit(self, X, y):
+        seen = set(map(str, getattr(X, "columns", [])))
+        leaked = sorted(seen & set(self.columns))
+        if leaked:
+            raise RuntimeError(f"sensitive column(s) {leaked} reached the model")
+        self.model_ = LogisticRegression(max_iter=500).fit(_numeric(X), y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict(self, X):
+        return self.model_.predict(_numeric(X))
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(_numeric(X))

@@ -58,6 +58,9 @@ def test_case_study_config_is_valid_without_data(path):
     config = parse_config(yaml.safe_load(path.read_text()), base_dir=path.parent)
     assert {ds.source or ds.name for ds in config.datasets} <= {e.name for e in CATALOGUE}
     members = pipeline_members(config.pipelines)
+    if "preset" not in members:  # a case study of something else (german_credit_fairness: insights)
+        assert any(members.values())
+        return
     assert members["preset"] == [name for name, _ in tabular_members()]
     built = {p.name: build_pipeline(p, config.pipelines, seed=0) for p in config.pipelines}
     preset = built["preset"]

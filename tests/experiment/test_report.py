@@ -92,6 +92,58 @@ def test_report_renders_in_headless_chromium(run_dir, tmp_path):
     assert not _console_messages(result.stderr), _console_messages(result.stderr)
 
 
+@pytest.fixture(scope="module")
+def insights_run_dir(tmp_path_factory) -> Path:
+    """A run whose cells explain their models: members, robustness and a fairness audit."""
+    import numpy as np
+    import pandas as pd
+
+    tmp = tmp_path_factory.mktemp("insights-report")
+    rng = np.random.RandomState(0)
+    n = 100
+    frame = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n),
+                          "group": rng.choice(["u", "v"], n)})
+    frame["label"] = (frame.a + 0.5 * (frame.group == "u") + rng.normal(0, 0.5, n) > 0.2).astype(int)
+    frame.to_csv(tmp / "t.csv", index=False)
+    config = tiny_config(
+        datasets=[{"name": "t", "source": "csv", "path": str(tmp / "t.csv"), "target": "label",
+                   "sensitive": ["group"]}],
+        insights={"pipelines": ["fusion"], "robustness": True, "n_rows": 30, "n_bootstrap": 20},
+    )
+    out = tmp / "run"
+    run_experiment(parse_config(config), out, progress=False)
+    return out
+
+
+def test_insights_render_in_headless_chromium(insights_run_dir, tmp_path):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed (apt-get install -y chromium)")
+    path = write_report(insights_run_dir, tmp_path / "report.html")
+    result = _chromium(["--window-size=1200,900", "--dump-dom", path.as_uri()], tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    dom = result.stdout
+    # The page's script measured every insights table and plot: laid out, images decoded.
+    assert 'data-insights-visible="yes"' in dom
+    assert 'data-leaderboard-visible="yes"' in dom
+    for table in ("insights-members", "insights-robustness", "insights-fairness"):
+        assert f'class="{table}"' in dom
+    assert "Fairness: does fusion widen or narrow the gap?" in dom
+    assert not _console_messages(result.stderr), _console_messages(result.stderr)
+
+
+def test_insights_visibility_check_catches_a_broken_plot(insights_run_dir, tmp_path):
+    """The check above is not vacuous: an insights image that cannot be decoded fails it."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed (apt-get install -y chromium)")
+    path = write_report(insights_run_dir, tmp_path / "report.html")
+    text = path.read_text()
+    start = text.index('<section id="insights">')
+    at = text.index('src="data:image/png;base64,', start) + len('src="data:image/png;base64,')
+    path.write_text(text[:at] + "broken" + text[at + 40:])
+    result = _chromium(["--window-size=1200,900", "--dump-dom", path.as_uri()], tmp_path)
+    assert 'data-insights-visible="no"' in result.stdout
+
+
 def _console_messages(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if ":CONSOLE" in line or "Uncaught" in line]
 

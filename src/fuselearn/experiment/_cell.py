@@ -25,6 +25,7 @@ is named here; see the shared protocol in ``docs/design.md``):
 from __future__ import annotations
 
 import copy
+import json
 import os
 import socket
 import time
@@ -77,6 +78,9 @@ class CellTask:
         it is a member of when ``member`` is set, else None.
     member : str or None
         The member name under which the ``share`` estimator holds this cell's estimator.
+    explain : bool
+        Whether the cell explains its fitted model after scoring it (``insights``, see
+        :mod:`._insights`).
     """
 
     cell: Cell
@@ -87,6 +91,7 @@ class CellTask:
     test: np.ndarray
     share: str | None = None
     member: str | None = None
+    explain: bool = False
 
     @property
     def cell_id(self) -> str:
@@ -119,6 +124,9 @@ class CellResult:
         The traceback (or reason) of a failed cell.
     worker : str or None
         ``host:pid`` of the process that ran it.
+    insights : dict or None
+        The explanation of the fitted model (:func:`._insights.compute_insights`), for a cell of
+        the explained fold; stored in the same transaction as the scores.
     """
 
     cell: Cell
@@ -134,6 +142,7 @@ class CellResult:
     predictions: dict[str, Any] | None = None
     error: str | None = None
     worker: str | None = None
+    insights: dict[str, Any] | None = None
 
     @property
     def cell_id(self) -> str:
@@ -288,7 +297,8 @@ def _fit(estimator: Any, task: CellTask, X, y) -> tuple[Any, bool, float]:
 def _config(task: CellTask) -> Any:
     from ._config import ExperimentConfig
 
-    key = task.config_hash
+    # the insights section is not part of the hash, but changes what an explained cell computes
+    key = f"{task.config_hash}|{json.dumps(task.config.get('insights'), sort_keys=True)}"
     if key not in _CONFIGS:
         _CONFIGS.clear()
         _FITTED.clear()
@@ -313,6 +323,22 @@ def _scores(metrics: list[str], y_true, y_pred, y_proba, classes) -> dict[str, f
             value = metric.from_predictions(y_true, y_proba=y_proba, classes=classes)
         out[metric.name] = float(value)
     return out
+
+
+def _insights(estimator, config, dataset, data, train, test, y_train, task: CellTask) -> dict:
+    """The cell's insights document; a failure becomes a note, never a failed cell."""
+    from ._data import take_rows
+    from ._insights import compute_insights, failed_insights
+
+    started = time.perf_counter()
+    try:
+        sensitive = None if data.sensitive is None else data.sensitive.iloc[test]
+        return compute_insights(
+            estimator, config, dataset, X_test=take_rows(data.X, test), y_test=data.y[test],
+            y_train=y_train, sensitive=sensitive, task=data.task, seed=task.cell.seed,
+        )
+    except Exception:  # noqa: BLE001 - the scores stand; the report shows why insights are missing
+        return failed_insights(config, dataset.name, started)
 
 
 def run_cell(task: CellTask) -> CellResult:
@@ -366,6 +392,8 @@ def run_cell(task: CellTask) -> CellResult:
             "y_proba": y_proba,
             "classes": None if classes is None else np.asarray(classes),
         }
+        if task.explain:
+            result.insights = _insights(estimator, config, dataset, data, train, test, y_train, task)
         result.status, result.error = "ok", None
     except Exception:  # noqa: BLE001 - a failing cell is stored, the run goes on
         result.error = traceback.format_exc()

@@ -18,11 +18,11 @@ from pydantic import ValidationError
 
 from ..exceptions import ConfigError
 from ._build import validate_pipelines
-from ._config import ExperimentConfig, config_error, describe_error, did_you_mean
-from ._data import check_dataset
+from ._config import ExperimentConfig, config_error, describe_errors, did_you_mean
+from ._data import check_dataset, n_folds
 from ._space import check_sensitivity
 
-__all__ = ["check_backend", "check_config", "load_config", "parse_config"]
+__all__ = ["check_backend", "check_config", "check_insights", "load_config", "parse_config"]
 
 BACKENDS = ("local", "dask")
 
@@ -61,6 +61,27 @@ def _duplicates(names: list[str], where: str) -> list[str]:
     return problems
 
 
+def check_insights(config: ExperimentConfig) -> list[str]:
+    """Problems of the ``insights`` section: unknown pipeline names, a fold the CV does not have."""
+    ins = config.insights
+    if ins is None:
+        return []
+    problems = []
+    names = [p.name for p in config.pipelines]
+    for i, name in enumerate(ins.pipelines or []):
+        if name not in names:
+            problems.append(
+                f"insights.pipelines[{i}]: no pipeline named {name!r}.{did_you_mean(name, names)}"
+            )
+    folds = n_folds(config.cv)
+    if ins.fold >= folds:
+        problems.append(
+            f"insights.fold: {ins.fold} is not a fold of cv scheme {config.cv.scheme!r}, which has "
+            f"{folds} (0 to {folds - 1})."
+        )
+    return problems
+
+
 def check_config(config: ExperimentConfig) -> list[str]:
     """Every problem of a validated config, each naming its key path (empty when fine)."""
     from ..metrics._registry import METRIC_REGISTRY
@@ -79,6 +100,7 @@ def check_config(config: ExperimentConfig) -> list[str]:
     problems += validate_pipelines(config.pipelines)
     if config.sensitivity is not None:
         problems += check_sensitivity(config)
+    problems += check_insights(config)
     problems += check_backend(config.backend, config.scheduler)
     return problems
 
@@ -111,7 +133,7 @@ def parse_config(data: Any, *, base_dir: str | os.PathLike = ".", source: str = 
     try:
         config = ExperimentConfig.model_validate({**data, "base_dir": str(base_dir)})
     except ValidationError as exc:
-        raise config_error(source, [describe_error(e) for e in exc.errors()]) from None
+        raise config_error(source, describe_errors(exc.errors())) from None
     problems = check_config(config)
     if problems:
         raise config_error(source, problems)

@@ -10,6 +10,7 @@ the key path (``pipelines[2].params.max_epochs``) and, for a misspelt key, the c
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 from pathlib import Path
@@ -26,11 +27,14 @@ __all__ = [
     "ComponentConfig",
     "DatasetConfig",
     "ExperimentConfig",
+    "InsightsConfig",
     "PipelineConfig",
+    "SensitiveColumn",
     "SensitivityConfig",
     "config_error",
     "config_hash",
     "describe_error",
+    "describe_errors",
     "did_you_mean",
 ]
 
@@ -125,6 +129,77 @@ class SensitivityConfig(_Strict):
     seed: int = 0
 
 
+class InsightsConfig(_Strict):
+    """Why a pipeline scored as it did: explanations computed inside the cells of one fold.
+
+    Each explained cell (the first seed's fold ``fold``, for the pipelines named) explains the model it
+    has just fitted on that fold's held-out rows, and stores the result in the same transaction as
+    its scores: resumable, nothing half-written. The report shows the best-ranked explained pipeline
+    of each dataset. Changing this section reruns only the explained cells (it is not part of the
+    config's hash, because it does not change any score).
+
+    Parameters
+    ----------
+    pipelines : list of str, optional
+        The pipelines to explain (default: every pipeline; each part applies where it can: member
+        values to fusions, group importance to models with column groups, fairness to binary
+        classifiers).
+    fold : int, default=0
+        Which fold of the first seed is explained.
+    members : bool, default=True
+        Member weights, Shapley values and leave-one-out on the fusion's stored out-of-fold outputs
+        (only the combiner is refitted per coalition).
+    groups : bool, default=True
+        Modality / column-group permutation importance (ModalityFusion, per-member column lists).
+    shap : bool, default=False
+        SHAP values of the fused model and of each member (the costliest part).
+    robustness : bool, default=False
+        Score against Gaussian noise, missing values and a missing modality, fusion and members on
+        the same curves.
+    fairness : bool, default=True
+        The fairness audit of the datasets that name ``sensitive`` columns (binary targets).
+    n_rows : int, default=200
+        Held-out rows explained (a seeded sample); the fairness audit uses the whole held-out fold.
+    n_repeats : int, default=3
+        Permutations per column group, draws per robustness strength.
+    n_bootstrap : int, default=100
+        Bootstrap replicates of the member and fairness intervals.
+    """
+
+    pipelines: list[str] | None = Field(default=None, min_length=1)
+    fold: int = Field(default=0, ge=0)
+    members: bool = True
+    groups: bool = True
+    shap: bool = False
+    robustness: bool = False
+    fairness: bool = True
+    n_rows: int = Field(default=200, ge=10)
+    n_repeats: int = Field(default=3, ge=1)
+    n_bootstrap: int = Field(default=100, ge=10)
+
+
+class SensitiveColumn(_Strict):
+    """A sensitive column whose numeric values are grouped by cut points (``age`` into age groups).
+
+    Parameters
+    ----------
+    column : str
+        The column of the dataset.
+    bins : list of float
+        Increasing cut points; ``[25]`` gives the groups ``<25`` and ``>=25``.
+    """
+
+    column: str
+    bins: list[float] = Field(min_length=1)
+
+    @field_validator("bins")
+    @classmethod
+    def _increasing(cls, bins: list[float]) -> list[float]:
+        if any(a >= b for a, b in itertools.pairwise(bins)):
+            raise ValueError("bins must be strictly increasing cut points")
+        return bins
+
+
 class DatasetConfig(_Strict):
     """One dataset of the grid.
 
@@ -145,6 +220,11 @@ class DatasetConfig(_Strict):
         Keep a stratified random subset of this many rows (tiny smoke runs).
     options : dict, default={}
         Extra keyword arguments of the loader.
+    sensitive : list of (str or SensitiveColumn), default=[]
+        Columns audited for fairness (fairlearn's ``MetricFrame``, fusion and every member). They
+        are taken out of the features (fairlearn's convention: the model does not see them; the
+        audit does), so naming them changes what the pipelines are trained on. A column must have
+        at least two groups. Left out of the stored config when empty.
     """
 
     name: str
@@ -154,6 +234,19 @@ class DatasetConfig(_Strict):
     data_dir: str | None = None
     max_rows: int | None = Field(default=None, ge=4)
     options: dict[str, Any] = Field(default_factory=dict)
+    sensitive: list[str | SensitiveColumn] = Field(default_factory=list)
+
+    @model_serializer(mode="wrap")
+    def _drop_empty(self, handler):
+        # Configs without sensitive columns keep the hash they had before this key existed.
+        data = handler(self)
+        if isinstance(data, dict) and not data.get("sensitive"):
+            data.pop("sensitive", None)
+        return data
+
+    def sensitive_columns(self) -> list[str]:
+        """The names of the sensitive columns, in order."""
+        return [s if isinstance(s, str) else s.column for s in self.sensitive]
 
 
 class CVConfig(_Strict):
@@ -216,6 +309,7 @@ class ExperimentConfig(_Strict):
     scheduler: str | None = None
     jobs: int = Field(default=1, ge=1)
     sensitivity: SensitivityConfig | None = None
+    insights: InsightsConfig | None = None
 
     #: The folder of the config file, to resolve relative paths (not part of the YAML).
     base_dir: str = Field(default=".", exclude=True)
@@ -240,9 +334,19 @@ class ExperimentConfig(_Strict):
     def to_dict(self) -> dict[str, Any]:
         """The configuration as plain data (what is hashed and stored)."""
         data = self.model_dump(mode="json", exclude={"base_dir"})
-        if data.get("sensitivity") is None:  # configs without it keep their hash
-            data.pop("sensitivity", None)
+        for key in ("sensitivity", "insights"):  # configs without them keep their hash
+            if data.get(key) is None:
+                data.pop(key, None)
         return data
+
+    def effective_insights(self) -> InsightsConfig | None:
+        """What the cells explain: the ``insights`` section; without it, the fairness audit alone
+        when a dataset names ``sensitive`` columns; else None."""
+        if self.insights is not None:
+            return self.insights
+        if any(ds.sensitive for ds in self.datasets):
+            return InsightsConfig(members=False, groups=False)
+        return None
 
 
 # --- error formatting ----------------------------------------------------------------------------
@@ -278,6 +382,10 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
             model = CVConfig
         elif "SensitivityConfig" in annotation:
             model = SensitivityConfig
+        elif "InsightsConfig" in annotation:
+            model = InsightsConfig
+        elif "SensitiveColumn" in annotation:
+            model = SensitiveColumn
         else:
             return None
     return model
@@ -286,6 +394,25 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
 def did_you_mean(name: str, choices) -> str:
     """`` Did you mean 'x'?`` for the closest choice, or an empty string."""
     return _did_you_mean(name, choices, normalize=False)
+
+
+def describe_errors(errors: list[dict]) -> list[str]:
+    """One line per pydantic error, the branches of ``str | SensitiveColumn`` unwrapped: a mapping
+    is reported against SensitiveColumn's keys only, a string needs no other message."""
+    lines = []
+    for error in errors:
+        loc = tuple(error["loc"])
+        if "SensitiveColumn" in loc:
+            if not isinstance(error.get("input"), dict) and error["type"] == "model_type":
+                continue
+            error = {**error, "loc": tuple(p for p in loc if p != "SensitiveColumn")}
+        elif loc and loc[-1] == "str" and "sensitive" in loc:
+            if isinstance(error.get("input"), dict):
+                continue  # the mapping's own errors say what is wrong with it
+            error = {**error, "loc": loc[:-1],
+                     "msg": "expected a column name or a mapping {column, bins}"}
+        lines.append(describe_error(error))
+    return list(dict.fromkeys(lines))
 
 
 def describe_error(error: dict) -> str:
@@ -316,8 +443,8 @@ def config_error(source: str, lines: list[str]) -> ConfigError:
 def config_hash(config: ExperimentConfig) -> str:
     """A short, stable hash of everything in the config that affects results."""
     data = config.to_dict()
-    # How cells are executed does not change their results.
-    for key in ("backend", "scheduler", "jobs"):
+    # How cells are executed, and what is explained after scoring, does not change their results.
+    for key in ("backend", "scheduler", "jobs", "insights"):
         data.pop(key, None)
     text = json.dumps(data, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]

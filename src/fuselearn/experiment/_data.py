@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,18 +21,26 @@ from ..data._dataset import take_rows
 from ..exceptions import ConfigError
 from ._config import BUILTIN_DATASETS, CVConfig, DatasetConfig, ExperimentConfig, did_you_mean
 
-__all__ = ["LoadedData", "cached_data", "forget_data", "iter_splits", "load_data", "n_folds", "take_rows"]
+__all__ = [
+    "LoadedData", "cached_data", "forget_data", "iter_splits", "load_data", "n_folds",
+    "split_sensitive", "take_rows",
+]
 
 
 @dataclass
 class LoadedData:
-    """The inputs and target of one dataset, with what is known of its origin."""
+    """The inputs and target of one dataset, with what is known of its origin.
+
+    ``sensitive`` holds the dataset's sensitive columns (taken out of ``X``) as group labels
+    (strings), one column each, or is None.
+    """
 
     name: str
     X: Any
     y: np.ndarray
     task: str
     checksums: dict[str, str] = field(default_factory=dict)
+    sensitive: pd.DataFrame | None = None
 
     def __len__(self) -> int:
         return len(self.y)
@@ -89,6 +98,8 @@ def check_dataset(ds: DatasetConfig, config: ExperimentConfig, where: str) -> li
                         f"{where}.target: column {ds.target!r} is not in {path.name}."
                         f"{did_you_mean(ds.target, header)}"
                     )
+                problems += _sensitive_problems(ds, where, [c for c in header if c != ds.target],
+                                                path.name)
         return problems
     registry = _fuselearn_registry()
     if source in registry:
@@ -100,6 +111,86 @@ def check_dataset(ds: DatasetConfig, config: ExperimentConfig, where: str) -> li
         f"Valid sources: {', '.join(choices)}."
     )
     return [message]
+
+
+def _sensitive_problems(ds: DatasetConfig, where: str, columns: list, source: str) -> list[str]:
+    """Sensitive columns of ``ds`` that are not among ``columns`` (the features), with the closest."""
+    problems = []
+    names = ds.sensitive_columns()
+    for i, name in enumerate(names):
+        if name == ds.target:
+            problems.append(f"{where}.sensitive[{i}]: {name!r} is the target; name a feature column.")
+        elif name in names[:i]:
+            problems.append(f"{where}.sensitive[{i}]: {name!r} is named twice.")
+        elif name not in columns:
+            shown = ", ".join(map(str, columns[:30])) + (", ..." if len(columns) > 30 else "")
+            problems.append(
+                f"{where}.sensitive[{i}]: column {name!r} is not in {source}."
+                f"{did_you_mean(name, [str(c) for c in columns])} Its columns: {shown}."
+            )
+    return problems
+
+
+def split_sensitive(ds: DatasetConfig, X: Any, where: str = "datasets[?]") -> tuple[Any, pd.DataFrame | None]:
+    """Take the sensitive columns of ``ds`` out of ``X``: (features, group labels or None).
+
+    Each sensitive column becomes string group labels (missing values: ``"(missing)"``); a
+    :class:`~._config.SensitiveColumn` with ``bins`` groups a numeric column by its cut points.
+
+    Raises
+    ------
+    ConfigError
+        ``X`` has no named columns, a column is missing (naming the closest), a binned column is not
+        numeric, or a column has one group only.
+    """
+    if not ds.sensitive:
+        return X, None
+    key = where
+    where = f"{key}.sensitive (dataset {ds.name!r})"
+    if not isinstance(X, pd.DataFrame):
+        raise ConfigError(
+            f"{where}: sensitive columns need a table with named columns, but its inputs are "
+            f"{type(X).__name__}; remove 'sensitive' from this dataset."
+        )
+    problems = _sensitive_problems(ds, key, list(X.columns), f"dataset {ds.name!r}")
+    if problems:
+        raise ConfigError("Invalid sensitive columns:\n" + "\n".join(f"  {p}" for p in problems))
+    groups = {}
+    for spec in ds.sensitive:
+        name = spec if isinstance(spec, str) else spec.column
+        values = X[name]
+        if isinstance(spec, str):
+            labels = values.astype(object).where(values.notna(), "(missing)").astype(str)
+        else:
+            if not pd.api.types.is_numeric_dtype(values):
+                raise ConfigError(
+                    f"{where}: sensitive column {name!r} has bins but is not numeric "
+                    f"({values.dtype}); name it without bins to group by its values."
+                )
+            labels = _bin_labels(values.to_numpy(dtype=float), spec.bins)
+        found = pd.unique(labels)
+        if len(found) < 2:
+            raise ConfigError(
+                f"{where}: sensitive column {name!r} has one group only ({found[0]!r}) in "
+                f"{len(X)} rows; a fairness audit compares at least two groups. Name another column"
+                + (", or bins that split it." if isinstance(spec, str) else ", or other bins.")
+            )
+        groups[name] = labels.to_numpy() if hasattr(labels, "to_numpy") else labels
+    return X.drop(columns=list(groups)), pd.DataFrame(groups, index=X.index)
+
+
+def _bin_labels(values: np.ndarray, bins: list[float]) -> pd.Series:
+    """``<25``, ``[25, 40)``, ``>=40`` style labels of ``values`` cut at ``bins``."""
+    def fmt(v: float) -> str:
+        return f"{v:g}"
+
+    names = [f"<{fmt(bins[0])}"]
+    names += [f"[{fmt(a)}, {fmt(b)})" for a, b in itertools.pairwise(bins)]
+    names.append(f">={fmt(bins[-1])}")
+    pos = np.searchsorted(np.asarray(bins, dtype=float), values, side="right")
+    labels = np.asarray(names, dtype=object)[pos]
+    labels[np.isnan(values)] = "(missing)"
+    return pd.Series(labels)
 
 
 def load_data(ds: DatasetConfig, config: ExperimentConfig) -> LoadedData:
@@ -149,7 +240,9 @@ def load_data(ds: DatasetConfig, config: ExperimentConfig) -> LoadedData:
         y = y[keep]
     if isinstance(X, pd.DataFrame):
         X = X.reset_index(drop=True)
-    return LoadedData(name=ds.name, X=X, y=y, task=_task(y), checksums=checksums)
+    index = next((i for i, d in enumerate(config.datasets) if d.name == ds.name), "?")
+    X, sensitive = split_sensitive(ds, X, f"datasets[{index}]")
+    return LoadedData(name=ds.name, X=X, y=y, task=_task(y), checksums=checksums, sensitive=sensitive)
 
 
 # The datasets this process loaded, by (config hash, dataset name): each is loaded once per process

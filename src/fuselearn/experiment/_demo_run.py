@@ -29,7 +29,14 @@ _SVC = {
 FUSION_ORDER = ("stacking", "weighted", "bayes", "mean", "vote")
 
 
-def demo_config(datasets=DATASETS, *, seed: int = 0) -> dict[str, Any]:
+#: The pipelines whose fold-0 cells explain their members in the demo (the mean fusion: its member
+#: game needs no combiner fits, a fraction of a second per dataset).
+DEMO_INSIGHTS = ("fusion:mean",)
+
+
+def demo_config(
+    datasets=DATASETS, *, seed: int = 0, insight_pipelines=DEMO_INSIGHTS
+) -> dict[str, Any]:
     """The demo's grid as an experiment config (plain data, as it would be read from YAML).
 
     Parameters
@@ -38,6 +45,8 @@ def demo_config(datasets=DATASETS, *, seed: int = 0) -> dict[str, Any]:
         Built-in dataset names.
     seed : int, default=0
         Seed of the splitter and of every model.
+    insight_pipelines : sequence of str, default=("fusion:mean",)
+        Pipelines whose fold-0 cells explain their members (``insights`` section).
 
     Returns
     -------
@@ -91,6 +100,9 @@ def demo_config(datasets=DATASETS, *, seed: int = 0) -> dict[str, Any]:
         "cv": {"scheme": "stratified_kfold", "n_splits": N_SPLITS, "shuffle": True},
         "seeds": [seed],
         "metrics": ["accuracy", "roc_auc_ovr"],
+        # The cells of fold 0 explain one fusion: its members' Shapley values and leave-one-out
+        # on its out-of-fold outputs (no refit; docs/benchmarks/evaluate.md has the cost).
+        "insights": {"pipelines": list(insight_pipelines), "members": True, "groups": False},
     }
 
 

@@ -2,8 +2,10 @@
 
 Leaderboard per dataset, "fusion vs best member" (Nadeau-Bengio corrected t-test), a
 critical-difference diagram across datasets, pairwise p-value heatmaps, ROC / precision-recall
-curves and the confusion matrix of each dataset's best pipeline, fold-level scores, failed cells
-and the manifest. Plots are matplotlib figures inlined as base64 PNG.
+curves and the confusion matrix of each dataset's best pipeline, the insights of the best-ranked
+explained pipeline (member Shapley values and leave-one-out, modality importance, SHAP summary,
+robustness curves, the fairness audit: computed by the cells, see :mod:`._insights`), fold-level
+scores, failed cells and the manifest. Plots are matplotlib figures inlined as base64 PNG.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import pandas as pd
 from ..exceptions import ConfigError
 from ._store import Store
 
-__all__ = ["build_report_context", "write_report"]
+__all__ = ["build_report_context", "fairness_verdicts", "insights_entry", "write_report"]
 
 
 # --- plots --------------------------------------------------------------------------------------
@@ -244,7 +246,7 @@ def _fmt_p(p: Any) -> str:
 
 def _dataset_entry(
     store_path: str, run_id: str, dataset: str, df: pd.DataFrame, metrics: list[str],
-    primary: str, rows_info: dict,
+    primary: str, rows_info: dict, insights_info: dict | None = None,
 ) -> dict[str, Any]:
     """One dataset's section: leaderboard, fold scores, pairwise heatmap, best pipeline's plots."""
     board = _leaderboard(df, metrics, primary)
@@ -274,6 +276,9 @@ def _dataset_entry(
     entry["best"] = best
     with Store(store_path, readonly=True) as store:
         entry["curves"], entry["confusion"] = _best_plots(store, run_id, dataset, best)
+        entry["insights"] = insights_entry(
+            store.insights(run_id, dataset), list(board["pipeline"]), dataset, insights_info
+        )
     return entry
 
 
@@ -356,6 +361,7 @@ def build_report_context(run_dir: str | os.PathLike, *, run_id: str | None = Non
             "config_json": json.dumps(config, indent=2, sort_keys=True),
             "members": members,
             "sensitivity": None,
+            "insights": run["manifest"].get("insights"),
         }
         if not len(ok):
             return ctx
@@ -364,7 +370,7 @@ def build_report_context(run_dir: str | os.PathLike, *, run_id: str | None = Non
         frames = [(d, ok[ok.dataset == d]) for d in dataset_order]
         jobs = [
             (str(store.path), run["run_id"], d, df, metrics, primary,
-             run["manifest"].get("datasets", {}).get(d, {}))
+             run["manifest"].get("datasets", {}).get(d, {}), run["manifest"].get("insights"))
             for d, df in frames if len(df)
         ]
         ctx["datasets"] = _map(_dataset_entry, jobs)
@@ -466,6 +472,239 @@ def _sensitivity(run_dir, run: dict, store: Store) -> dict[str, Any] | None:
         "ablation": ablation,
         "notes": res.notes,
     }
+
+
+# --- insights -----------------------------------------------------------------------------------
+
+
+def _records(frame: pd.DataFrame, columns: list[str], digits: int = 4) -> list[dict[str, str]]:
+    """Rows of ``frame`` as display strings (numbers formatted, the rest as text)."""
+    out = []
+    for _, r in frame.iterrows():
+        row = {}
+        for c in columns:
+            v = r.get(c)
+            if isinstance(v, (bool, np.bool_)):
+                row[c] = "yes" if v else ""
+            elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+                row[c] = _fmt(float(v), digits) if isinstance(v, (float, np.floating)) else str(v)
+            else:
+                row[c] = "–" if v is None else str(v)
+        out.append(row)
+    return out
+
+
+def _plot(explanation, kind: str) -> str | None:
+    try:
+        return _png(explanation.plot(kind))
+    except Exception:  # noqa: BLE001 - a report without one plot beats no report
+        return None
+
+
+def fairness_verdicts(
+    gaps: pd.DataFrame, groups: pd.DataFrame, ranking: list[str] | None = None
+) -> list[dict[str, str]]:
+    """Does fusion widen or narrow the gap? One row per (sensitive column, gap metric).
+
+    Parameters
+    ----------
+    gaps : DataFrame
+        ``fairness_gaps`` of :func:`fuselearn.evaluate.fairness`: model, sensitive, metric,
+        difference, ci_low, ci_high (``fusion`` and each member).
+    groups : DataFrame
+        ``fairness_groups``: per model and group, with an ``(all)`` row holding the accuracy on
+        all rows.
+    ranking : list of str, optional
+        The leaderboard's pipelines, best first. The best member is the highest-ranked member
+        that is a pipeline of the run (as in "fusion vs best member"); without one, the member
+        most accurate on the audited rows.
+
+    Returns
+    -------
+    list of dict
+        ``sensitive, metric, fusion, best_member, best_member_gap, members_range, verdict``;
+        empty when the table has no ``fusion`` row (a plain model: nothing to compare).
+    """
+    if gaps is None or not len(gaps) or "fusion" not in set(gaps["model"]):
+        return []
+    overall = groups[groups["group"] == "(all)"] if groups is not None and len(groups) else None
+    rows = []
+    for (sens, metric), part in gaps.groupby(["sensitive", "metric"], sort=False):
+        fused = part[part["model"] == "fusion"]
+        members = part[part["model"] != "fusion"]
+        if fused.empty or members.empty:
+            continue
+        f = float(fused["difference"].iloc[0])
+        m = members.set_index("model")["difference"].astype(float)
+        best = next((p for p in ranking or [] if p in m.index), None)
+        if best is None and overall is not None:
+            acc = overall[(overall["sensitive"] == sens) & (overall["model"] != "fusion")]
+            if len(acc):
+                best = str(acc.set_index("model")["accuracy"].astype(float).idxmax())
+        best = best if best in m.index else str(m.idxmin())
+        b = float(m[best])
+        tol = 1e-9
+        if f < m.min() - tol:
+            verdict = "narrower than every member"
+        elif f > m.max() + tol:
+            verdict = "wider than every member"
+        else:
+            verdict = f"between its members ({int((m > f + tol).sum())} of {len(m)} wider)"
+        diff = f - b
+        than_best = ("equal to" if abs(diff) <= tol else "narrows" if diff < 0 else "widens")
+        rows.append({
+            "sensitive": str(sens), "metric": str(metric).replace("_difference", "").replace("_", " "),
+            "fusion": _fmt(f, 3),
+            "fusion_ci": f"[{_fmt(float(fused['ci_low'].iloc[0]), 3)}, {_fmt(float(fused['ci_high'].iloc[0]), 3)}]",
+            "best_member": best, "best_member_gap": _fmt(b, 3),
+            "members_range": f"{_fmt(float(m.min()), 3)} – {_fmt(float(m.max()), 3)}",
+            "verdict": f"{than_best} the best member's gap by {abs(diff):.3f}; {verdict}"
+            if than_best != "equal to" else f"equal to the best member's gap; {verdict}",
+        })
+    return rows
+
+
+def insights_entry(
+    stored: list[dict[str, Any]], ranking: list[str], dataset: str, info: dict | None
+) -> dict[str, Any] | None:
+    """The insights section of one dataset: the best-ranked explained pipeline's tables and plots.
+
+    Parameters
+    ----------
+    stored : list of dict
+        :meth:`Store.insights` of the dataset.
+    ranking : list of str
+        The dataset's pipelines, best first (the leaderboard).
+    dataset : str
+    info : dict or None
+        The run manifest's ``insights`` entry (settings, seed, per-dataset keys); None when the
+        run explains nothing.
+
+    Returns
+    -------
+    dict or None
+        None when the run explains nothing; ``{"missing": reason}`` when no explained cell of the
+        current settings is stored; else the pipeline, where its model was fitted and explained,
+        notes, and the tables and plots of each part it has.
+    """
+    from ._insights import read_insights
+
+    if not info:
+        return None
+    settings = info.get("settings", {})
+    fold, seed = settings.get("fold", 0), info.get("seed")
+    key = info.get("keys", {}).get(dataset)
+    docs = {
+        r["pipeline"]: r["insights"] for r in stored
+        if r["fold"] == fold and r["seed"] == seed and r["insights"].get("key") == key
+    }
+    ranked = [p for p in ranking if p in docs] + sorted(p for p in docs if p not in ranking)
+    if not ranked:
+        return {"missing": f"no explained cell (fold {fold} of seed {seed}) finished for this dataset."}
+    name = ranked[0]
+    doc = docs[name]
+    e = read_insights(doc)
+    entry: dict[str, Any] = {
+        "pipeline": name, "rank": ranking.index(name) + 1 if name in ranking else None,
+        "fold": fold, "seed": seed, "n_rows": doc.get("n_rows"), "n_test": doc.get("n_test"),
+        "seconds": _fmt(doc.get("seconds"), 2), "notes": list(doc.get("notes", [])),
+        "scoring": None, "sections": [], "others": [],
+    }
+    if e is None:
+        return entry
+    entry["scoring"] = e.info.get("scoring")
+    t = e.tables
+
+    def section(sid: str, title: str, note: str | None, plot: str | None, columns: list[str],
+                rows: list[dict[str, str]], **extra: Any) -> None:
+        entry["sections"].append({"id": sid, "title": title, "note": note, "image": plot,
+                                  "columns": columns, "rows": rows, **extra})
+
+    if "members_shapley" in t:
+        table = t["members_shapley"].merge(
+            t["members_leave_one_out"][["member", "score_change", "ci_low", "ci_high"]]
+            .rename(columns={"ci_low": "loo_low", "ci_high": "loo_high"}), on="member", how="left",
+        )
+        if "members_weights" in t:
+            table = table.merge(t["members_weights"], on="member", how="left")
+        rows = _records(table, ["member", "shapley", "ci_low", "ci_high", "share", "score_change",
+                                "loo_low", "loo_high", "weight"])
+        for r in rows:
+            r["shapley_ci"] = f"[{r.pop('ci_low')}, {r.pop('ci_high')}]"
+            r["loo_ci"] = f"[{r.pop('loo_low')}, {r.pop('loo_high')}]"
+        m = e.info.get("members", {})
+        direction = "higher" if m.get("greater_is_better", True) else "lower"
+        note = (
+            f"Each member's Shapley value to the fused {m.get('scoring', entry['scoring'])} "
+            f"({direction} is better) "
+            f"({m.get('n_coalitions', '?')} coalitions of {m.get('n_members', '?')} members, "
+            f"{'exact' if m.get('exact') else 'sampled permutations'}; the {m.get('combiner', '')} "
+            f"combiner refitted per coalition on the fusion's out-of-fold outputs of the "
+            f"{m.get('n_rows', '?')} training rows, members never refitted). Fused score "
+            f"{_fmt(m.get('fused_score'))}, prior {_fmt(m.get('prior_score'))}: the values sum to "
+            "the difference. Leave one out: the score change when the member is dropped "
+            f"({'negative' if direction == 'higher' else 'positive'} = worse without it: the fusion "
+            "needs it). 95% bootstrap intervals over rows."
+        )
+        section("members", "Members: Shapley values and leave-one-out", note,
+                _plot(e, "members"),
+                ["member", "shapley", "shapley_ci", "share", "score_change", "loo_ci", "weight"], rows)
+    if "groups" in t:
+        section("groups", "Modality / column-group importance", e.info.get("groups_note"),
+                _plot(e, "groups"), ["group", "n_columns", "importance", "ci_low", "ci_high"],
+                _records(t["groups"], ["group", "n_columns", "importance", "ci_low", "ci_high"]))
+    if "shap_values" in t:
+        feats = t.get("features")
+        cols = [] if feats is None else [c for c in feats.columns]
+        section("shap", "SHAP summary", e.info.get("features_note"), _plot(e, "summary"), cols,
+                [] if feats is None else _records(feats.head(15), cols, 3))
+    if "robustness" in t:
+        rob = t["robustness"]
+        models = list(dict.fromkeys(rob["model"]))
+        # one row per (perturbation, strength) in the order measured, one column per model
+        wide = pd.DataFrame([
+            {"perturbation": pert, "strength": f"{st:g}" if isinstance(st, (int, float)) else str(st),
+             **dict(zip(part["model"], part["score"]))}
+            for (pert, st), part in rob.groupby(["perturbation", "strength"], sort=False)
+        ])
+        cant = [
+            {"model": str(mdl), "perturbation": str(pert),
+             "strength": ", ".join(f"{v:g}" if isinstance(v, (int, float)) else str(v)
+                                   for v in part["strength"]),
+             "message": str(part["message"].iloc[0])}
+            for (mdl, pert), part in rob[rob["status"] != "ok"].groupby(["model", "perturbation"],
+                                                                           sort=False)
+        ]
+        section("robustness", "Robustness: fusion and members on the same curves",
+                e.info.get("robustness_note"), _plot(e, "robustness"),
+                ["perturbation", "strength", *models],
+                _records(wide, ["perturbation", "strength", *models]),
+                cannot=cant)
+    if "fairness_gaps" in t:
+        gaps, groups = t["fairness_gaps"], t.get("fairness_groups")
+        by_group = [] if groups is None else _records(groups, list(groups.columns), 3)
+        verdicts = fairness_verdicts(gaps, groups, ranking)
+        gap_rows = _records(gaps, list(gaps.columns), 3)
+        common = {"group_columns": [] if groups is None else list(groups.columns), "by_group": by_group}
+        if verdicts:
+            note = (f"{e.info.get('fairness_note', '')} The verdict compares point estimates on one "
+                    "held-out fold: read it with the intervals (under 'Gaps of every model'), which "
+                    "are wide for small groups; it states a direction, not a significant difference.")
+            section("fairness", "Fairness: does fusion widen or narrow the gap?", note, _plot(e, "fairness"),
+                    ["sensitive", "metric", "fusion", "fusion_ci", "best_member", "best_member_gap",
+                     "members_range", "verdict"], verdicts, gaps=gap_rows, **common)
+        else:  # a plain model: its gaps are the table
+            section("fairness", "Fairness: gaps between groups", e.info.get("fairness_note"),
+                    _plot(e, "fairness"), list(gaps.columns), gap_rows, **common)
+    for other in ranked[1:]:
+        oe = read_insights(docs[other])
+        if oe is not None and "members_shapley" in oe.tables:
+            sh = oe.tables["members_shapley"]
+            entry["others"].append({
+                "pipeline": other,
+                "values": ", ".join(f"{r.member} {r.shapley:+.3f}" for r in sh.itertuples()),
+            })
+    return entry
 
 
 def _critical_difference(ok: pd.DataFrame, primary: str) -> dict[str, Any] | None:

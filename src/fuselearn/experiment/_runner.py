@@ -41,6 +41,7 @@ from ._cell import Cell, CellResult, CellTask, plan_sharing, run_cell, share_key
 from ._check import check_backend
 from ._config import ExperimentConfig, config_error, config_hash
 from ._data import cached_data, forget_data, iter_splits
+from ._insights import explains, insights_key
 from ._store import RunFolderError, Store
 
 __all__ = ["RunResult", "expand_grid", "run_experiment"]
@@ -477,10 +478,40 @@ def _tasks(
             owner, member = plan[cell.pipeline]
             share = share_key(built[owner], (chash, cell.dataset, cell.seed, cell.fold))
             member = member if share is not None else None
-        tasks.append(CellTask(cell, train=train, test=test, share=share, member=member, **base))
+        explain = explains(config, cell.dataset, cell.pipeline, cell.seed, cell.fold)
+        tasks.append(CellTask(cell, train=train, test=test, share=share, member=member,
+                              explain=explain, **base))
     # A member runs after the estimator it belongs to, so that it takes its fit (stable sort).
     tasks.sort(key=lambda t: t.member is not None)
     return tasks
+
+
+def _stale_insights(
+    config: ExperimentConfig, store: Store, run_id: str, grid: list, done: set[str]
+) -> set[str]:
+    """Finished cells that must explain their model and have no insights of the current settings."""
+    wanted = [
+        cell for cell, _, _ in grid
+        if cell.cell_id in done and explains(config, cell.dataset, cell.pipeline, cell.seed, cell.fold)
+    ]
+    if not wanted:
+        return set()
+    stored = store.insights_keys(run_id)
+    keys = {ds.name: insights_key(config, ds.name) for ds in config.datasets}
+    return {c.cell_id for c in wanted if stored.get(c.cell_id) != keys[c.dataset]}
+
+
+def _insights_manifest(config: ExperimentConfig) -> dict[str, Any] | None:
+    """What the report needs to pick the current insights: settings, seed and per-dataset keys."""
+    settings = config.effective_insights()
+    if settings is None:
+        return None
+    return {
+        "settings": settings.model_dump(mode="json"),
+        "seed": config.seeds[0],
+        "keys": {ds.name: insights_key(config, ds.name) for ds in config.datasets},
+        "sensitive": {ds.name: ds.sensitive_columns() for ds in config.datasets if ds.sensitive},
+    }
 
 
 def run_experiment(
@@ -559,15 +590,18 @@ def run_experiment(
     emit = log or (lambda line: print(line, file=sys.stderr, flush=True))
     lock = _lock(out)
     try:
-        store = Store(out)
         chash = config_hash(config)
-        run_id, resumed = store.open_run(run_hash or chash, config.to_dict(), force=force)
         # The datasets are loaded once in this process: the folds need the target, the manifest
-        # the checksums, and cells run here (one job) take the rows from the same cache.
+        # the checksums, and cells run here (one job) take the rows from the same cache. They are
+        # loaded before the store is written to, so a data error (a missing sensitive column)
+        # leaves no run behind that a corrected config would be refused by.
         forget_data()
         data = {ds.name: cached_data(ds, config, chash) for ds in config.datasets}
+        store = Store(out)
+        run_id, resumed = store.open_run(run_hash or chash, config.to_dict(), force=force)
         grid = expand_grid(config, data)
         done = store.done_cells(run_id)
+        done -= _stale_insights(config, store, run_id, grid, done)
         manifest = {
             "run_id": run_id,
             "config_name": config.name,
@@ -583,6 +617,7 @@ def run_experiment(
             "scheduler": scheduler,
             "jobs": jobs,
             "time_budget": config.time_budget,
+            "insights": _insights_manifest(config),
             "datasets": {
                 name: {"rows": len(d), "task": d.task, "checksums": d.checksums}
                 for name, d in data.items()

@@ -113,6 +113,7 @@ CREATE TABLE IF NOT EXISTS cells (
     setup_time  REAL,
     total_time  REAL,
     shared_fit  INTEGER,
+    insights    TEXT,
     PRIMARY KEY (run_id, cell_id)
 );
 CREATE TABLE IF NOT EXISTS trials (
@@ -133,7 +134,9 @@ CREATE TABLE IF NOT EXISTS scores (
 
 
 # Columns added after the first stores were written (added to an old store when it is written to).
-_ADDED_COLUMNS = {"setup_time": "REAL", "total_time": "REAL", "shared_fit": "INTEGER"}
+_ADDED_COLUMNS = {"setup_time": "REAL", "total_time": "REAL", "shared_fit": "INTEGER", "insights": "TEXT"}
+# Of those, the ones Store.cells returns (insights documents are read by Store.insights).
+_CELL_FRAME_COLUMNS = ("setup_time", "total_time", "shared_fit")
 
 
 def encode_arrays(arrays: dict[str, np.ndarray | None]) -> bytes:
@@ -149,6 +152,22 @@ def encode_arrays(arrays: dict[str, np.ndarray | None]) -> bytes:
         clean[k] = a
     np.savez_compressed(buf, **clean)
     return buf.getvalue()
+
+
+def _plain(obj: Any) -> Any:
+    """Strict JSON data (insights documents): NumPy as Python values, NaN and infinities as None,
+    anything else as its text (SQLite's JSON functions refuse NaN tokens)."""
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, np.ndarray)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float):
+        return obj if np.isfinite(obj) else None
+    if obj is None or isinstance(obj, (str, int, bool)):
+        return obj
+    return str(obj)
 
 
 def decode_arrays(blob: bytes | None) -> dict[str, np.ndarray]:
@@ -327,8 +346,8 @@ class Store:
             db.execute(
                 "INSERT OR REPLACE INTO cells (run_id, cell_id, dataset, pipeline, seed, fold, "
                 "status, scores, fit_time, predict_time, n_train, n_test, error, predictions, "
-                "worker, attempts, finished, setup_time, total_time, shared_fit) VALUES (?, ?, ?, "
-                "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "worker, attempts, finished, setup_time, total_time, shared_fit, insights) VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     run_id,
                     result.cell_id,
@@ -350,6 +369,7 @@ class Store:
                     result.setup_time,
                     result.total_time,
                     int(result.shared_fit),
+                    None if result.insights is None else json.dumps(_plain(result.insights)),
                 ),
             )
             db.execute(
@@ -381,7 +401,7 @@ class Store:
             if latest is None:
                 return pd.DataFrame()
             run_id = latest["run_id"]
-        extra = "".join(f", {c}" for c in _ADDED_COLUMNS if c in self._columns)
+        extra = "".join(f", {c}" for c in _CELL_FRAME_COLUMNS if c in self._columns)
         frame = pd.read_sql_query(
             "SELECT cell_id, dataset, pipeline, seed, fold, status, scores, fit_time, "
             f"predict_time, n_train, n_test, error, attempts, finished{extra} FROM cells "
@@ -391,6 +411,44 @@ class Store:
         )
         scores = pd.DataFrame([json.loads(s) for s in frame.pop("scores")], index=frame.index)
         return pd.concat([frame, scores], axis=1)
+
+    @_guarded
+    def insights(self, run_id: str, dataset: str | None = None) -> list[dict[str, Any]]:
+        """The insights documents of the ok cells of a run (optionally one dataset's).
+
+        Returns
+        -------
+        list of dict
+            ``cell_id, dataset, pipeline, seed, fold`` and ``insights`` (the document, see
+            :func:`fuselearn.experiment._insights.compute_insights`); empty for a store written
+            before insights existed.
+        """
+        if "insights" not in self._columns:
+            return []
+        query = (
+            "SELECT cell_id, dataset, pipeline, seed, fold, insights FROM cells WHERE run_id = ? "
+            "AND status = 'ok' AND insights IS NOT NULL"
+        )
+        params: tuple = (run_id,)
+        if dataset is not None:
+            query += " AND dataset = ?"
+            params += (dataset,)
+        rows = self._db.execute(query + " ORDER BY dataset, pipeline, seed, fold", params).fetchall()
+        return [
+            {"cell_id": c, "dataset": d, "pipeline": p, "seed": s, "fold": f, "insights": json.loads(j)}
+            for c, d, p, s, f, j in rows
+        ]
+
+    @_guarded
+    def insights_keys(self, run_id: str) -> dict[str, str | None]:
+        """``cell_id -> key`` of the stored insights of a run's ok cells (what a rerun compares)."""
+        if "insights" not in self._columns:
+            return {}
+        rows = self._db.execute(
+            "SELECT cell_id, json_extract(insights, '$.key') FROM cells WHERE run_id = ? AND "
+            "status = 'ok' AND insights IS NOT NULL", (run_id,),
+        ).fetchall()
+        return {c: k for c, k in rows}
 
     # --- sensitivity trials ----------------------------------------------------------------------
 

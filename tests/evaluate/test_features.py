@@ -84,7 +84,7 @@ def test_explainer_choice_and_sparsity():
 
 def test_unknown_group_names(fitted):
     X, y, fusion = fitted
-    with pytest.raises(UnknownNameError, match=r"no modality or member.*did you mean 'rf'"):
+    with pytest.raises(UnknownNameError, match=r"no modality or member.*Did you mean 'rf'"):
         explain(fusion, X, y, groups=["rff"], features=False)
     with pytest.raises(UnknownNameError, match=r"column 'f9' is not in X"):
         explain(fusion, X, y, groups={"g": ["f9"]}, features=False, members=False)

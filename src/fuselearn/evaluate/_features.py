@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import is_classifier
 
+from .._registry import did_you_mean
 from ..exceptions import InvalidParameterError, UnknownNameError
 
 _TREE_MODULES = ("sklearn.tree", "sklearn.ensemble._forest", "sklearn.ensemble._gb", "lightgbm", "xgboost",
@@ -366,10 +367,7 @@ def resolve_columns(X, columns, where: str) -> list[int]:
         elif names is not None and c in names:
             out.append(names.index(c))
         else:
-            import difflib
-
-            close = difflib.get_close_matches(str(c), [str(n) for n in names or []], n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(str(c), [str(n) for n in names or []], normalize=False)
             raise UnknownNameError(f"{where}: column {c!r} is not in X.{hint}")
     return out
 

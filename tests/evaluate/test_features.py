@@ -145,8 +145,8 @@ def test_fast_permutation_path_gives_the_plain_values(pipelines):
     for model in (fusion, fusion.named_estimators_["lr"]):
         U = pd.concat([rows, bg])
         assert fast_predictor(model, U, _Codec(U)) is not None
-        fast, _ = shap_values(model, rows, bg, random_state=0)
-        plain, _ = shap_values(model, rows, bg, random_state=0, fast_path=False)
+        fast, _ = shap_values(model, rows, bg, kind="permutation", random_state=0)
+        plain, _ = shap_values(model, rows, bg, kind="permutation", random_state=0, fast_path=False)
         np.testing.assert_allclose(fast, plain, atol=1e-12)
         # Additive, and the row with the rare category is explained as itself (not as a missing value).
         base = model.predict_proba(bg)[:, 1].mean()
@@ -166,3 +166,23 @@ def test_no_fast_path_where_a_column_feeds_two_outputs(pipelines):
     vals, kind = shap_values(mixed, Xn.iloc[:10], Xn.iloc[50:70], kind="permutation", random_state=0)
     np.testing.assert_allclose(vals.sum(1) + mixed.predict_proba(Xn.iloc[50:70])[:, 1].mean(),
                                mixed.predict_proba(Xn.iloc[:10])[:, 1], atol=1e-6)
+
+
+def test_pipeline_member_gets_its_final_estimators_explainer(pipelines):
+    """A linear pipeline: shap's LinearExplainer on the preprocessed columns, one-hot blocks summed per column."""
+    X, _, fusion = pipelines
+    pipe = fusion.named_estimators_["lr"]
+    rows, bg = X.iloc[:30], X.iloc[100:140]
+    vals, kind = shap_values(pipe, rows, bg, random_state=0)
+    assert kind.startswith("linear") and vals.shape == (30, 4)
+    pre, lr = pipe[:-1], pipe[-1]
+    own = shap.LinearExplainer(lr, pre.transform(bg)).shap_values(pre.transform(rows))
+    names = list(pre.get_feature_names_out())
+    for j, col in enumerate(X.columns):
+        block = [i for i, nm in enumerate(names) if nm == f"num__{col}" or nm.startswith(f"cat__{col}_")]
+        np.testing.assert_allclose(vals[:, j], own[:, block].sum(axis=1), atol=1e-10)
+    # Additive in the log-odds: the values add up to the decision function minus its mean on the background.
+    np.testing.assert_allclose(vals.sum(1) + pipe.decision_function(bg).mean(), pipe.decision_function(rows),
+                               atol=1e-8)
+    tree_vals, tree_kind = shap_values(fusion.named_estimators_["tree"], rows[["a", "cat"]], bg[["a", "cat"]])
+    assert tree_kind.startswith("tree") and tree_vals.shape == (30, 2)

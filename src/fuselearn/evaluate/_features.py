@@ -250,6 +250,43 @@ def explainer_kind(est, X) -> str:
     return "permutation"
 
 
+def pipeline_shap_values(est, X, background, *, random_state=0):
+    """A Pipeline's shap values from its final estimator's own explainer, per input column; or None.
+
+    The rows and the background go through the pipeline's preprocessing; the final estimator (a tree
+    ensemble, a linear model or an MLP ``NeuralClassifier``) is explained on the preprocessed columns
+    with the explainer :func:`explainer_kind` picks for it, and each input column's value is the sum
+    of the values of the preprocessed columns it produced (its one-hot columns, say). For a linear
+    model this is the input column's exact interventional Shapley value (the model is additive in
+    the one-hot block); for trees and networks it is the usual approximation (the Shapley value of a
+    group of players is not in general the sum of theirs). None when the preprocessing is not
+    column-separable (:class:`_RowTransform` checks it) or the final estimator has no dedicated
+    explainer: the caller then uses the model-agnostic permutation explainer on the raw columns.
+    """
+    from sklearn.pipeline import Pipeline
+
+    if not (isinstance(est, Pipeline) and len(est.steps) > 1):
+        return None
+    frame = isinstance(X, pd.DataFrame)
+    U = (pd.concat([X, background]).reset_index(drop=True) if frame
+         else np.vstack([np.asarray(X), np.asarray(background)]))
+    codes = _Codec(U).encode(U)
+    try:
+        rt = _RowTransform.build(est[:-1], U, codes)
+    except _NoFastPath:
+        return None
+    T = rt(codes)
+    n = len(X)
+    kind = explainer_kind(est[-1], T[:n])
+    if kind == "permutation":
+        return None
+    vals, kind = shap_values(est[-1], T[:n], T[n:], kind=kind, random_state=random_state)
+    out = np.zeros((n, codes.shape[1]) + vals.shape[2:])
+    for j, (cols, _, _) in enumerate(rt.lookups):
+        out[:, j] = vals[:, cols].sum(axis=1)
+    return out, f"{kind} (preprocessed columns, summed per input column)"
+
+
 def shap_values(est, X, background, *, kind=None, random_state=0, fast_path: bool = True):
     """shap values of ``est`` on ``X`` (n, d) for the positive class (binary) / per class, and the explainer used.
 
@@ -260,10 +297,16 @@ def shap_values(est, X, background, *, kind=None, random_state=0, fast_path: boo
 
     With ``fast_path`` (the default), the permutation explainer predicts a Pipeline, or a fusion of
     Pipelines, through lookups of its preprocessing (:func:`fast_predictor`): the same predictions,
-    checked, without rebuilding a DataFrame per masked batch.
+    checked, without rebuilding a DataFrame per masked batch. With ``kind=None``, a Pipeline whose
+    final estimator is a tree ensemble, a linear model or an MLP network is explained by that
+    estimator's own explainer on the preprocessed columns (:func:`pipeline_shap_values`).
     """
     import shap
 
+    if kind is None and fast_path:
+        out = pipeline_shap_values(est, X, background, random_state=random_state)
+        if out is not None:
+            return out
     kind = kind or explainer_kind(est, X)
     classifier = is_classifier(est)
     if kind == "tree":

@@ -49,6 +49,7 @@ from fuselearn.data import (
     load_tu,
     safe_unpickle,
 )
+from fuselearn.evaluate import explain, fairness, member_contributions, robustness
 from fuselearn.exceptions import (
     ConfigError,
     DataError,
@@ -61,7 +62,6 @@ from fuselearn.exceptions import (
     UnknownNameError,
     UnsafeModelError,
 )
-from fuselearn.evaluate import explain, fairness, member_contributions, robustness
 from fuselearn.experiment import load_config, parse_config
 from fuselearn.extract import (
     AutoencoderEmbedder,
@@ -564,8 +564,8 @@ CASES = [
                                               {"g": np.arange(len(ws.y)) % 2}), NotFittedError,
      r"fairness: this FusionClassifier is not fitted"),
     ("sensitivity_unknown_parameter_path", lambda ws: parse_config(_sensitivity_cfg({"logreg__clf__CC": [0.1, 1]})),
-     ConfigError, r"sensitivity\.space\.logreg__clf__CC: FusionClassifier has no parameter path "
-                  r"'logreg__clf__CC'\. Did you mean 'logreg__clf__C'"),
+     ConfigError, (r"sensitivity\.space\.logreg__clf__CC: FusionClassifier has no parameter path "
+                   r"'logreg__clf__CC'\. Did you mean 'logreg__clf__C'")),
     ("cli_sensitivity_bad_space_writes_nothing", lambda ws: _sensitivity_cli_leaves_no_store(ws), CommandFailed,
      r"no parameter path 'methd'.*Did you mean 'method'"),
 ]

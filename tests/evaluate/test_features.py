@@ -163,7 +163,7 @@ def test_no_fast_path_where_a_column_feeds_two_outputs(pipelines):
     Xn = X[["a", "b", "c"]].fillna(0)
     mixed = make_pipeline(PCA(2), LogisticRegression()).fit(Xn, y)  # every output mixes every input
     assert fast_predictor(mixed, Xn.iloc[:30], _Codec(Xn.iloc[:30])) is None
-    vals, kind = shap_values(mixed, Xn.iloc[:10], Xn.iloc[50:70], kind="permutation", random_state=0)
+    vals, _ = shap_values(mixed, Xn.iloc[:10], Xn.iloc[50:70], kind="permutation", random_state=0)
     np.testing.assert_allclose(vals.sum(1) + mixed.predict_proba(Xn.iloc[50:70])[:, 1].mean(),
                                mixed.predict_proba(Xn.iloc[:10])[:, 1], atol=1e-6)
 

@@ -123,7 +123,7 @@ class _RowTransform:
     def build(cls, pre, U, codes: np.ndarray) -> _RowTransform:
         try:
             T = _dense(pre.transform(U))
-        except Exception as exc:  # noqa: BLE001 - any failure: no fast path
+        except Exception as exc:  # any failure of the transform: no fast path
             raise _NoFastPath(str(exc)) from exc
         n, d = codes.shape
         owner = np.full(T.shape[1], -1)

@@ -49,6 +49,7 @@ from fuselearn.data import (
     load_tu,
     safe_unpickle,
 )
+from fuselearn.evaluate import explain, fairness, member_contributions, robustness
 from fuselearn.exceptions import (
     ConfigError,
     DataError,
@@ -531,7 +532,74 @@ CASES = [
      r"store\.sqlite.*damaged"),
     ("cli_run_out_is_a_file", lambda ws: cli("run", _yaml(ws, "o.yaml"), "--out", _out_is_file(ws)), CommandFailed,
      r"out-file\.txt.*(is a file|not a folder)"),
+    # ---- fuselearn.evaluate (issue 9) ---------------------------------------------------------------
+    ("explain_unknown_member_group", lambda ws: explain(_binary_fusion(ws), ws.frame, ws.y == 2, groups=["lrr"],
+                                                        features=False), UnknownNameError,
+     r"explain: groups names 'lrr', which is no modality or member .*Did you mean 'lr'"),
+    ("explain_unknown_column_in_group", lambda ws: explain(_binary_fusion(ws), ws.frame, ws.y == 2, members=False,
+                                                           features=False, groups={"g": ["petal_lenght"]}),
+     UnknownNameError, r"group 'g'.*column 'petal_lenght' is not in X\. Did you mean 'petal_length'"),
+    ("explain_unfitted", lambda ws: explain(FusionClassifier([("lr", LogisticRegression())]), ws.frame, ws.y),
+     NotFittedError, r"explain: this FusionClassifier is not fitted"),
+    ("explain_member_contributions_of_a_non_fusion", lambda ws: member_contributions(
+        LogisticRegression().fit(ws.X, ws.y), ws.y), P, r"FusionClassifier or FusionRegressor; got LogisticRegression"),
+    ("robustness_unknown_modality", lambda ws: robustness(_binary_fusion(ws), ws.frame, ws.y == 2,
+                                                          {"missing_group": ["tre"]}), UnknownNameError,
+     r"missing_group names 'tre'.*Did you mean 'tree'"),
+    ("robustness_unknown_perturbation", lambda ws: robustness(_binary_fusion(ws), ws.frame, ws.y == 2,
+                                                              {"gausian_noise": [0.1]}), UnknownNameError,
+     r"unknown perturbation 'gausian_noise'.*Did you mean 'gaussian_noise'"),
+    ("robustness_perturbation_a_model_cannot_take", lambda ws: robustness(
+        _binary_fusion(ws), ws.frame, ws.y == 2, {"missing": [0.3]}, errors="raise"), I,
+     r"model 'fusion' cannot take perturbation 'missing' at strength 0\.3"),
+    ("robustness_unfitted", lambda ws: robustness(LogisticRegression(), ws.frame, ws.y), NotFittedError,
+     r"robustness: this LogisticRegression is not fitted"),
+    ("fairness_sensitive_column_missing", lambda ws: fairness(_binary_fusion(ws), ws.frame, ws.y == 2,
+                                                              ["sepal_lenght"]), UnknownNameError,
+     r"sensitive column 'sepal_lenght' is not in X\. Did you mean 'sepal_length'"),
+    ("fairness_one_group_only", lambda ws: fairness(_binary_fusion(ws), ws.frame, ws.y == 2,
+                                                    {"sex": np.array(["F"] * len(ws.y))}), I,
+     r"'sex'.*one group only"),
+    ("fairness_unfitted", lambda ws: fairness(FusionClassifier([("lr", LogisticRegression())]), ws.frame, ws.y,
+                                              {"g": np.arange(len(ws.y)) % 2}), NotFittedError,
+     r"fairness: this FusionClassifier is not fitted"),
+    ("sensitivity_unknown_parameter_path", lambda ws: parse_config(_sensitivity_cfg({"logreg__clf__CC": [0.1, 1]})),
+     ConfigError, (r"sensitivity\.space\.logreg__clf__CC: FusionClassifier has no parameter path "
+                   r"'logreg__clf__CC'\. Did you mean 'logreg__clf__C'")),
+    ("cli_sensitivity_bad_space_writes_nothing", lambda ws: _sensitivity_cli_leaves_no_store(ws), CommandFailed,
+     r"no parameter path 'methd'.*Did you mean 'method'"),
 ]
+
+
+def _binary_fusion(ws):
+    """A fitted fusion of two members on their own iris columns (binary: virginica or not), built once."""
+    if getattr(ws, "binary_fusion", None) is None:
+        ws.binary_fusion = FusionClassifier(
+            [("lr", LogisticRegression(max_iter=500), ["sepal_length", "sepal_width"]),
+             ("tree", DecisionTreeClassifier(max_depth=2, random_state=0), ["petal_length", "petal_width"])],
+            method="mean").fit(ws.frame, ws.y == 2)
+    return ws.binary_fusion
+
+
+def _sensitivity_cfg(space: dict) -> dict:
+    return _cfg(pipelines=[
+        {"name": "logreg", "estimator": "sklearn.pipeline.Pipeline",
+         "steps": [{"name": "clf", "estimator": "sklearn.linear_model.LogisticRegression"}]},
+        {"name": "fusion", "estimator": "fuselearn.FusionClassifier", "estimators": [{"ref": "logreg"}]}],
+        sensitivity={"pipeline": "fusion", "space": space})
+
+
+def _sensitivity_cli_leaves_no_store(ws):
+    """``fuselearn sensitivity`` with a bad search space fails before anything is written to its run folder."""
+    import yaml
+
+    cfg = _config_file(ws, "sens-bad.yaml", yaml.safe_dump(_sensitivity_cfg({"methd": ["mean", "vote"]})))
+    out = ws.root / "run-sens-bad"
+    try:
+        cli("sensitivity", cfg, "--out", out, "-q")
+    finally:
+        assert not (out / "store.sqlite").exists(), "a half-written store was left behind"
+
 
 def _failing_member():
     class Exploding(LogisticRegression):

@@ -84,7 +84,7 @@ def test_explainer_choice_and_sparsity():
 
 def test_unknown_group_names(fitted):
     X, y, fusion = fitted
-    with pytest.raises(UnknownNameError, match=r"no modality or member.*did you mean 'rf'"):
+    with pytest.raises(UnknownNameError, match=r"no modality or member.*Did you mean 'rf'"):
         explain(fusion, X, y, groups=["rff"], features=False)
     with pytest.raises(UnknownNameError, match=r"column 'f9' is not in X"):
         explain(fusion, X, y, groups={"g": ["f9"]}, features=False, members=False)
@@ -106,3 +106,83 @@ def test_modality_importance_of_a_late_modality_fusion():
     assert groups["text"] > 0.3 and abs(groups["table"]) < 0.05
     phi = e.to_frame("members_shapley").set_index("member")["shapley"]
     assert phi["text"] > 0.3 and abs(phi["table"]) < 0.05
+
+
+@pytest.fixture(scope="module")
+def pipelines():
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline, make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+    from sklearn.tree import DecisionTreeClassifier
+
+    rng = np.random.RandomState(0)
+    X, y = make_classification(300, 3, n_informative=2, n_redundant=0, random_state=0)
+    X = pd.DataFrame(X, columns=["a", "b", "c"])
+    X["cat"] = rng.choice(["u", "v", "w", "rare"], 300, p=[0.4, 0.3, 0.28, 0.02])
+    X.loc[rng.rand(300) < 0.1, "a"] = np.nan
+
+    def pre(cols):
+        num = [c for c in cols if c != "cat"]
+        return ColumnTransformer([("num", make_pipeline(SimpleImputer(), StandardScaler()), num),
+                                  ("cat", OneHotEncoder(handle_unknown="ignore"), [c for c in cols if c == "cat"])])
+
+    members = [("lr", Pipeline([("pre", pre(list(X.columns))), ("m", LogisticRegression())])),
+               ("tree", Pipeline([("pre", pre(["a", "cat"])), ("m", DecisionTreeClassifier(max_depth=3,
+                                                                                            random_state=0))]),
+                ["a", "cat"])]
+    return X, y, FusionClassifier(members, method="stacking", cv=3, random_state=0).fit(X, y)
+
+
+def test_fast_permutation_path_gives_the_plain_values(pipelines):
+    """Pipelines and a fusion of pipelines predicted through lookups of their preprocessing: same shap values."""
+    from fuselearn.evaluate._features import _Codec, fast_predictor
+
+    X, _, fusion = pipelines
+    rare = X.index[X["cat"] == "rare"][:2].tolist()
+    rows, bg = X.iloc[list(range(38)) + rare], X[X["cat"] != "rare"].iloc[200:220]
+    assert "rare" in set(rows["cat"]) - set(bg["cat"])  # a category only the explained rows have
+    for model in (fusion, fusion.named_estimators_["lr"]):
+        U = pd.concat([rows, bg])
+        assert fast_predictor(model, U, _Codec(U)) is not None
+        fast, _ = shap_values(model, rows, bg, kind="permutation", random_state=0)
+        plain, _ = shap_values(model, rows, bg, kind="permutation", random_state=0, fast_path=False)
+        np.testing.assert_allclose(fast, plain, atol=1e-12)
+        # Additive, and the row with the rare category is explained as itself (not as a missing value).
+        base = model.predict_proba(bg)[:, 1].mean()
+        np.testing.assert_allclose(fast.sum(1) + base, model.predict_proba(rows)[:, 1], atol=1e-6)
+
+
+def test_no_fast_path_where_a_column_feeds_two_outputs(pipelines):
+    from sklearn.decomposition import PCA
+    from sklearn.pipeline import make_pipeline
+
+    from fuselearn.evaluate._features import _Codec, fast_predictor
+
+    X, y, _ = pipelines
+    Xn = X[["a", "b", "c"]].fillna(0)
+    mixed = make_pipeline(PCA(2), LogisticRegression()).fit(Xn, y)  # every output mixes every input
+    assert fast_predictor(mixed, Xn.iloc[:30], _Codec(Xn.iloc[:30])) is None
+    vals, _ = shap_values(mixed, Xn.iloc[:10], Xn.iloc[50:70], kind="permutation", random_state=0)
+    np.testing.assert_allclose(vals.sum(1) + mixed.predict_proba(Xn.iloc[50:70])[:, 1].mean(),
+                               mixed.predict_proba(Xn.iloc[:10])[:, 1], atol=1e-6)
+
+
+def test_pipeline_member_gets_its_final_estimators_explainer(pipelines):
+    """A linear pipeline: shap's LinearExplainer on the preprocessed columns, one-hot blocks summed per column."""
+    X, _, fusion = pipelines
+    pipe = fusion.named_estimators_["lr"]
+    rows, bg = X.iloc[:30], X.iloc[100:140]
+    vals, kind = shap_values(pipe, rows, bg, random_state=0)
+    assert kind.startswith("linear") and vals.shape == (30, 4)
+    pre, lr = pipe[:-1], pipe[-1]
+    own = shap.LinearExplainer(lr, pre.transform(bg)).shap_values(pre.transform(rows))
+    names = list(pre.get_feature_names_out())
+    for j, col in enumerate(X.columns):
+        block = [i for i, nm in enumerate(names) if nm == f"num__{col}" or nm.startswith(f"cat__{col}_")]
+        np.testing.assert_allclose(vals[:, j], own[:, block].sum(axis=1), atol=1e-10)
+    # Additive in the log-odds: the values add up to the decision function minus its mean on the background.
+    np.testing.assert_allclose(vals.sum(1) + pipe.decision_function(bg).mean(), pipe.decision_function(rows),
+                               atol=1e-8)
+    tree_vals, tree_kind = shap_values(fusion.named_estimators_["tree"], rows[["a", "cat"]], bg[["a", "cat"]])
+    assert tree_kind.startswith("tree") and tree_vals.shape == (30, 2)

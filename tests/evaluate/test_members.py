@@ -136,3 +136,34 @@ def test_bad_input(data):
 
     with pytest.raises(NotFittedError, match="not fitted"):
         explain(FusionClassifier([("lr", LogisticRegression())]), X, y)
+
+
+@pytest.mark.parametrize("method", ["weighted", "bayes"])
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_fast_path_gives_the_values_of_the_plain_path(data, monkeypatch, method, task):
+    """Per-fold member terms computed once (the fast path) against a deep-copied combiner fitted per coalition."""
+    from fuselearn.evaluate._members import _CombinerAdapter
+
+    if task == "classification":
+        X, y = data
+        fusion = _fusion(X, y, method)
+    else:
+        X, y = make_regression(200, 5, noise=5.0, random_state=0)
+        fusion = FusionRegressor([("lin", LinearRegression()), ("lin_copy", LinearRegression()),
+                                  ("mean", DummyRegressor()),
+                                  ("tree", DecisionTreeRegressor(max_depth=3, random_state=0))],
+                                 method=method, cv=3, random_state=0).fit(X, y)
+    calls = []
+    original = _CombinerAdapter._fast_weights
+    monkeypatch.setattr(_CombinerAdapter, "_fast_weights",
+                        lambda self, entry, idx: calls.append(idx) or original(self, entry, idx))
+    fast = member_contributions(fusion, y, n_bootstrap=10, random_state=0)
+    assert len(calls) == 5 * (2**4 - 1)  # every non-empty coalition in every fold took the fast path
+    monkeypatch.setattr(_CombinerAdapter, "fast", False)
+    plain = member_contributions(fusion, y, n_bootstrap=10, random_state=0)
+    assert len(calls) == 5 * (2**4 - 1)
+    for table in ("shapley", "leave_one_out", "weights"):
+        a, b = getattr(fast, table), getattr(plain, table)
+        num = a.select_dtypes("number").columns
+        np.testing.assert_allclose(a[num].to_numpy(float), b[num].to_numpy(float), atol=1e-9, err_msg=table)
+    np.testing.assert_allclose(fast.coalitions["score"], plain.coalitions["score"], atol=1e-9)

@@ -59,9 +59,9 @@ def test_robustness_bad_input(fitted):
     X, y, fusion = fitted
     with pytest.raises(InvalidInputError, match=r"model 'fusion' cannot take perturbation 'missing' at strength 0.2: .*NaN"):
         robustness(fusion, X, y, {"missing": [0.2]}, errors="raise")
-    with pytest.raises(UnknownNameError, match="did you mean 'gaussian_noise'"):
+    with pytest.raises(UnknownNameError, match="Did you mean 'gaussian_noise'"):
         robustness(fusion, X, y, {"gausian_noise": [0.1]})
-    with pytest.raises(UnknownNameError, match="did you mean 'hgb'"):
+    with pytest.raises(UnknownNameError, match="Did you mean 'hgb'"):
         robustness(fusion, X, y, {"missing_group": ["hbg"]})
     with pytest.raises(InvalidParameterError, match="X_train and y_train"):
         robustness(fusion, X, y, ["label_noise"])

@@ -9,6 +9,7 @@ import pandas as pd
 from sklearn.base import is_classifier
 from sklearn.utils import check_random_state
 
+from .._registry import did_you_mean
 from ..exceptions import InvalidInputError, InvalidParameterError, UnknownNameError
 from ._explanation import Explanation
 from ._features import (
@@ -166,12 +167,10 @@ def explain(
         known = default_groups(model, X) or {}
         for g in groups:
             if g not in known:
-                import difflib
-
-                close = difflib.get_close_matches(str(g), list(known), n=1)
                 raise UnknownNameError(
                     f"explain: groups names {g!r}, which is no modality or member of this "
-                    f"{type(model).__name__} (it has {list(known)})" + (f"; did you mean {close[0]!r}?" if close else ".")
+                    f"{type(model).__name__} (it has {list(known)})."
+                    + did_you_mean(g, [str(k) for k in known], normalize=False)
                 )
         groups = {g: known[g] for g in groups}
     elif groups is not None and (not isinstance(groups, dict) or not groups):

@@ -7,6 +7,7 @@ import pandas as pd
 from sklearn.base import is_classifier
 from sklearn.utils import check_random_state
 
+from .._registry import did_you_mean
 from ..exceptions import InvalidInputError, InvalidParameterError, UnknownNameError
 from ._explanation import Explanation
 from ._features import predict_output
@@ -50,13 +51,10 @@ def _sensitive_columns(X, sensitive_features) -> dict[str, np.ndarray]:
     for name, s in items:
         if isinstance(s, str):
             if not isinstance(X, pd.DataFrame) or s not in X.columns:
-                import difflib
-
                 cols = [str(c) for c in getattr(X, "columns", [])]
-                close = difflib.get_close_matches(s, cols, n=1)
+                hint = did_you_mean(s, cols, normalize=False)
                 raise UnknownNameError(
-                    f"fairness: sensitive column {s!r} is not in X"
-                    + (f" (did you mean {close[0]!r}?)" if close else f"; X's columns are {cols[:20]}") + "."
+                    f"fairness: sensitive column {s!r} is not in X." + (hint or f" X's columns are {cols[:20]}.")
                 )
             values = X[s].to_numpy()
         else:

@@ -25,6 +25,8 @@ from sklearn.base import is_classifier
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.utils import check_random_state
 
+from .._registry import normalize_name
+from .._validation import check_int
 from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError
 from ._scoring import Scorer
 
@@ -57,7 +59,18 @@ def stored_oof(model) -> np.ndarray | None:
 
 class _CombinerAdapter:
     """Fit a copy of the fusion's fitted ``combiner_`` on a coalition of members and combine their outputs,
-    so a coalition is combined exactly as the fusion combines its members."""
+    so a coalition is combined exactly as the fusion combines its members.
+
+    For the Caruana (``weighted``, log-loss or squared error) and ``bayes`` combiners, :meth:`prepare`
+    computes once per cross-fitting fold what depends on one member only (the true-class
+    probabilities; the tempering temperatures and tempered log-likelihoods; the tempered test
+    distributions), and a coalition then only runs the weight search on its rows of those arrays:
+    the combiner's own algorithm (same greedy steps, same EM updates and stopping rule) without
+    refitting a member's temperature 2**(m-1) times. ``fast = False`` takes the plain path (a deep
+    copy of the combiner fitted per coalition), which the tests compare against.
+    """
+
+    fast: bool = True
 
     def __init__(self, model):
         self.model = model
@@ -71,6 +84,7 @@ class _CombinerAdapter:
         self.method = self.combiner.name
         self.learned = bool(self.combiner.needs_oof)
         self.last_weights = None
+        self._cache: list[dict] | None = None
         if (getattr(self.combiner, "passthrough", False) or getattr(model, "passthrough", False)) \
                 and self.method == "stacking":
             raise InvalidParameterError(
@@ -79,7 +93,56 @@ class _CombinerAdapter:
                 "passthrough=False, or explain the fusion's features instead (features=True)."
             )
 
-    def fit_combine(self, members, train_out, y_train, test_out, random_state):
+    def _fast_kind(self) -> str | None:
+        from ..estimators import _combiners as C
+
+        comb = type(self.combiner)
+        if comb is C.WeightedCombiner:
+            metric = self.combiner.metric
+            return "caruana" if metric is None or normalize_name(metric) == "log_loss" else None
+        if comb is C.WeightedRegressionCombiner:
+            return "caruana"
+        if comb in (C.BayesCombiner, C.BayesRegressionCombiner):
+            return "bayes"
+        return None
+
+    def prepare(self, outputs: np.ndarray, y: np.ndarray, folds) -> None:
+        """Per-fold, per-member terms of the fast path (a no-op for the other combiners)."""
+        from ..estimators._combiners import _EPS, _fit_temperature, _temper
+
+        self._cache = None
+        kind = self._fast_kind() if self.fast else None
+        if kind is None:
+            return
+        self._n_iter = check_int(getattr(self.combiner, "n_iter", 50), "n_iter", type(self.combiner).__name__)
+        cache = []
+        for tr, te in folds:
+            o_tr, y_tr, o_te = outputs[:, tr], y[tr], outputs[:, te]
+            entry = {"kind": kind, "test": o_te}
+            if kind == "caruana":
+                # What the combiner's loss reads of an averaged prediction: the true class's probability
+                # (the mean of a per-row value is the per-row value of the mean), or the value itself.
+                entry["train"] = o_tr[:, np.arange(len(y_tr)), y_tr] if self.classifier else o_tr[..., 0]
+                entry["y"] = y_tr
+            elif self.classifier:  # bayes: temperatures and tempered likelihoods, one member at a time
+                temps = np.array([_fit_temperature(o, y_tr) for o in o_tr])
+                tempered = _temper(o_tr, temps)
+                entry["train"] = np.log(np.clip(tempered[:, np.arange(len(y_tr)), y_tr], _EPS, 1.0))
+                entry["test"] = _temper(o_te, temps)
+            else:  # bayes regression: Gaussian densities with each member's residual variance
+                resid = o_tr[..., 0] - y_tr
+                var = np.maximum(resid.var(axis=1) + np.mean(resid, axis=1) ** 2, _EPS)
+                entry["train"] = -0.5 * (np.log(2 * np.pi * var)[:, None] + resid**2 / var[:, None])
+            cache.append(entry)
+        self._cache = cache
+
+    def _fast_weights(self, entry: dict, idx: list[int]) -> np.ndarray:
+        train = entry["train"][idx]
+        if entry["kind"] == "caruana":
+            return _caruana_vectorised(train, entry["y"], self.classifier, self._n_iter)
+        return _bma_em_point(train)
+
+    def fit_combine(self, members, train_out, y_train, test_out, random_state, fold: int | None = None):
         """Predictions ``(n_test, n_outputs)`` of a combiner of ``members`` fitted on the train outputs."""
         if not members:  # the empty coalition: the training prior
             if self.classifier:
@@ -88,6 +151,11 @@ class _CombinerAdapter:
                 return np.broadcast_to(prior, (test_out.shape[1], n_out)).copy()
             return np.full((test_out.shape[1], 1), float(np.mean(y_train)))
         idx = list(members)
+        if self._cache is not None and fold is not None:
+            entry = self._cache[fold]
+            w = self._fast_weights(entry, idx)
+            self.last_weights = w
+            return np.tensordot(w, entry["test"][idx], axes=1).reshape(test_out.shape[1], -1)
         tr, te = train_out[idx], test_out[idx]
         comb = copy.deepcopy(self.combiner)
         if getattr(comb, "n_bootstrap", None) is not None:
@@ -99,6 +167,50 @@ class _CombinerAdapter:
         out = np.asarray(comb.combine(te), dtype=float)
         self.last_weights = getattr(comb, "weights_", None)
         return out.reshape(te.shape[1], -1)
+
+
+def _caruana_vectorised(train: np.ndarray, y: np.ndarray, classifier: bool, n_iter: int) -> np.ndarray:
+    """``estimators._combiners._caruana`` with its log-loss (or squared error), all candidates of a step at once.
+
+    ``train`` is ``(k, n)``: each member's true-class probability per row (classifiers) or its
+    prediction (regressors). The running average and the candidates are computed with the same
+    arithmetic as the combiner's loop, so the greedy path and the weights are the same.
+    """
+    from ..estimators._combiners import _EPS
+
+    k = train.shape[0]
+    counts = np.zeros(k, dtype=np.int64)
+    running = np.zeros(train.shape[1])
+    for step in range(1, n_iter + 1):
+        cand = (running * (step - 1) + train) / step  # (k, n): every member added once
+        if classifier:
+            losses = -np.mean(np.log(np.clip(cand, _EPS, 1)), axis=1)
+        else:
+            losses = np.mean((cand - y) ** 2, axis=1)
+        best = int(np.argmin(losses))
+        counts[best] += 1
+        running = cand[best]
+    return counts / counts.sum()
+
+
+def _bma_em_point(loglik: np.ndarray, *, max_iter: int = 1000, tol: float = 1e-7) -> np.ndarray:
+    """The point estimate of ``estimators._combiners._bma_em`` (no bootstrap): the same EM updates and
+    stopping rule, as matrix-vector products instead of its batched einsum."""
+    from ..estimators._combiners import _EPS
+
+    k, n = loglik.shape
+    dens = np.exp(loglik - loglik.max(axis=0, keepdims=True))
+    r = np.full(n, 1.0 / n)
+    w = np.full(k, 1.0 / k)
+    for _ in range(max_iter):
+        mix = np.maximum(w @ dens, _EPS)
+        new = w * (dens @ (r / mix))
+        new /= new.sum()
+        done = np.abs(new - w).max() < tol
+        w = new
+        if done:
+            break
+    return w
 
 
 @dataclass
@@ -261,8 +373,8 @@ def member_contributions(
 
     def coalition_prediction(members):
         pred = None
-        for tr, te in folds:
-            p = adapter.fit_combine(members, outputs[:, tr], y_enc[tr], outputs[:, te], seed)
+        for f, (tr, te) in enumerate(folds):
+            p = adapter.fit_combine(members, outputs[:, tr], y_enc[tr], outputs[:, te], seed, fold=f)
             if pred is None:
                 pred = np.zeros((n, p.shape[1]))
             pred[te] = p
@@ -282,6 +394,7 @@ def member_contributions(
 
     # Thousands of tiny combiner fits: BLAS threads only add contention (8x slower on 2 shared cores).
     with threadpool_limits(1):
+        adapter.prepare(outputs, y_enc, folds)
         preds = {s: coalition_prediction([i for i in range(m) if s >> i & 1]) for s in needed}
 
     # Bootstrap row counts (replicate 0 is the sample itself).

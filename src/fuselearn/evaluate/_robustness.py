@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
-
 import numpy as np
 import pandas as pd
 from sklearn.base import clone, is_classifier
 from sklearn.utils import check_random_state
 
+from .._registry import did_you_mean
 from ..exceptions import FuselearnError, InvalidInputError, InvalidParameterError, UnknownNameError
 from ._explanation import Explanation
 from ._features import default_groups, predict_output, resolve_columns
@@ -148,19 +147,17 @@ def robustness(model, X, y, perturbations=None, *, scoring=None, X_train=None, y
         raise InvalidParameterError(f"robustness: perturbations must be a dict or a list of names; got {perturbations!r}.")
     for k in perturbations:
         if k not in PERTURBATIONS:
-            close = difflib.get_close_matches(str(k), list(PERTURBATIONS), n=1)
-            raise UnknownNameError(f"robustness: unknown perturbation {k!r}; choose from {list(PERTURBATIONS)}"
-                                   + (f" (did you mean {close[0]!r}?)" if close else "") + ".")
+            raise UnknownNameError(f"robustness: unknown perturbation {k!r}; choose from {list(PERTURBATIONS)}."
+                                   + did_you_mean(k, PERTURBATIONS))
     if "missing_group" in perturbations:
         names = perturbations["missing_group"] or list(groups)
         if not names:
             raise InvalidParameterError("robustness: missing_group needs column groups; this model defines none.")
         for g in names:
             if g not in groups:
-                close = difflib.get_close_matches(str(g), list(groups), n=1)
                 raise UnknownNameError(f"robustness: missing_group names {g!r}, which is no modality or member of "
-                                       f"this model (it has {list(groups)})"
-                                       + (f"; did you mean {close[0]!r}?" if close else "."))
+                                       f"this model (it has {list(groups)})."
+                                       + did_you_mean(g, [str(n) for n in groups], normalize=False))
         perturbations["missing_group"] = names
     if "label_noise" in perturbations and (X_train is None or y_train is None):
         raise InvalidParameterError("robustness: label_noise refits the model on noisy labels and needs X_train and "

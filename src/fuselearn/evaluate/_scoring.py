@@ -111,22 +111,24 @@ def _weighted_auc(y, score, counts, *, transposed: bool = False) -> np.ndarray:
     """ROC-AUC of ``score`` for every row-weight vector (ties count one half), shape (B,).
 
     One sort; then, in (rows, replicates) layout so every pass runs over contiguous memory, the
-    weighted count of negatives below each positive's tie group plus half of those inside it.
+    weighted count of negatives below each positive's tie group plus half of those inside it: with
+    ``cum`` the prefix sums over the negatives only, ``below + tie / 2 = (cum[lo] + cum[hi]) / 2``.
     """
     order = np.argsort(score, kind="mergesort")
     s, pos = score[order], y[order] == 1
-    C = (counts if transposed else np.asarray(counts, dtype=np.float32).T)[order]  # (n, B)
-    neg = C * (~pos)[:, None]
-    cum = np.empty((C.shape[0] + 1, C.shape[1]), dtype=C.dtype)  # exclusive prefix sums
+    Ct = counts if transposed else np.asarray(counts, dtype=np.float32).T  # (n, B)
+    neg_before = np.zeros(len(s) + 1, dtype=np.int64)  # negatives among the first i sorted rows
+    np.cumsum(~pos, out=neg_before[1:])
+    cum = np.empty((int(neg_before[-1]) + 1, Ct.shape[1]), dtype=Ct.dtype)  # exclusive prefix sums
     cum[0] = 0
-    np.cumsum(neg, axis=0, out=cum[1:])
+    np.cumsum(Ct[order[~pos]], axis=0, out=cum[1:])
     new = np.r_[True, s[1:] != s[:-1]]
     starts = np.flatnonzero(new)
     ends = np.r_[starts[1:], len(s)]
     gid = np.cumsum(new)[pos] - 1
-    below = cum[starts[gid]]
-    tie = cum[ends[gid]] - below
-    Cp = C[pos]
-    num = (Cp * (below + 0.5 * tie)).sum(axis=0, dtype=np.float64)
+    Cp = Ct[order[pos]]
+    half = cum[neg_before[starts[gid]]]
+    half += cum[neg_before[ends[gid]]]
+    num = 0.5 * np.einsum("ij,ij->j", Cp, half, dtype=np.float64)
     den = Cp.sum(axis=0, dtype=np.float64) * cum[-1].astype(np.float64)
     return num / np.where(den > 0, den, np.nan)

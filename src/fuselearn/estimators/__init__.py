@@ -1,7 +1,7 @@
 """scikit-learn estimators: neural, hybrid (deep -> classical), decision fusion, modality fusion, anomaly
 fusion, distillation."""
 
-from ._anomaly import ConvAutoencoderDetector, FusionAnomalyDetector, PCADetector
+from ._anomaly import ConvAutoencoderDetector, FusionAnomalyDetector, PCADetector, TrendDifferencer
 from ._distill import DistilledClassifier, distill
 from ._fusion import FusionClassifier, FusionRegressor, Uncertainty
 from ._hybrid import HybridClassifier, HybridRegressor
@@ -24,6 +24,7 @@ __all__ = [
     "NeuralClassifier",
     "NeuralRegressor",
     "PCADetector",
+    "TrendDifferencer",
     "TablePreprocessor",
     "Uncertainty",
     "distill",

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import torch
 from scipy import stats as sps
-from sklearn.base import BaseEstimator, OutlierMixin, clone
+from sklearn.base import BaseEstimator, OutlierMixin, TransformerMixin, clone
 from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
 from sklearn.neighbors import LocalOutlierFactor
@@ -30,7 +30,7 @@ from .._validation import check_fitted, check_int, check_real
 from ..exceptions import InvalidInputError, InvalidParameterError
 from ..extract._torch import TorchEstimator, _validate
 
-__all__ = ["ConvAutoencoderDetector", "FusionAnomalyDetector", "PCADetector"]
+__all__ = ["ConvAutoencoderDetector", "FusionAnomalyDetector", "PCADetector", "TrendDifferencer"]
 
 CALIBRATIONS = ("standard", "rank", "tail")
 FUSIONS = ("mean", "max", "aom", "agreement", "vote")
@@ -179,6 +179,83 @@ class PCADetector(OutlierMixin, BaseEstimator):
     def predict(self, X) -> np.ndarray:
         """``-1`` for anomalies (a statistic above its limit), ``+1`` otherwise (scikit-learn's convention)."""
         return np.where(self.decision_function(X) < 0, -1, 1)
+
+
+# --------------------------------------------------------------------------------------------------
+# Channels that drift: differenced
+# --------------------------------------------------------------------------------------------------
+class TrendDifferencer(TransformerMixin, BaseEstimator):
+    """Replace the channels that trend over the fit rows by their differences over ``lag`` rows.
+
+    A detector fitted on a short stretch of normal data flags every later row of a channel that
+    slowly drifts (a temperature that keeps rising): the level leaves the fit range although the
+    process is normal. ``fit`` measures each channel's trend on the fit rows alone, as the absolute
+    Spearman correlation of its values with the row index (no labels); a channel above
+    ``min_abs_rho`` is replaced by ``x[t] - x[t - lag]`` (causal; the first rows use the first row),
+    which keeps its short-term changes and drops its level. The other channels pass unchanged.
+    Rows are time steps in order; transform whole series.
+
+    Parameters
+    ----------
+    min_abs_rho : float in [0, 1], default=0.5
+        A channel whose ``|Spearman rho|`` with time on the fit rows is above this is differenced.
+    lag : int, default=10
+        Rows between the two values of a difference.
+
+    Attributes
+    ----------
+    trend_rho_ : ndarray of shape (n_features_in_,)
+        ``|Spearman rho|`` of each channel with the row index on the fit rows (0 for a constant one).
+    trending_ : ndarray of bool of shape (n_features_in_,)
+        The channels that are differenced.
+    n_features_in_ : int
+        Number of channels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.arange(200.0)
+    >>> X = np.column_stack([0.05 * t + np.sin(t), np.cos(t)])
+    >>> TrendDifferencer().fit(X).trending_.tolist()
+    [True, False]
+    """
+
+    def __init__(self, *, min_abs_rho: float = 0.5, lag: int = 10) -> None:
+        self.min_abs_rho = min_abs_rho
+        self.lag = lag
+
+    def fit(self, X, y=None):
+        """Measure each channel's trend on ``X`` (rows in time order; ``y`` is ignored)."""
+        check_real(self.min_abs_rho, "min_abs_rho", type(self).__name__, low=0, high=1, closed="both")
+        check_int(self.lag, "lag", type(self).__name__, minimum=1)
+        X = _validate(self, X, reset=True, dtype=np.float64)
+        _check_rows(self, X, 3, "a rank correlation with time needs a few rows")
+        t = np.arange(X.shape[0])
+        rho = np.zeros(X.shape[1])
+        for j in range(X.shape[1]):
+            if np.ptp(X[:, j]) > 0:
+                rho[j] = abs(float(np.nan_to_num(sps.spearmanr(t, X[:, j]).statistic)))
+        self.trend_rho_ = rho
+        self.trending_ = rho > self.min_abs_rho
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """``X`` with each trending channel replaced by its difference over ``lag`` rows."""
+        check_fitted(self, "trending_", "transform")
+        X = _validate(self, X, reset=False, dtype=np.float64)
+        if not self.trending_.any():
+            return X
+        lag = min(self.lag, X.shape[0])
+        lagged = np.vstack([np.repeat(X[:1], lag, axis=0), X[: X.shape[0] - lag]])
+        return np.where(self.trending_, X - lagged, X)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Input names, ``_diff<lag>`` appended to the differenced ones."""
+        check_fitted(self, "trending_", "get_feature_names_out")
+        from sklearn.utils.validation import _check_feature_names_in
+
+        names = _check_feature_names_in(self, input_features)
+        return np.array([f"{n}_diff{self.lag}" if d else str(n) for n, d in zip(names, self.trending_)], dtype=object)
 
 
 # --------------------------------------------------------------------------------------------------

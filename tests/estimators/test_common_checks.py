@@ -18,7 +18,12 @@ from fuselearn import (
     NeuralExtractor,
     NeuralRegressor,
 )
-from fuselearn.estimators import ConvAutoencoderDetector, PCADetector, TablePreprocessor, TrendDifferencer
+from fuselearn.estimators import (
+    ConvAutoencoderDetector,
+    PCADetector,
+    TablePreprocessor,
+    TrendDifferencer,
+)
 
 TINY = {"max_epochs": 20, "lr": 1e-2, "hidden_sizes": (16,), "random_state": 0}
 

@@ -24,8 +24,8 @@ __all__ = [
     "NeuralClassifier",
     "NeuralRegressor",
     "PCADetector",
-    "TrendDifferencer",
     "TablePreprocessor",
+    "TrendDifferencer",
     "Uncertainty",
     "distill",
 ]

@@ -598,6 +598,8 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
     See Also
     --------
     PCADetector, ConvAutoencoderDetector, sklearn.ensemble.IsolationForest
+    TrendDifferencer : for sensors that drift after the fit stretch (the main source of false
+        alarms on SKAB), ``make_pipeline(TrendDifferencer(), FusionAnomalyDetector(...))``.
 
     Examples
     --------

@@ -6,9 +6,10 @@ from scipy.stats import spearmanr
 from sklearn.base import clone
 from sklearn.ensemble import IsolationForest
 from sklearn.neighbors import LocalOutlierFactor
+from sklearn.pipeline import make_pipeline
 
 from fuselearn import FusionAnomalyDetector
-from fuselearn.estimators import ConvAutoencoderDetector, PCADetector
+from fuselearn.estimators import ConvAutoencoderDetector, PCADetector, TrendDifferencer
 from fuselearn.estimators._anomaly import ConstantColumnWarning
 from fuselearn.exceptions import (
     FuselearnError,
@@ -246,3 +247,39 @@ def test_save_and_load_round_trip(tmp_path):
     fuselearn.save(det, tmp_path / "det")
     back = fuselearn.load(tmp_path / "det")
     np.testing.assert_allclose(back.anomaly_score(X[:20] * 2), det.anomaly_score(X[:20] * 2))
+
+
+def test_trend_differencer_removes_a_drift_that_fools_a_detector():
+    """A channel that keeps rising in the fit rows leaves the fit range later although the process
+    is normal: the PCA limits flag it; differenced, the drift is gone and a real break still shows."""
+    n = 800
+    X = _normal(n, seed=1)
+    X[:, 0] += 0.02 * np.arange(n)  # slow drift: level 0 -> 16 (fit rows reach 8)
+    X[700:, 1] += 5.0  # a real fault on another channel
+    fit = X[:400]
+    plain = PCADetector().fit(fit)
+    diff = TrendDifferencer()
+    both = make_pipeline(TrendDifferencer(), PCADetector()).fit(fit)
+    assert diff.fit(fit).trending_.tolist() == [True, False, False, False]
+    assert diff.trend_rho_[0] > 0.7 and diff.trend_rho_[1:].max() < 0.5
+    drifted_normal = slice(550, 700)
+    assert (plain.predict(X)[drifted_normal] == -1).mean() > 0.3  # the drift alone raises alarms
+    assert (both.predict(X)[drifted_normal] == -1).mean() < 0.05  # not once differenced
+    assert (both.predict(X)[710:] == -1).mean() > 0.9  # the fault is still found
+    Z = diff.transform(X)
+    np.testing.assert_allclose(Z[:, 1:], X[:, 1:])
+    np.testing.assert_allclose(Z[10:, 0], X[10:, 0] - X[:-10, 0])
+    np.testing.assert_allclose(Z[:10, 0], X[:10, 0] - X[0, 0])
+    assert diff.get_feature_names_out().tolist() == ["x0_diff10", "x1", "x2", "x3"]
+
+
+def test_trend_differencer_bad_input():
+    with pytest.raises(InvalidParameterError, match="min_abs_rho"):
+        TrendDifferencer(min_abs_rho=1.5).fit(_normal())
+    with pytest.raises(InvalidParameterError, match="lag"):
+        TrendDifferencer(lag=0).fit(_normal())
+    with pytest.raises(InvalidInputError, match="at least 3 rows"):
+        TrendDifferencer().fit(_normal()[:2])
+    det = TrendDifferencer().fit(_normal())
+    with pytest.raises(FuselearnError, match="features"):
+        det.transform(_normal()[:, :3])

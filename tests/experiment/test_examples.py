@@ -49,8 +49,35 @@ CASE_STUDIES = sorted((Path(__file__).resolve().parents[2] / "examples" / "case_
 
 
 @pytest.mark.parametrize("path", CASE_STUDIES, ids=[p.stem for p in CASE_STUDIES])
+def test_every_case_study_passes_the_config_checker(path):
+    """Every examples/case_studies/*.yaml passes the checker `fuselearn run` applies (parse_config:
+    pydantic, then names, estimators, metrics), names a registered dataset, and builds every pipeline."""
+    from fuselearn.data._catalogue import CATALOGUE
+    from fuselearn.experiment._build import build_pipeline
+
+    config = parse_config(yaml.safe_load(path.read_text()), base_dir=path.parent)
+    assert {ds.source or ds.name for ds in config.datasets} <= {e.name for e in CATALOGUE}
+    def specs_left(value):  # component specs ({estimator: ...}) the builder did not turn into estimators
+        if isinstance(value, dict):
+            return ("estimator" in value or "ref" in value) or any(specs_left(v) for v in value.values())
+        if isinstance(value, (list, tuple)):
+            return any(specs_left(v) for v in value)
+        return False
+
+    for p in config.pipelines:
+        built = build_pipeline(p, config.pipelines, seed=0)
+        assert hasattr(built, "fit"), p.name
+        assert not specs_left(list(built.get_params(deep=True).values())), p.name
+
+
+# The tabular case studies: the preset beside each of its members.
+TABULAR_CASES = [p for p in CASE_STUDIES
+                 if any(pl.get("name") == "preset" for pl in yaml.safe_load(p.read_text())["pipelines"])]
+
+
+@pytest.mark.parametrize("path", TABULAR_CASES, ids=[p.stem for p in TABULAR_CASES])
 def test_case_study_config_is_valid_without_data(path):
-    """Each case study parses, names a registered dataset, and compares the preset with its members."""
+    """Each tabular case study parses, names a registered dataset, and compares the preset with its members."""
     from fuselearn.data._catalogue import CATALOGUE
     from fuselearn.estimators._preset import tabular_members
     from fuselearn.experiment._build import build_pipeline, pipeline_members
@@ -75,4 +102,16 @@ def test_case_study_config_is_valid_without_data(path):
 
 
 def test_there_is_one_case_study_per_table():
-    assert {p.stem for p in CASE_STUDIES} >= {"german_credit", "pima", "heart", "adult", "bank_marketing"}
+    assert {p.stem for p in CASE_STUDIES} >= {"german_credit", "pima", "heart", "adult", "bank_marketing",
+                                              "womens_clothing", "womens_clothing_quick"}
+
+
+def test_womens_clothing_quick_is_the_full_config_on_a_subset():
+    """The documented quick run differs from the full case study only by its name and the row subset."""
+    def load(stem):
+        return yaml.safe_load((EXAMPLES[0].parent / "case_studies" / f"{stem}.yaml").read_text())
+
+    full, quick = load("womens_clothing"), load("womens_clothing_quick")
+    assert quick["datasets"][0].pop("max_rows") < 23486
+    assert quick["pipelines"] == full["pipelines"] and quick["datasets"] == full["datasets"]
+    assert {p["name"] for p in full["pipelines"]} >= {"text_tfidf", "text_minilm", "table", "late_all"}

@@ -1,7 +1,7 @@
 """scikit-learn estimators: neural, hybrid (deep -> classical), decision fusion, modality fusion, anomaly
 fusion, distillation."""
 
-from ._anomaly import ConvAutoencoderDetector, FusionAnomalyDetector, PCADetector
+from ._anomaly import ConvAutoencoderDetector, FusionAnomalyDetector, PCADetector, TrendDifferencer
 from ._distill import DistilledClassifier, distill
 from ._fusion import FusionClassifier, FusionRegressor, Uncertainty
 from ._hybrid import HybridClassifier, HybridRegressor
@@ -25,6 +25,7 @@ __all__ = [
     "NeuralRegressor",
     "PCADetector",
     "TablePreprocessor",
+    "TrendDifferencer",
     "Uncertainty",
     "distill",
 ]

@@ -18,22 +18,19 @@ import numpy as np
 import pandas as pd
 import torch
 from scipy import stats as sps
-from sklearn.base import BaseEstimator, OutlierMixin, clone
+from sklearn.base import BaseEstimator, OutlierMixin, TransformerMixin, clone
 from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
-from sklearn.model_selection import train_test_split
 from sklearn.neighbors import LocalOutlierFactor
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import _BaseComposition
 
 from .._registry import normalize_name, unknown_name_error
-from .._torch_state import TorchWeightsState
 from .._validation import check_fitted, check_int, check_real
 from ..exceptions import InvalidInputError, InvalidParameterError
-from ..extract._torch import _validate
-from ..nn import TrainConfig, predict_module, seeded, train_module
+from ..extract._torch import TorchEstimator, _validate
 
-__all__ = ["ConvAutoencoderDetector", "FusionAnomalyDetector", "PCADetector"]
+__all__ = ["ConvAutoencoderDetector", "FusionAnomalyDetector", "PCADetector", "TrendDifferencer"]
 
 CALIBRATIONS = ("standard", "rank", "tail")
 FUSIONS = ("mean", "max", "aom", "agreement", "vote")
@@ -185,6 +182,83 @@ class PCADetector(OutlierMixin, BaseEstimator):
 
 
 # --------------------------------------------------------------------------------------------------
+# Channels that drift: differenced
+# --------------------------------------------------------------------------------------------------
+class TrendDifferencer(TransformerMixin, BaseEstimator):
+    """Replace the channels that trend over the fit rows by their differences over ``lag`` rows.
+
+    A detector fitted on a short stretch of normal data flags every later row of a channel that
+    slowly drifts (a temperature that keeps rising): the level leaves the fit range although the
+    process is normal. ``fit`` measures each channel's trend on the fit rows alone, as the absolute
+    Spearman correlation of its values with the row index (no labels); a channel above
+    ``min_abs_rho`` is replaced by ``x[t] - x[t - lag]`` (causal; the first rows use the first row),
+    which keeps its short-term changes and drops its level. The other channels pass unchanged.
+    Rows are time steps in order; transform whole series.
+
+    Parameters
+    ----------
+    min_abs_rho : float in [0, 1], default=0.5
+        A channel whose ``|Spearman rho|`` with time on the fit rows is above this is differenced.
+    lag : int, default=10
+        Rows between the two values of a difference.
+
+    Attributes
+    ----------
+    trend_rho_ : ndarray of shape (n_features_in_,)
+        ``|Spearman rho|`` of each channel with the row index on the fit rows (0 for a constant one).
+    trending_ : ndarray of bool of shape (n_features_in_,)
+        The channels that are differenced.
+    n_features_in_ : int
+        Number of channels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.arange(200.0)
+    >>> X = np.column_stack([0.05 * t + np.sin(t), np.cos(t)])
+    >>> TrendDifferencer().fit(X).trending_.tolist()
+    [True, False]
+    """
+
+    def __init__(self, *, min_abs_rho: float = 0.5, lag: int = 10) -> None:
+        self.min_abs_rho = min_abs_rho
+        self.lag = lag
+
+    def fit(self, X, y=None):
+        """Measure each channel's trend on ``X`` (rows in time order; ``y`` is ignored)."""
+        check_real(self.min_abs_rho, "min_abs_rho", type(self).__name__, low=0, high=1, closed="both")
+        check_int(self.lag, "lag", type(self).__name__, minimum=1)
+        X = _validate(self, X, reset=True, dtype=np.float64)
+        _check_rows(self, X, 3, "a rank correlation with time needs a few rows")
+        t = np.arange(X.shape[0])
+        rho = np.zeros(X.shape[1])
+        for j in range(X.shape[1]):
+            if np.ptp(X[:, j]) > 0:
+                rho[j] = abs(float(np.nan_to_num(sps.spearmanr(t, X[:, j]).statistic)))
+        self.trend_rho_ = rho
+        self.trending_ = rho > self.min_abs_rho
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """``X`` with each trending channel replaced by its difference over ``lag`` rows."""
+        check_fitted(self, "trending_", "transform")
+        X = _validate(self, X, reset=False, dtype=np.float64)
+        if not self.trending_.any():
+            return X
+        lag = min(self.lag, X.shape[0])
+        lagged = np.vstack([np.repeat(X[:1], lag, axis=0), X[: X.shape[0] - lag]])
+        return np.where(self.trending_, X - lagged, X)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Input names, ``_diff<lag>`` appended to the differenced ones."""
+        check_fitted(self, "trending_", "get_feature_names_out")
+        from sklearn.utils.validation import _check_feature_names_in
+
+        names = _check_feature_names_in(self, input_features)
+        return np.array([f"{n}_diff{self.lag}" if d else str(n) for n, d in zip(names, self.trending_)], dtype=object)
+
+
+# --------------------------------------------------------------------------------------------------
 # Convolutional autoencoder over sliding windows
 # --------------------------------------------------------------------------------------------------
 class _ConvAutoencoder(torch.nn.Module):
@@ -226,14 +300,16 @@ class _ConvAutoencoder(torch.nn.Module):
         return f"_ConvAutoencoder({self.channels}, window={self.window}, filters={self.filters})"
 
 
-class ConvAutoencoderDetector(TorchWeightsState, OutlierMixin, BaseEstimator):
+class ConvAutoencoderDetector(OutlierMixin, TorchEstimator):
     """Reconstruction error of a 1-D convolutional autoencoder over trailing windows of a series.
 
     Rows are time steps in order. Row ``t`` is scored by the mean squared reconstruction error (in
     standardised units) of the window of the ``window`` rows ending at ``t``; the first rows use a
     window padded with the first row, so there is one score per row, computed from the past only.
     The network is SKAB's Conv-AE (see ``_ConvAutoencoder``) trained on the full windows of the fit
-    data with :func:`fuselearn.nn.train_module` (AdamW, early stopping on a held-out share).
+    data by the training loop every fuselearn network shares (``TorchEstimator._train_network``:
+    :func:`fuselearn.nn.train_module`, AdamW, early stopping on a random held-out share of the
+    windows drawn by ``early_stopping_split``).
 
     Parameters
     ----------
@@ -246,7 +322,7 @@ class ConvAutoencoderDetector(TorchWeightsState, OutlierMixin, BaseEstimator):
     dropout : float, default=0.2
     threshold_quantile : float, default=0.99
         ``predict`` flags rows whose error passes this quantile of the fit rows' errors.
-    max_epochs, batch_size, lr, validation_fraction, patience, device, random_state
+    max_epochs, batch_size, lr, weight_decay, validation_fraction, patience, device, random_state, verbose
         Training settings, as in :class:`fuselearn.NeuralClassifier`.
 
     Attributes
@@ -271,8 +347,9 @@ class ConvAutoencoderDetector(TorchWeightsState, OutlierMixin, BaseEstimator):
 
     def __init__(self, *, window: int = 32, filters: tuple[int, int] = (32, 16), kernel_size: int = 7,
                  dropout: float = 0.2, threshold_quantile: float = 0.99, max_epochs: int = 100,
-                 batch_size: int = 32, lr: float = 1e-3, validation_fraction: float = 0.1,
-                 patience: int | None = 5, device: str = "cpu", random_state=None) -> None:
+                 batch_size: int = 32, lr: float = 1e-3, weight_decay: float = 0.0,
+                 validation_fraction: float = 0.1, patience: int | None = 5, device: str = "cpu",
+                 random_state=None, verbose: int = 0) -> None:
         self.window = window
         self.filters = filters
         self.kernel_size = kernel_size
@@ -281,10 +358,12 @@ class ConvAutoencoderDetector(TorchWeightsState, OutlierMixin, BaseEstimator):
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.weight_decay = weight_decay
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.device = device
         self.random_state = random_state
+        self.verbose = verbose
 
     def _check_params(self) -> None:
         check_int(self.window, "window", type(self).__name__, minimum=2)
@@ -303,12 +382,7 @@ class ConvAutoencoderDetector(TorchWeightsState, OutlierMixin, BaseEstimator):
             )
         check_real(self.dropout, "dropout", type(self).__name__, low=0, high=1, closed="left")
         check_real(self.threshold_quantile, "threshold_quantile", type(self).__name__, low=0, high=1, closed="both")
-        check_int(self.max_epochs, "max_epochs", type(self).__name__, minimum=1)
-        check_int(self.batch_size, "batch_size", type(self).__name__, minimum=1)
-        if self.patience is not None:
-            check_int(self.patience, "patience", type(self).__name__, minimum=1)
-        check_real(self.lr, "lr", type(self).__name__, low=0, high=None, closed="neither")
-        check_real(self.validation_fraction, "validation_fraction", type(self).__name__, low=0, high=1, closed="left")
+        self._check_training_params()
 
     def _windows(self, Z: np.ndarray) -> torch.Tensor:
         w = self.window
@@ -316,7 +390,7 @@ class ConvAutoencoderDetector(TorchWeightsState, OutlierMixin, BaseEstimator):
         win = np.lib.stride_tricks.sliding_window_view(padded, w, axis=0)  # (n, channels, w)
         return torch.as_tensor(np.ascontiguousarray(win), dtype=torch.float32)
 
-    def _build(self) -> _ConvAutoencoder:
+    def _build_module(self) -> _ConvAutoencoder:
         return _ConvAutoencoder(self.n_features_in_, self.window, tuple(self.filters), self.kernel_size, self.dropout)
 
     def fit(self, X, y=None):
@@ -328,29 +402,14 @@ class ConvAutoencoderDetector(TorchWeightsState, OutlierMixin, BaseEstimator):
         std = X.std(axis=0)
         self.scale_ = np.where(std > 0, std, 1.0)
         W = self._windows((X - self.mean_) / self.scale_)
-        full = W[self.window - 1:]
-        rng = check_random_state(self.random_state)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
-        n = len(full)
-        n_valid = math.ceil(self.validation_fraction * n) if self.patience is not None else 0
-        if n_valid >= 1 and n - n_valid >= 2:
-            tr, va = train_test_split(np.arange(n), test_size=n_valid, random_state=rng.randint(np.iinfo(np.int32).max))
-            W_tr, W_va = full[np.sort(tr)], full[np.sort(va)]
-        else:
-            W_tr, W_va = full, None
-        with seeded(seed):
-            self.module_ = self._build()
-        config = TrainConfig(max_epochs=self.max_epochs, batch_size=self.batch_size, lr=self.lr,
-                             patience=self.patience if W_va is not None else None, device=self.device)
-        self.history_ = train_module(self.module_, W_tr, W_tr, loss_fn=torch.nn.functional.mse_loss,
-                                     config=config, seed=seed, X_valid=W_va, y_valid=W_va)
-        self.module_.cpu().eval()
+        full = W[self.window - 1:]  # the windows without padding: the autoencoder's input and target
+        self._train_network(full, full, loss_fn=torch.nn.functional.mse_loss)
         err = self._errors(W)
         self.offset_ = -float(np.quantile(err, self.threshold_quantile))
         return self
 
     def _errors(self, W: torch.Tensor) -> np.ndarray:
-        recon = predict_module(self.module_, W, batch_size=1024)
+        recon = self._predict_network(W).cpu()
         return ((recon - W) ** 2).mean(dim=(1, 2)).numpy().astype(np.float64)
 
     def reconstruction_error(self, X) -> np.ndarray:
@@ -371,12 +430,6 @@ class ConvAutoencoderDetector(TorchWeightsState, OutlierMixin, BaseEstimator):
         """``-1`` for anomalies, ``+1`` otherwise (scikit-learn's convention)."""
         return np.where(self.decision_function(X) < 0, -1, 1)
 
-    # -- persistence through fuselearn.save: weights go to safetensors (TorchWeightsState) --
-    def _rebuild_module(self):
-        return self._build()
-
-    def __sklearn_tags__(self):
-        return _outlier_tags(super().__sklearn_tags__(), self)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -545,6 +598,8 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
     See Also
     --------
     PCADetector, ConvAutoencoderDetector, sklearn.ensemble.IsolationForest
+    TrendDifferencer : for sensors that drift after the fit stretch (the main source of false
+        alarms on SKAB), ``make_pipeline(TrendDifferencer(), FusionAnomalyDetector(...))``.
 
     Examples
     --------

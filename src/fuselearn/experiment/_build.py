@@ -216,6 +216,8 @@ class _Builder:
             return self.build(comp, where, stack)
         if isinstance(value, list):
             return [self.value(v, f"{where}[{i}]", stack) for i, v in enumerate(value)]
+        if isinstance(value, dict):  # e.g. ModalityFusion's modalities: {name: [columns, {estimator: ...}]}
+            return {k: self.value(v, f"{where}.{k}", stack) for k, v in value.items()}
         return value
 
 

@@ -1,6 +1,6 @@
 """Sensitivity of FusionClassifier to its fusion method and member set on three datasets (issue 9 §6).
 
-Reads the study of ``examples/sensitivity_tabular.yaml`` (German credit, Pima, Cleveland heart; 5
+Reads the study of ``examples/case_studies/sensitivity_tabular.yaml`` (German credit, Pima, Cleveland heart; 5
 methods x 4 member sets, 5 outer folds) from its run folder and writes the tables: per-trial scores,
 response curves (spread over folds), fANOVA and PED-ANOVA importances (optuna), the on/off member
 ablation with corrected t-tests, and the best method against each other method (corrected t-test on
@@ -8,7 +8,7 @@ the per-fold means over member sets, Nadeau & Bengio).
 
 Run:
   FUSELEARN_DATA=/path/to/datasets OMP_NUM_THREADS=1 PYTHONPATH=src nice -n 10 \
-    python -m fuselearn.cli sensitivity examples/sensitivity_tabular.yaml --out runs/sensitivity_tabular --jobs 2
+    python -m fuselearn.cli sensitivity examples/case_studies/sensitivity_tabular.yaml --out runs/sensitivity_tabular --jobs 2
   PYTHONPATH=src python benchmarks/evaluate_sensitivity.py runs/sensitivity_tabular
   # -> benchmarks/results/evaluate_sensitivity.json
 """

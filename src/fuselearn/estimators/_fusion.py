@@ -425,12 +425,13 @@ class _BaseFusion(_BaseComposition):
         The budget covers everything ``fit`` does and the first prediction after it:
 
         - ``_BUDGET_COMBINER_SHARE`` of it is kept for the combiner's fit;
-        - each member is first tried by a **pilot fit** on a random ``1/16`` of its first fold's
-          training rows (at least ``_PILOT_MIN_ROWS``; only when that fold has 4 times as many),
-          timed with a prediction of as many held-out rows; its fits (linearly in the rows), its
+        - each member is first tried by two **pilot fits**, on a random ``1/32`` and ``1/16`` of its
+          first fold's training rows (at least ``_PILOT_MIN_ROWS``; only when that fold has 4
+          times as many), the larger timed with a prediction of as many held-out rows; its fits
+          (a line through the two pilots' seconds: a fixed cost plus a cost per row), its
           out-of-fold predictions and its prediction reserve (below; per row, times
-          ``log n / log m``) are extrapolated from it, and a member whose estimate does not fit in
-          what is left is skipped before its first real fit;
+          ``log n / log m``) are extrapolated from them, and a member whose estimate does not fit
+          in what is left is skipped before its first real fit;
         - after each fold (its fit and the out-of-fold prediction of the fold's held-out rows, both
           counted) the estimate is redone from the measured seconds, and a member whose remaining
           folds (plus its refit on all rows without ``bagging``) would pass the budget is
@@ -484,27 +485,34 @@ class _BaseFusion(_BaseComposition):
             tr0, te0 = splits[0]
             if len(tr0) >= 4 * _PILOT_MIN_ROWS:
                 m = max(_PILOT_MIN_ROWS, len(tr0) // 16)
-                sub = np.sort(rng.choice(tr0, m, replace=False))
+                sub = rng.choice(tr0, m, replace=False)
+                half = np.sort(sub[: m // 2])
                 held = te0[:m]
                 growth = np.log(len(tr0)) / np.log(m)
                 try:
                     t0 = time.perf_counter()
-                    pilot, fit_s = _fit_member(owner, mname, est, X, y, cols, sub, 0, n_folds)
+                    _, fit_half = _fit_member(owner, mname, est, X, y, cols, half, 0, n_folds)
+                    pilot, fit_s = _fit_member(owner, mname, est, X, y, cols, np.sort(sub), 0, n_folds)
                     t1 = time.perf_counter()
                     self._member_output(pilot, _safe_indexing(X, held), cols, combiner.output)
                     per_row = (time.perf_counter() - t1) / len(held) * growth
                 except (FuselearnError, ValueError):  # e.g. a class missing from the pilot rows: judge by fold 1
                     pilot = None
                 if pilot is not None:
-                    # Fits linear in the rows (a fixed start-up cost makes this an over-estimate,
-                    # which covers n log n learners); predictions per row grow with log n.
-                    fit_est = fit_s * len(tr0) / m
+                    # Fit seconds as a + b * rows through the two pilots: a learner's fixed cost
+                    # (LightGBM's 100 trees whatever the rows) is not multiplied by 16; a noisy
+                    # pair (the second faster) falls back to proportional growth from the larger.
+                    slope = (fit_s - fit_half) / (m - len(half))
+                    if slope <= 0:
+                        slope = fit_s / m
+                    fit_est = fit_s + slope * (len(tr0) - m)
                     estimate = fit_est * n_fits + per_row * (n + predict_rows * models_per_predict)
                     if over(estimate):
                         skipped[mname] = (
-                            f"a pilot fit on {m} rows took {fit_s:.2f} s: estimated {estimate:.1f} s for "
-                            f"{n_fits} fits, out-of-fold and test predictions, more than the "
-                            f"{max(left - (time.perf_counter() - t0), 0):.1f} s left of the {budget:g} s budget")
+                            f"pilot fits on {len(half)} and {m} rows took {fit_half:.2f} s and {fit_s:.2f} s: "
+                            f"estimated {estimate:.1f} s for {n_fits} fits, out-of-fold and test predictions, "
+                            f"more than the {max(left - (time.perf_counter() - t0), 0):.1f} s left of the "
+                            f"{budget:g} s budget")
                         continue
             fold_models, fold_outputs, fit_seconds, row_seconds = {}, {}, [], []
             stopped = None
@@ -829,8 +837,8 @@ class FusionClassifier(ClassifierMixin, _BaseFusion):
         the refit on all rows without ``bagging``, the combiner) **and** a reserve for predicting
         one held-out fold's worth of rows afterwards (``ceil(n_samples / cv)`` rows). Members are
         fitted one after another in the order given (``n_jobs`` is then not used). A member is
-        first timed by a pilot fit on 1/16 of its first fold's rows (tables of 2,000 rows and
-        more) and skipped if the extrapolated cost does not fit; after each fold its cost is
+        first timed by pilot fits on 1/32 and 1/16 of its first fold's rows (tables of 2,000 rows
+        and more) and skipped if the extrapolated cost does not fit; after each fold its cost is
         re-estimated from the measured seconds and it is stopped there if the rest would overrun.
         5 % of the budget is kept for the combiner. Skipped and stopped members are named in a
         warning and in ``skipped_members_``; ``budget_`` records the seconds spent. A budget in

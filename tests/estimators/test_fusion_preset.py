@@ -236,3 +236,26 @@ def test_prediction_time_counts_in_the_budget(data):
     start = time.perf_counter()
     roomy.predict_proba(Xt[:67])
     assert time.perf_counter() - start < 2 * roomy.budget_["predict_reserve_s"] + 0.2
+
+
+def test_pilots_do_not_multiply_a_fixed_cost():
+    """A member whose fit costs 0.5 s whatever the rows is kept: the two pilots see no growth."""
+    X, y = make_classification(n_samples=3200, n_features=5, random_state=0)
+    fusion = FusionClassifier([("fixed", Sleepy(0.5))], method="weighted", cv=3, bagging=True,
+                              time_limit=6, random_state=0)
+    fusion.fit(X, y)  # 2 pilots + 3 folds = 2.5 s; one pilot scaled by 4.3x rows would say 6.4 s
+    assert fusion.member_names_ == ["fixed"] and fusion.skipped_members_ == {}
+
+
+def test_table_preprocessor_native_categories_for_lightgbm():
+    pd = pytest.importorskip("pandas")
+    from fuselearn.estimators import TablePreprocessor
+
+    frame = pd.DataFrame({"age": [30.0, np.nan, 50.0, 40.0], "city": ["a", "b", None, "a"]})
+    prep = TablePreprocessor(categories="native").fit(frame)
+    out = prep.transform(pd.DataFrame({"age": [np.nan, 20.0], "city": ["unseen", "b"]}))
+    assert list(out.columns) == ["age", "city"] and isinstance(out["city"].dtype, pd.CategoricalDtype)
+    assert out["city"].isna().tolist() == [True, False] and out["city"].cat.codes.tolist() == [-1, 1]
+    assert np.isnan(out["age"].iloc[0])  # left missing: LightGBM routes it
+    with pytest.raises(InvalidParameterError, match="'categories' parameter"):
+        TablePreprocessor(categories="ordinal").fit(frame)

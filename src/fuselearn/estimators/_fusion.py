@@ -500,11 +500,11 @@ class _BaseFusion(_BaseComposition):
                     pilot = None
                 if pilot is not None:
                     # Fit seconds as a + b * rows through the two pilots: a learner's fixed cost
-                    # (LightGBM's 100 trees whatever the rows) is not multiplied by 16; a noisy
-                    # pair (the second faster) falls back to proportional growth from the larger.
-                    slope = (fit_s - fit_half) / (m - len(half))
-                    if slope <= 0:
-                        slope = fit_s / m
+                    # (LightGBM's 100 trees whatever the rows) is not multiplied by 16. A pair
+                    # showing no growth (the larger pilot as fast, as happens on a loaded machine)
+                    # estimates the larger pilot's seconds; the check after each fold catches
+                    # an estimate that was too low.
+                    slope = max((fit_s - fit_half) / (m - len(half)), 0.0)
                     fit_est = fit_s + slope * (len(tr0) - m)
                     estimate = fit_est * n_fits + per_row * (n + predict_rows * models_per_predict)
                     if over(estimate):

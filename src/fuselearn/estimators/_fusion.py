@@ -69,6 +69,8 @@ _COMBINER_ATTRIBUTES = tuple(sorted({a for c in combiner_classes() for a in c.fi
 # meta-learner on the out-of-fold rows took well under a second on the tables we measured), and the
 # fewest rows of a member's pilot fit (see ``_BaseFusion._fit_members_on_budget``).
 _BUDGET_COMBINER_SHARE = 0.05
+# A member is not started (not even its pilot) with less than this share of the budget left.
+_BUDGET_MIN_START_SHARE = 0.05
 _PILOT_MIN_ROWS = 500
 
 
@@ -424,10 +426,12 @@ class _BaseFusion(_BaseComposition):
 
         The budget covers everything ``fit`` does and the first prediction after it:
 
-        - ``_BUDGET_COMBINER_SHARE`` of it is kept for the combiner's fit;
+        - ``_BUDGET_COMBINER_SHARE`` of it is kept for the combiner's fit, and no member is started
+          with less than ``_BUDGET_MIN_START_SHARE`` of it left;
         - each member is first tried by two **pilot fits**, on a random ``1/32`` and ``1/16`` of its
           first fold's training rows (at least ``_PILOT_MIN_ROWS``; only when that fold has 4
-          times as many), the larger timed with a prediction of as many held-out rows; its fits
+          times as many; the second only if the first times the fits needed is still within
+          what is left), the larger timed with a prediction of as many held-out rows; its fits
           (a line through the two pilots' seconds: a fixed cost plus a cost per row), its
           out-of-fold predictions and its prediction reserve (below; per row, times
           ``log n / log m``) are extrapolated from them, and a member whose estimate does not fit
@@ -462,7 +466,7 @@ class _BaseFusion(_BaseComposition):
 
         for mname, est, cols in members:
             left = deadline - reserved - time.perf_counter()
-            if left <= 0:
+            if left <= _BUDGET_MIN_START_SHARE * budget:  # too little left to fit any fold and its pilots
                 skipped[mname] = (f"not started: the {budget:g} s budget was spent "
                                   f"({time.perf_counter() - start:.1f} s, {reserved:.1f} s reserved to predict)")
                 continue
@@ -492,6 +496,12 @@ class _BaseFusion(_BaseComposition):
                 try:
                     t0 = time.perf_counter()
                     _, fit_half = _fit_member(owner, mname, est, X, y, cols, half, 0, n_folds)
+                    if over(fit_half * n_fits):  # more rows cost at least as much: no second pilot
+                        skipped[mname] = (
+                            f"a pilot fit on {len(half)} rows took {fit_half:.2f} s: at least "
+                            f"{fit_half * n_fits:.1f} s for {n_fits} fits, more than the "
+                            f"{max(left - (time.perf_counter() - t0), 0):.1f} s left of the {budget:g} s budget")
+                        continue
                     pilot, fit_s = _fit_member(owner, mname, est, X, y, cols, np.sort(sub), 0, n_folds)
                     t1 = time.perf_counter()
                     self._member_output(pilot, _safe_indexing(X, held), cols, combiner.output)
@@ -840,7 +850,8 @@ class FusionClassifier(ClassifierMixin, _BaseFusion):
         first timed by pilot fits on 1/32 and 1/16 of its first fold's rows (tables of 2,000 rows
         and more) and skipped if the extrapolated cost does not fit; after each fold its cost is
         re-estimated from the measured seconds and it is stopped there if the rest would overrun.
-        5 % of the budget is kept for the combiner. Skipped and stopped members are named in a
+        5 % of the budget is kept for the combiner, and no member is started with less than 5 %
+        left. Skipped and stopped members are named in a
         warning and in ``skipped_members_``; ``budget_`` records the seconds spent. A budget in
         which no member fits raises :class:`~fuselearn.exceptions.TrainingError` (a
         ``FuselearnError``), never an empty fusion. Estimates, not guarantees: a member whose

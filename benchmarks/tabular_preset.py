@@ -34,6 +34,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from fuselearn import FusionClassifier
 from fuselearn.evaluate.stats import corrected_ttest
+from fuselearn.exceptions import TrainingError
 
 # AutoGluon 1.6 medium_quality, 60 s per fold, 5-fold means (BENCHMARKS.md, "Tabular").
 AUTOGLUON = {"adult": 0.9291, "german_credit": 0.7923, "pima": 0.8298, "heart": 0.9123,
@@ -62,14 +63,23 @@ def load(name: str):
 def run(name: str, folds: list[int], time_limit: float, partial=None) -> dict:
     X, y = load(name)
     splits = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
-    out = {"dataset": name, "rows": len(y), "folds": folds, "time_limit": time_limit, "per_fold": []}
+    out = {"dataset": name, "rows": len(y), "folds": folds, "time_limit": time_limit, "per_fold": [],
+           "failed": []}
     for k in folds:
         tr, te = splits[k]
         start = time.perf_counter()
         fusion = FusionClassifier.auto(time_limit=time_limit, random_state=0)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            fusion.fit(X.iloc[tr], y[tr])
+            try:
+                fusion.fit(X.iloc[tr], y[tr])
+            except TrainingError as exc:  # no member fitted in the budget: recorded, not hidden
+                wall = time.perf_counter() - start
+                out["failed"].append({"fold": k, "wall_s": wall, "error": str(exc)})
+                print(f"{name} fold {k}: FAILED after {wall:.1f} s: {exc}", flush=True)
+                if partial is not None:
+                    partial(out)
+                continue
         fit_s = time.perf_counter() - start
         proba = fusion.predict_proba(X.iloc[te])[:, 1]
         wall = time.perf_counter() - start
@@ -88,6 +98,8 @@ def run(name: str, folds: list[int], time_limit: float, partial=None) -> dict:
               f"{fusion.budget_['predict_rows']}); members "
               + ", ".join(f"{n} {a:.4f}" for n, a in row["members"].items())
               + (f"; skipped {list(row['skipped'])}" if row["skipped"] else ""), flush=True)
+    if not out["per_fold"]:
+        return out
     aucs = np.array([r["auc"] for r in out["per_fold"]])
     complete = [n for n in out["per_fold"][0]["members"] if all(n in r["members"] for r in out["per_fold"])]
     means = {n: float(np.mean([r["members"][n] for r in out["per_fold"]])) for n in complete}

@@ -201,9 +201,9 @@ def test_pilot_fit_skips_a_slow_member_before_its_first_fold():
     fusion = FusionClassifier([("prior", DummyClassifier()), ("slow", RowTimed(fit_per_row=2e-3))],
                               method="weighted", cv=3, bagging=True, time_limit=6, random_state=0)
     start = time.perf_counter()
-    with pytest.warns(FuselearnWarning, match="pilot fits on 250 and 500 rows"):
+    with pytest.warns(FuselearnWarning, match="pilot fits on 125 and 500 rows"):
         fusion.fit(X, y)
-    # its first fold alone (2,133 rows) takes 4.3 s, three of them 13 s; the pilots cost 1.5 s
+    # its first fold alone (2,133 rows) takes 4.3 s, three of them 13 s; the pilots cost 1.25 s
     assert time.perf_counter() - start < 4.2
     assert fusion.member_names_ == ["prior"] and "pilot" in fusion.skipped_members_["slow"]
     assert set(fusion.budget_) >= {"members_s", "predict_reserve_s", "combiner_s", "fit_s"}

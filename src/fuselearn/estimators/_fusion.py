@@ -428,7 +428,7 @@ class _BaseFusion(_BaseComposition):
 
         - ``_BUDGET_COMBINER_SHARE`` of it is kept for the combiner's fit, and no member is started
           with less than ``_BUDGET_MIN_START_SHARE`` of it left;
-        - each member is first tried by two **pilot fits**, on a random ``1/32`` and ``1/16`` of its
+        - each member is first tried by two **pilot fits**, on a random ``1/32`` and ``1/8`` of its
           first fold's training rows (at least ``_PILOT_MIN_ROWS``; only when that fold has 4
           times as many; the second only if the first times the fits needed is still within
           what is left), the larger timed with a prediction of as many held-out rows; its fits
@@ -488,9 +488,9 @@ class _BaseFusion(_BaseComposition):
             n_fits = n_folds + (0 if self.bagging else 1)
             tr0, te0 = splits[0]
             if len(tr0) >= 4 * _PILOT_MIN_ROWS:
-                m = max(_PILOT_MIN_ROWS, len(tr0) // 16)
+                m = max(_PILOT_MIN_ROWS, len(tr0) // 8)
                 sub = rng.choice(tr0, m, replace=False)
-                half = np.sort(sub[: m // 2])
+                half = np.sort(sub[: m // 4])  # 4x apart: a slope that timing noise does not swamp
                 held = te0[:m]
                 growth = np.log(len(tr0)) / np.log(m)
                 try:
@@ -847,7 +847,7 @@ class FusionClassifier(ClassifierMixin, _BaseFusion):
         the refit on all rows without ``bagging``, the combiner) **and** a reserve for predicting
         one held-out fold's worth of rows afterwards (``ceil(n_samples / cv)`` rows). Members are
         fitted one after another in the order given (``n_jobs`` is then not used). A member is
-        first timed by pilot fits on 1/32 and 1/16 of its first fold's rows (tables of 2,000 rows
+        first timed by pilot fits on 1/32 and 1/8 of its first fold's rows (tables of 2,000 rows
         and more) and skipped if the extrapolated cost does not fit; after each fold its cost is
         re-estimated from the measured seconds and it is stopped there if the rest would overrun.
         5 % of the budget is kept for the combiner, and no member is started with less than 5 %

@@ -125,27 +125,32 @@ def markdown(paths: list[str]) -> str:
     for p in paths:
         results.update(json.loads(Path(p).read_text()))
     header = ("| dataset | folds | preset ROC-AUC | best member | preset - best, corrected t-test | "
-              "wall s/fold (mean, max) | members skipped (folds) | AutoGluon 60 s/fold (5-fold mean) | "
-              "better of the two |")
+              "s/fold: fit + predict = wall (mean); max wall | members kept (folds) | "
+              "AutoGluon 60 s/fold (5-fold mean) | better of the two |")
     lines = [header, "|---|---|---|---|---|---|---|---|---|"]
     ranks = []
     for name in ["german_credit", "pima", "heart", "adult", "bank_marketing"]:
-        if name not in results:
+        if name not in results or not results[name]["per_fold"]:
             continue
         r = results[name]
         tt = r.get("ttest_vs_best")
         test = f"{tt['mean_difference']:+.4f}, t={tt['t']:.2f}, p={tt['p']:.3f}" if tt else "n/a"
-        skipped: dict[str, int] = {}
+        kept: dict[str, int] = {}
         for f in r["per_fold"]:
-            for n in f["skipped"]:
-                skipped[n] = skipped.get(n, 0) + 1
+            for n in f["members"]:
+                kept[n] = kept.get(n, 0) + 1
         rank = 1.0 if r["auc_mean"] > r["autogluon"] else (1.5 if r["auc_mean"] == r["autogluon"] else 2.0)
         ranks.append(rank)
+        folds = ",".join(str(f["fold"]) for f in r["per_fold"])
+        if r.get("failed"):
+            folds += f" ({len(r['failed'])} failed: no member fitted)"
+        fit = np.mean([f.get("fit_s", np.nan) for f in r["per_fold"]])
+        pred = np.mean([f.get("predict_s", np.nan) for f in r["per_fold"]])
         lines.append(
-            f"| {name} | {','.join(map(str, r['folds']))} | {r['auc_mean']:.4f} ± {r['auc_std']:.4f} | "
+            f"| {name} | {folds} | {r['auc_mean']:.4f} ± {r['auc_std']:.4f} | "
             f"{r['best_member']} {r['best_member_mean']:.4f} ± {r['best_member_std']:.4f} | {test} | "
-            f"{r['wall_s_mean']:.0f}, {r['wall_s_max']:.0f} | "
-            + (", ".join(f"{n} ({c})" for n, c in skipped.items()) or "none")
+            f"{fit:.0f} + {pred:.1f} = {r['wall_s_mean']:.0f}; {r['wall_s_max']:.0f} | "
+            + ", ".join(f"{n} ({c})" for n, c in kept.items())
             + f" | {r['autogluon']:.4f} ({r['autogluon_s']} s) | {'preset' if rank == 1 else 'AutoGluon'} |")
     lines.append("")
     lines.append(f"Mean rank over {len(ranks)} datasets (1 = better of the two): preset "

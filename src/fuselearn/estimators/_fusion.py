@@ -510,7 +510,7 @@ class _BaseFusion(_BaseComposition):
                     pilot = None
                 if pilot is not None:
                     # Fit seconds as a + b * rows through the two pilots: a learner's fixed cost
-                    # (LightGBM's 100 trees whatever the rows) is not multiplied by 16. A pair
+                    # (LightGBM's 100 trees whatever the rows) is not multiplied by 8. A pair
                     # showing no growth (the larger pilot as fast, as happens on a loaded machine)
                     # estimates the larger pilot's seconds; the check after each fold catches
                     # an estimate that was too low.

@@ -164,6 +164,41 @@ def run_fold(name, X, y, tr, te, args):
     return out
 
 
+def report(paths) -> str:
+    """The results table of docs/benchmarks/distill.md from the JSON files of earlier runs."""
+    results = {}
+    for p in paths:
+        with open(p) as fh:
+            results.update(json.load(fh))
+    lines = ["| dataset | folds | teacher AUC | student AUC | gap | student sizes (trees x leaves) | agreement "
+             "| rows/s teacher / student, batch 1,000 | speed-up | rows/s teacher / student, batch 20,000 "
+             "| speed-up | best member AUC | goal (1,000 / 20,000) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    met = {"1000": 0, "20000": 0}
+    for name, r in results.items():
+        t, s = np.mean(r["teacher"]["auc"]), np.mean(r["student"]["auc"])
+        sizes = ", ".join(f"{z['n_estimators']}x{z['num_leaves']}" for z in r["student"]["size"] if z) or "TF-IDF + LR"
+        speed = {}
+        for b in ("1000", "20000"):
+            tr = np.mean([x[b] for x in r["teacher"]["rows_per_s"]])
+            sr = np.mean([x[b] for x in r["student"]["rows_per_s"]])
+            speed[b] = (tr, sr, sr / tr)
+        v = r["verdict"]
+        best = v["best_member"]
+        for b in met:
+            met[b] += bool(v[f"goal_met_{b}"])
+        lines.append(
+            f"| {name} | {len(r['teacher']['auc'])} | {t:.4f} | {s:.4f} | {t - s:+.4f} | {sizes} | "
+            f"{np.mean(r['student']['agreement']):.3f} | {speed['1000'][0]:,.0f} / {speed['1000'][1]:,.0f} | "
+            f"{speed['1000'][2]:.1f}x | {speed['20000'][0]:,.0f} / {speed['20000'][1]:,.0f} | {speed['20000'][2]:.1f}x | "
+            f"{best[7:]} {np.mean(r[best]['auc']):.4f} | "
+            f"{'met' if v['goal_met_1000'] else 'missed'} / {'met' if v['goal_met_20000'] else 'missed'} |")
+    lines.append("")
+    lines.append(f"Goal met (within 0.005 and >= 10x) on {met['1000']} of {len(results)} at batch 1,000, "
+                 f"{met['20000']} of {len(results)} at batch 20,000.")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default=os.environ.get("FUSELEARN_DATA"))
@@ -173,7 +208,11 @@ def main() -> None:
     parser.add_argument("--batches", type=int, nargs="+", default=[1_000, 20_000],
                         help="batch sizes (rows per predict_proba call) for the rows/s measurement")
     parser.add_argument("--out", default="")
+    parser.add_argument("--report", nargs="+", metavar="JSON", help="print the results table of these files")
     args = parser.parse_args()
+    if args.report:
+        print(report(args.report))
+        return
     try:
         import torch
 

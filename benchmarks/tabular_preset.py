@@ -38,8 +38,9 @@ from fuselearn.exceptions import TrainingError
 
 # AutoGluon 1.6 medium_quality, 60 s per fold, 5-fold means (BENCHMARKS.md, "Tabular").
 AUTOGLUON = {"adult": 0.9291, "german_credit": 0.7923, "pima": 0.8298, "heart": 0.9123,
-             "bank_marketing": 0.8037}
-AUTOGLUON_SECONDS = {"adult": 62, "german_credit": 17, "pima": 12, "heart": 13, "bank_marketing": 63}
+             "bank_marketing": 0.8037, "bank_marketing_duration": 0.9389}
+AUTOGLUON_SECONDS = {"adult": 62, "german_credit": 17, "pima": 12, "heart": 13, "bank_marketing": 63,
+                     "bank_marketing_duration": 63}
 
 
 def load(name: str):
@@ -55,6 +56,8 @@ def load(name: str):
         ds = data.load_heart_disease(binary=True)
     elif name == "bank_marketing":
         ds = data.load_bank_marketing(drop_leaky=True)
+    elif name == "bank_marketing_duration":  # the footnote setting: `duration` kept
+        ds = data.load_bank_marketing(drop_leaky=False)
     else:
         raise SystemExit(f"unknown dataset {name!r}")
     return ds.inputs["table"].reset_index(drop=True), np.asarray(ds.target)
@@ -129,7 +132,7 @@ def markdown(paths: list[str]) -> str:
               "AutoGluon 60 s/fold (5-fold mean) | better of the two |")
     lines = [header, "|---|---|---|---|---|---|---|---|---|"]
     ranks = []
-    for name in ["german_credit", "pima", "heart", "adult", "bank_marketing"]:
+    for name in ["german_credit", "pima", "heart", "adult", "bank_marketing", "bank_marketing_duration"]:
         if name not in results or not results[name]["per_fold"]:
             continue
         r = results[name]
@@ -152,6 +155,8 @@ def markdown(paths: list[str]) -> str:
             f"{fit:.0f} + {pred:.1f} = {r['wall_s_mean']:.0f}; {r['wall_s_max']:.0f} | "
             + ", ".join(f"{n} ({c})" for n, c in kept.items())
             + f" | {r['autogluon']:.4f} ({r['autogluon_s']} s) | {'preset' if rank == 1 else 'AutoGluon'} |")
+        if name == "bank_marketing_duration":
+            ranks.pop()  # a footnote, not one of the five
     lines.append("")
     lines.append(f"Mean rank over {len(ranks)} datasets (1 = better of the two): preset "
                  f"{np.mean(ranks):.2f}, AutoGluon {3 - np.mean(ranks):.2f}.")

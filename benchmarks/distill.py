@@ -141,7 +141,7 @@ def run_fold(name, X, y, tr, te, args):
     fit_teacher = time.perf_counter() - t0
     t0 = time.perf_counter()
     student = fuselearn.distill(teacher, Xtr, ytr, student=student_for(name), n_augment=args.n_augment,
-                                random_state=0)
+                                tolerance=args.tolerance, random_state=0)
     fit_student = time.perf_counter() - t0
     pos = list(teacher.classes_).index(1) if 1 in teacher.classes_ else 1
 
@@ -207,9 +207,13 @@ def main() -> None:
     parser.add_argument("--n-augment", type=int, default=None, help="synthetic rows (default: distill's)")
     parser.add_argument("--batches", type=int, nargs="+", default=[1_000, 20_000],
                         help="batch sizes (rows per predict_proba call) for the rows/s measurement")
+    parser.add_argument("--tolerance", type=float, default=0.005,
+                        help="distill's tolerance (the default student's size); a negative value: None")
     parser.add_argument("--out", default="")
     parser.add_argument("--report", nargs="+", metavar="JSON", help="print the results table of these files")
     args = parser.parse_args()
+    if args.tolerance < 0:
+        args.tolerance = None
     if args.report:
         print(report(args.report))
         return

@@ -195,7 +195,7 @@ def test_student_size_is_the_smallest_within_tolerance(data):
     P = LogisticRegression().fit(X, y).predict_proba(X)
     student = DistilledClassifier(random_state=0).fit(X, y, soft_targets=P)
     search = student.size_search_
-    assert len(search) == 3 * 11  # 7, 15, 31 leaves x 11 tree counts
+    assert len(search) == 3 * 11 + 3 * 9  # 7, 15, 31 leaves x 11 tree counts at 0.1, 9 at 0.25
     floor = min(r["gap"] for r in search)
     chosen = student.student_size_
     assert chosen["gap"] <= floor + 0.005
@@ -205,6 +205,7 @@ def test_student_size_is_the_smallest_within_tolerance(data):
     assert student.students_[0].num_leaves == chosen["num_leaves"]
     loose = DistilledClassifier(tolerance=0.9, random_state=0).fit(X, y, soft_targets=P)
     assert (loose.student_size_["n_estimators"], loose.student_size_["num_leaves"]) == (5, 7)
+    assert loose.students_[0].learning_rate == loose.student_size_["learning_rate"]
     fixed = DistilledClassifier(tolerance=None, random_state=0).fit(X, y, soft_targets=P)
     assert fixed.student_size_ is None and fixed.size_search_ == []
     assert fixed.students_[0].n_estimators == 150

@@ -161,9 +161,9 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     student : estimator, default=None
-        - None: LightGBM (``LGBMRegressor(objective="cross_entropy")``, sized by ``tolerance``), one
-          model on the positive class's probability (binary) or one per class (multiclass,
-          renormalised), sized by ``tolerance``. A DataFrame's non-numeric columns are given to
+        - None: LightGBM (``LGBMRegressor(objective="cross_entropy")``), one model on the
+          positive class's probability (binary) or one per class (multiclass, renormalised),
+          sized by ``tolerance``. A DataFrame's non-numeric columns are given to
           it as category codes (LightGBM's native categorical splits; an unseen value is missing),
           with no encoder pipeline in front. The same holds for any LightGBM model given as the
           student (its size is then the user's).

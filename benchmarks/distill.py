@@ -15,8 +15,8 @@ MUNGE rows built from the training fold), and all three are scored on the test f
   labelled by the teacher; default student LightGBM (cross-entropy on the probabilities) on the
   raw table; for women's clothing a TF-IDF + logistic-regression student (soft labels through
   weighted rows), since a tree student cannot read text.
-  The default student's size is chosen by ``distill(tolerance=0.005)``: the smallest LightGBM
-  (trees x log2 leaves) within 0.005 held-out soft-label AUC of the most faithful size tried.
+  The default student's size is chosen by ``distill(tolerance=0.002)``: the smallest LightGBM
+  (trees x log2 leaves) within 0.002 held-out soft-label AUC of the most faithful size tried.
 - Best member: the member with the best test AUC (an optimistic choice, as a reference), as a
   pipeline with the same preprocessing.
 - Predict speed: rows per second of ``predict_proba`` on the test fold tiled to each batch size of
@@ -207,7 +207,7 @@ def main() -> None:
     parser.add_argument("--n-augment", type=int, default=None, help="synthetic rows (default: distill's)")
     parser.add_argument("--batches", type=int, nargs="+", default=[1_000, 20_000],
                         help="batch sizes (rows per predict_proba call) for the rows/s measurement")
-    parser.add_argument("--tolerance", type=float, default=0.005,
+    parser.add_argument("--tolerance", type=float, default=0.002,
                         help="distill's tolerance (the default student's size); a negative value: None")
     parser.add_argument("--out", default="")
     parser.add_argument("--report", nargs="+", metavar="JSON", help="print the results table of these files")

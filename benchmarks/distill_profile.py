@@ -24,18 +24,18 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
 sys.path.insert(0, str(Path(__file__).parent))
-import distill as bench  # noqa: E402  (the teacher and data of benchmarks/distill.py)
+import distill as bench  # the teacher and data of benchmarks/distill.py
 
-import fuselearn  # noqa: E402
-from fuselearn.estimators import FusionClassifier  # noqa: E402
-from fuselearn.estimators._distill import _codes_transform  # noqa: E402
+import fuselearn
+from fuselearn.estimators import FusionClassifier
+from fuselearn.estimators._distill import _codes_transform
 
 
-def best_of(fn, reps=3):
+def best_of(fn, *args, reps=3):
     best = np.inf
     for _ in range(reps):
         start = time.perf_counter()
-        fn()
+        fn(*args)
         best = min(best, time.perf_counter() - start)
     return best
 
@@ -57,14 +57,14 @@ def main() -> None:
                 "sized (tolerance=0.005)": fuselearn.distill(teacher, Xtr, ytr, random_state=0)}
     for n in args.batches:
         big = pd.concat([Xte] * int(np.ceil(n / len(Xte))), ignore_index=True).iloc[:n]
-        t_teacher = best_of(lambda: teacher.predict_proba(big))
+        t_teacher = best_of(teacher.predict_proba, big)
         print(f"--- batch {n} rows: teacher {t_teacher * 1e3:.1f} ms ({n / t_teacher:,.0f} rows/s)")
         for (mname, _, _), est in zip(members, teacher.estimators_):
             Z = est[:-1].transform(big)
-            print(f"    member {mname}: preprocessing {best_of(lambda: est[:-1].transform(big)) * 1e3:.1f} ms, "
-                  f"model {best_of(lambda: est[-1].predict_proba(Z)) * 1e3:.1f} ms")
+            print(f"    member {mname}: preprocessing {best_of(est[:-1].transform, big) * 1e3:.1f} ms, "
+                  f"model {best_of(est[-1].predict_proba, Z) * 1e3:.1f} ms")
         for label, st in students.items():
-            t_student = best_of(lambda: st.predict_proba(big))
+            t_student = best_of(st.predict_proba, big)
             codes = _codes_transform(st._codes, big)
             booster = st.students_[0].booster_
             cats = big.copy()
@@ -73,9 +73,9 @@ def main() -> None:
             size = st.student_size_ or {"n_estimators": 150, "num_leaves": 31}
             print(f"  student {label} ({size['n_estimators']} trees of {size['num_leaves']} leaves): "
                   f"{t_student * 1e3:.1f} ms ({n / t_student:,.0f} rows/s, {t_teacher / t_student:.1f}x); "
-                  f"codes {best_of(lambda: _codes_transform(st._codes, big)) * 1e3:.1f} ms, "
-                  f"LightGBM {best_of(lambda: booster.predict(codes)) * 1e3:.1f} ms; LightGBM's pandas "
-                  f"path would cost {best_of(lambda: st.students_[0].predict(cats)) * 1e3:.1f} ms "
+                  f"codes {best_of(_codes_transform, st._codes, big) * 1e3:.1f} ms, "
+                  f"LightGBM {best_of(booster.predict, codes) * 1e3:.1f} ms; LightGBM's pandas "
+                  f"path would cost {best_of(st.students_[0].predict, cats) * 1e3:.1f} ms "
                   f"+ astype('category')")
 
 

@@ -8,7 +8,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
 
 import fuselearn
-from fuselearn import DistilledClassifier, FusionClassifier, NeuralClassifier, NeuralRegressor, distill
+from fuselearn import (
+    DistilledClassifier,
+    FusionClassifier,
+    NeuralClassifier,
+    NeuralRegressor,
+    distill,
+)
 from fuselearn.data import default_preprocessor
 from fuselearn.estimators._distill import _augment
 from fuselearn.exceptions import (

@@ -333,7 +333,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         n, k = P.shape
         cols = [1] if k == 2 else list(range(k))
         order = check_random_state(self._seed() if self._seed() is not None else 0).permutation(n)
-        n_hold = int(round(_SIZE_HOLDOUT * n))
+        n_hold = round(_SIZE_HOLDOUT * n)
         hold, train = order[:n_hold], order[n_hold:]
         try:
             if n_hold < 10 or len(train) < 10:

@@ -15,15 +15,17 @@ MUNGE rows built from the training fold), and all three are scored on the test f
   labelled by the teacher; default student LightGBM (cross-entropy on the probabilities) on the
   raw table; for women's clothing a TF-IDF + logistic-regression student (soft labels through
   weighted rows), since a tree student cannot read text.
-- Small student: the same distillation into LightGBM with 40 trees of 15 leaves (learning rate
-  0.25), to show what the speed goal costs in AUC.
+  The default student's size is chosen by ``distill(tolerance=0.002)``: the smallest LightGBM
+  (trees x log2 leaves) within 0.002 held-out soft-label AUC of the most faithful size tried.
 - Best member: the member with the best test AUC (an optimistic choice, as a reference), as a
   pipeline with the same preprocessing.
-- Predict speed: rows per second of ``predict_proba`` on the test fold tiled to ``--speed-rows``
-  rows, one call, best of 3, single thread (OMP_NUM_THREADS=1, torch 1 thread, LightGBM n_jobs=1).
+- Predict speed: rows per second of ``predict_proba`` on the test fold tiled to each batch size of
+  ``--batches`` (default 1,000 and 20,000 rows), one call per batch, best of 3, single thread
+  (OMP_NUM_THREADS=1, torch 1 thread, LightGBM n_jobs=1).
 
 Run: FUSELEARN_DATA=/path/to/datasets OMP_NUM_THREADS=1 PYTHONPATH=src \\
-        python benchmarks/distill.py [--datasets adult,german-credit,...] [--folds 5] [--out results.json]
+        python benchmarks/distill.py [--datasets adult,german-credit,...] [--folds 5] [--batches 1000 20000]
+        [--out results.json]
 """
 
 from __future__ import annotations
@@ -139,35 +141,62 @@ def run_fold(name, X, y, tr, te, args):
     fit_teacher = time.perf_counter() - t0
     t0 = time.perf_counter()
     student = fuselearn.distill(teacher, Xtr, ytr, student=student_for(name), n_augment=args.n_augment,
-                                random_state=0)
+                                tolerance=args.tolerance, random_state=0)
     fit_student = time.perf_counter() - t0
-    small = None
-    if name != "womens-clothing":  # a smaller student: the speed / fidelity trade-off
-        from lightgbm import LGBMRegressor
-
-        small = fuselearn.distill(teacher, Xtr, ytr, n_augment=args.n_augment, random_state=0,
-                                  student=LGBMRegressor(objective="cross_entropy", n_estimators=40,
-                                                        learning_rate=0.25, num_leaves=15, min_child_samples=10,
-                                                        random_state=0, n_jobs=1, verbose=-1))
     pos = list(teacher.classes_).index(1) if 1 in teacher.classes_ else 1
+
+    def speed(model, Xm):  # rows/s per batch size; teacher and student timed back to back
+        return {str(b): rows_per_second(model, Xm, b) for b in args.batches}
+
     out = {"teacher": {"auc": roc_auc_score(yte, teacher.predict_proba(Xte)[:, pos]),
-                       "fit_s": fit_teacher,
-                       "rows_per_s": rows_per_second(teacher, Xte, args.speed_rows)},
+                       "fit_s": fit_teacher, "rows_per_s": speed(teacher, Xte)},
            "student": {"auc": roc_auc_score(yte, student.predict_proba(Xte)[:, pos]),
-                       "fit_s": fit_student,
-                       "rows_per_s": rows_per_second(student, Xte, args.speed_rows),
+                       "fit_s": fit_student, "rows_per_s": speed(student, Xte),
                        "soft_label_source": student.soft_label_source_,
-                       "n_synthetic": student.n_synthetic_}}
-    if small is not None:
-        out["student_small"] = {"auc": roc_auc_score(yte, small.predict_proba(Xte)[:, pos]),
-                                "rows_per_s": rows_per_second(small, Xte, args.speed_rows)}
+                       "n_synthetic": student.n_synthetic_,
+                       "size": student.student_size_}}
     agree = float((student.predict(Xte) == teacher.predict(Xte)).mean())
     out["student"]["agreement"] = agree
     for (mname, _, cols), est in zip(members, teacher.estimators_):
         Xm = Xte if cols is None else Xte[cols]
         out[f"member:{mname}"] = {"auc": roc_auc_score(yte, est.predict_proba(Xm)[:, pos]),
-                                  "rows_per_s": rows_per_second(est, Xm, args.speed_rows)}
+                                  "rows_per_s": speed(est, Xm)}
     return out
+
+
+def report(paths) -> str:
+    """The results table of docs/benchmarks/distill.md from the JSON files of earlier runs."""
+    results = {}
+    for p in paths:
+        with open(p) as fh:
+            results.update(json.load(fh))
+    header = ("| dataset | folds | teacher AUC | student AUC | gap | student sizes (trees x leaves) | agreement "
+              "| rows/s teacher / student, batch 1,000 | speed-up | rows/s teacher / student, batch 20,000 "
+              "| speed-up | best member AUC | goal (1,000 / 20,000) |")
+    lines = [header, "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    met = {"1000": 0, "20000": 0}
+    for name, r in results.items():
+        t, s = np.mean(r["teacher"]["auc"]), np.mean(r["student"]["auc"])
+        sizes = ", ".join(f"{z['n_estimators']}x{z['num_leaves']}" for z in r["student"]["size"] if z) or "TF-IDF + LR"
+        speed = {}
+        for b in ("1000", "20000"):
+            tr = np.mean([x[b] for x in r["teacher"]["rows_per_s"]])
+            sr = np.mean([x[b] for x in r["student"]["rows_per_s"]])
+            speed[b] = (tr, sr, sr / tr)
+        v = r["verdict"]
+        best = v["best_member"]
+        for b in met:
+            met[b] += bool(v[f"goal_met_{b}"])
+        lines.append(
+            f"| {name} | {len(r['teacher']['auc'])} | {t:.4f} | {s:.4f} | {t - s:+.4f} | {sizes} | "
+            f"{np.mean(r['student']['agreement']):.3f} | {speed['1000'][0]:,.0f} / {speed['1000'][1]:,.0f} | "
+            f"{speed['1000'][2]:.1f}x | {speed['20000'][0]:,.0f} / {speed['20000'][1]:,.0f} | {speed['20000'][2]:.1f}x | "
+            f"{best[7:]} {np.mean(r[best]['auc']):.4f} | "
+            f"{'met' if v['goal_met_1000'] else 'missed'} / {'met' if v['goal_met_20000'] else 'missed'} |")
+    lines.append("")
+    lines.append(f"Goal met (within 0.005 and >= 10x) on {met['1000']} of {len(results)} at batch 1,000, "
+                 f"{met['20000']} of {len(results)} at batch 20,000.")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -176,9 +205,18 @@ def main() -> None:
     parser.add_argument("--datasets", default="adult,german-credit,pima-diabetes,heart-disease,womens-clothing")
     parser.add_argument("--folds", type=int, default=5, help="run the first N of the 5 protocol folds")
     parser.add_argument("--n-augment", type=int, default=None, help="synthetic rows (default: distill's)")
-    parser.add_argument("--speed-rows", type=int, default=20_000)
+    parser.add_argument("--batches", type=int, nargs="+", default=[1_000, 20_000],
+                        help="batch sizes (rows per predict_proba call) for the rows/s measurement")
+    parser.add_argument("--tolerance", type=float, default=0.002,
+                        help="distill's tolerance (the default student's size); a negative value: None")
     parser.add_argument("--out", default="")
+    parser.add_argument("--report", nargs="+", metavar="JSON", help="print the results table of these files")
     args = parser.parse_args()
+    if args.tolerance < 0:
+        args.tolerance = None
+    if args.report:
+        print(report(args.report))
+        return
     try:
         import torch
 
@@ -195,7 +233,9 @@ def main() -> None:
             t0 = time.perf_counter()
             per_fold.append(run_fold(name, X, y, tr, te, args))
             print(f"  {name} fold {k}: teacher {per_fold[-1]['teacher']['auc']:.4f} student "
-                  f"{per_fold[-1]['student']['auc']:.4f} ({time.perf_counter() - t0:.0f} s)", flush=True)
+                  f"{per_fold[-1]['student']['auc']:.4f} size {per_fold[-1]['student']['size']} "
+                  f"rows/s teacher {per_fold[-1]['teacher']['rows_per_s']} student "
+                  f"{per_fold[-1]['student']['rows_per_s']} ({time.perf_counter() - t0:.0f} s)", flush=True)
         summary = {}
         for model in per_fold[0]:
             summary[model] = {key: [f[model][key] for f in per_fold] for key in per_fold[0][model]}
@@ -203,21 +243,20 @@ def main() -> None:
         members = [m for m in summary if m.startswith("member:")]
         best = max(members, key=lambda m: np.mean(summary[m]["auc"]))
         t_auc, s_auc = np.mean(summary["teacher"]["auc"]), np.mean(summary["student"]["auc"])
-        speedup = np.mean(summary["student"]["rows_per_s"]) / np.mean(summary["teacher"]["rows_per_s"])
-        ok = (t_auc - s_auc <= 0.005) and speedup >= 10
-        summary["verdict"] = {"best_member": best, "auc_gap": t_auc - s_auc, "speedup": speedup, "goal_met": bool(ok)}
-        if "student_small" in summary:
-            sm_auc = np.mean(summary["student_small"]["auc"])
-            sm_speed = np.mean(summary["student_small"]["rows_per_s"]) / np.mean(summary["teacher"]["rows_per_s"])
-            sm_ok = (t_auc - sm_auc <= 0.005) and sm_speed >= 10
-            summary["verdict"].update(small_auc_gap=t_auc - sm_auc, small_speedup=sm_speed, small_goal_met=bool(sm_ok))
-            print(f"{'':16s} small student (40 trees of 15 leaves) {sm_auc:.4f}, gap {t_auc - sm_auc:+.4f}, "
-                  f"speed-up {sm_speed:.1f}x -> goal {'MET' if sm_ok else 'MISSED'}", flush=True)
-        print(f"{name:16s} teacher {t_auc:.4f} ({np.mean(summary['teacher']['rows_per_s']):,.0f} rows/s) | "
-              f"student {s_auc:.4f} ({np.mean(summary['student']['rows_per_s']):,.0f} rows/s, agreement "
+        verdict = {"best_member": best, "auc_gap": t_auc - s_auc}
+        for b in map(str, args.batches):
+            speedup = (np.mean([r[b] for r in summary["student"]["rows_per_s"]])
+                       / np.mean([r[b] for r in summary["teacher"]["rows_per_s"]]))
+            verdict[f"speedup_{b}"] = speedup
+            verdict[f"goal_met_{b}"] = bool((t_auc - s_auc <= 0.005) and speedup >= 10)
+        summary["verdict"] = verdict
+        sizes = [f"{s['n_estimators']}x{s['num_leaves']}" for s in summary["student"]["size"] if s]
+        print(f"{name:16s} teacher {t_auc:.4f} | student {s_auc:.4f} (sizes {sizes or 'user'}, agreement "
               f"{np.mean(summary['student']['agreement']):.3f}) | best member {best[7:]} "
-              f"{np.mean(summary[best]['auc']):.4f} ({np.mean(summary[best]['rows_per_s']):,.0f} rows/s) | "
-              f"gap {t_auc - s_auc:+.4f}, speed-up {speedup:.1f}x -> goal {'MET' if ok else 'MISSED'}", flush=True)
+              f"{np.mean(summary[best]['auc']):.4f} | gap {t_auc - s_auc:+.4f} | "
+              + ", ".join(f"batch {b}: {verdict[f'speedup_{b}']:.1f}x "
+                          f"({'MET' if verdict[f'goal_met_{b}'] else 'MISSED'})" for b in map(str, args.batches)),
+              flush=True)
         if args.out:
             with open(args.out, "w") as fh:
                 json.dump(results, fh, indent=1, default=float)

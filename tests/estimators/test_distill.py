@@ -8,7 +8,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
 
 import fuselearn
-from fuselearn import DistilledClassifier, FusionClassifier, NeuralClassifier, distill
+from fuselearn import (
+    DistilledClassifier,
+    FusionClassifier,
+    NeuralClassifier,
+    NeuralRegressor,
+    distill,
+)
 from fuselearn.data import default_preprocessor
 from fuselearn.estimators._distill import _augment
 from fuselearn.exceptions import (
@@ -37,13 +43,16 @@ def _table(n, rng):
 def test_student_matches_a_logistic_teacher(data):
     Xtr, ytr, Xte, _ = data
     teacher = LogisticRegression().fit(Xtr, ytr)
-    student = distill(teacher, Xtr, ytr, random_state=0)
+    student = distill(teacher, Xtr, ytr, tolerance=0.0, random_state=0)  # the most faithful size
     assert student.soft_label_source_ == "cross_val_predict"
     assert student.n_synthetic_ == 5 * len(Xtr)
     agreement = (student.predict(Xte) == teacher.predict(Xte)).mean()
     assert agreement > 0.97
+    # the default, the smallest size within 0.002 of that fidelity, gives up little of it
+    small = distill(teacher, Xtr, ytr, random_state=0)
+    assert (small.predict(Xte) == teacher.predict(Xte)).mean() > 0.95
     # and without the synthetic rows the default LightGBM student follows it less closely
-    plain = distill(teacher, Xtr, ytr, augment=None, random_state=0)
+    plain = distill(teacher, Xtr, ytr, augment=None, tolerance=0.0, random_state=0)
     assert plain.n_synthetic_ == 0
     gap = np.abs(student.predict_proba(Xte) - teacher.predict_proba(Xte)).mean()
     gap_plain = np.abs(plain.predict_proba(Xte) - teacher.predict_proba(Xte)).mean()
@@ -118,7 +127,7 @@ def test_student_without_sample_weight_needs_hard_labels(data):
     Xtr, ytr, _, _ = data
     teacher = LogisticRegression().fit(Xtr, ytr)
     net = NeuralClassifier(hidden_sizes=(8,), max_epochs=3, random_state=0)
-    with pytest.raises(InvalidParameterError, match="cannot take soft labels.*soft=False"):
+    with pytest.raises(InvalidParameterError, match="cannot take soft labels.*NeuralRegressor.*soft=False"):
         distill(teacher, Xtr, ytr, student=net, n_augment=100, random_state=0)
     student = distill(teacher, Xtr, ytr, student=net, soft=False, n_augment=100, random_state=0)
     assert student.predict(Xtr[:5]).shape == (5,)
@@ -170,3 +179,55 @@ def test_lightgbm_student_reads_string_columns_natively():
     new = X.head(3).copy()
     new["city"] = "unseen"
     assert student.predict_proba(new).shape == (3, 2)
+
+
+def test_neural_student_learns_soft_labels_as_a_regressor(data):
+    """The neural way to soft labels: a NeuralRegressor fitted on the class probability."""
+    Xtr, ytr, Xte, _ = data
+    teacher = LogisticRegression().fit(Xtr, ytr)
+    net = NeuralRegressor(hidden_sizes=(16,), max_epochs=60, lr=3e-3, random_state=0)
+    student = distill(teacher, Xtr, ytr, student=net, n_augment=900, random_state=0)
+    assert student.student_size_ is None  # a student of the user's: no size search
+    gap = np.abs(student.predict_proba(Xte)[:, 1] - teacher.predict_proba(Xte)[:, 1]).mean()
+    assert gap < 0.1
+    assert (student.predict(Xte) == teacher.predict(Xte)).mean() > 0.9
+
+
+def test_student_size_is_the_smallest_within_tolerance(data):
+    """The sizing rule on tiny data: every size is tried, the choice is the cheapest within
+    ``tolerance`` of the most faithful; a loose tolerance gives the smallest, none the fixed size."""
+    Xtr, ytr, _, _ = data
+    X, y = Xtr[:300], ytr[:300]
+    P = LogisticRegression().fit(X, y).predict_proba(X)
+    student = DistilledClassifier(random_state=0).fit(X, y, soft_targets=P)
+    search = student.size_search_
+    assert len(search) == 3 * 11  # 7, 15, 31 leaves x 11 tree counts
+    floor = min(r["gap"] for r in search)
+    chosen = student.student_size_
+    assert chosen["gap"] <= floor + student.tolerance
+    cheaper = [r for r in search if r["cost"] < chosen["n_estimators"] * np.log2(chosen["num_leaves"] + 1)]
+    assert all(r["gap"] > floor + student.tolerance for r in cheaper)
+    assert student.students_[0].n_estimators == chosen["n_estimators"]
+    assert student.students_[0].num_leaves == chosen["num_leaves"]
+    loose = DistilledClassifier(tolerance=0.9, random_state=0).fit(X, y, soft_targets=P)
+    assert (loose.student_size_["n_estimators"], loose.student_size_["num_leaves"]) == (5, 7)
+    assert loose.students_[0].learning_rate == loose.student_size_["learning_rate"]
+    fixed = DistilledClassifier(tolerance=None, random_state=0).fit(X, y, soft_targets=P)
+    assert fixed.student_size_ is None and fixed.size_search_ == []
+    assert fixed.students_[0].n_estimators == 150
+    with pytest.raises(InvalidParameterError, match="'tolerance' parameter"):
+        DistilledClassifier(tolerance=-1).fit(X, y, soft_targets=P)
+
+
+def test_default_student_reads_the_table_without_an_encoder():
+    """Strings become category codes fixed at fit (no pipeline); columns are read by name."""
+    rng = np.random.RandomState(5)
+    X = _table(400, rng)
+    y = ((X["city"] == "a") | (X["age"] > 50)).astype(int).to_numpy()
+    student = DistilledClassifier(random_state=0).fit(X, y)
+    assert student.students_[0].booster_.num_feature() == 4
+    assert (student.predict(X) == y).mean() > 0.9
+    shuffled = X[["flag", "city", "income", "age"]]
+    np.testing.assert_allclose(student.predict_proba(shuffled), student.predict_proba(X))
+    with pytest.raises(InvalidInputError, match="lacks the column"):
+        student.predict(X.rename(columns={"city": "town"}))

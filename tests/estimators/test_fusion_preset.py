@@ -41,13 +41,14 @@ class Sleepy(ClassifierMixin, BaseEstimator):
 @pytest.fixture(scope="module")
 def data():
     X, y = make_classification(n_samples=300, n_features=8, n_informative=4, random_state=0)
+    LogisticRegression().fit(X, y)  # warm up (lazy imports), so the budget tests time fits only
     return X[:200], y[:200], X[200:], y[200:]
 
 
 def test_budget_skips_the_member_that_would_overrun(data):
     X, y, _, _ = data
-    fusion = FusionClassifier([("lr", LogisticRegression()), ("slow", Sleepy(0.4))], method="weighted",
-                              cv=3, bagging=True, time_limit=0.6, random_state=0)
+    fusion = FusionClassifier([("lr", LogisticRegression()), ("slow", Sleepy(1.0))], method="weighted",
+                              cv=3, bagging=True, time_limit=2.0, random_state=0)
     with pytest.warns(FuselearnWarning, match="'slow'"):
         fusion.fit(X, y)
     assert fusion.member_names_ == ["lr"]
@@ -172,3 +173,89 @@ def test_table_preprocessor_builds_default_preprocessor_at_fit():
     out = prep.transform(pd.DataFrame({"age": [np.nan], "city": ["unseen"]}))
     assert out.shape == (1, 3) and isinstance(out, np.ndarray)
     np.testing.assert_allclose(out[0], [0.0, 0.0, 0.0])  # the median, scaled; an unknown city
+
+
+class RowTimed(ClassifierMixin, BaseEstimator):
+    """Logistic regression whose fit and predict sleep in proportion to the rows they see."""
+
+    def __init__(self, fit_per_row=0.0, predict_per_row=0.0):
+        self.fit_per_row = fit_per_row
+        self.predict_per_row = predict_per_row
+
+    def fit(self, X, y):
+        time.sleep(self.fit_per_row * len(X))
+        self.model_ = LogisticRegression().fit(X, y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X):
+        time.sleep(self.predict_per_row * len(X))
+        return self.model_.predict_proba(X)
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+def test_pilot_fit_skips_a_slow_member_before_its_first_fold():
+    X, y = make_classification(n_samples=3200, n_features=5, random_state=0)
+    fusion = FusionClassifier([("prior", DummyClassifier()), ("slow", RowTimed(fit_per_row=2e-3))],
+                              method="weighted", cv=3, bagging=True, time_limit=6, random_state=0)
+    start = time.perf_counter()
+    with pytest.warns(FuselearnWarning, match="pilot fits on 125 and 500 rows"):
+        fusion.fit(X, y)
+    # its first fold alone (2,133 rows) takes 4.3 s, three of them 13 s; the pilots cost 1.25 s
+    assert time.perf_counter() - start < 4.2
+    assert fusion.member_names_ == ["prior"] and "pilot" in fusion.skipped_members_["slow"]
+    assert set(fusion.budget_) >= {"members_s", "predict_reserve_s", "combiner_s", "fit_s"}
+
+
+def test_member_is_stopped_after_a_fold_that_shows_it_would_overrun(data):
+    X, y, _, _ = data  # 200 rows: no pilot, the first fold is the measurement
+    fusion = FusionClassifier([("prior", DummyClassifier()), ("slow", Sleepy(1.0))], method="weighted",
+                              cv=3, bagging=True, time_limit=2.0, random_state=0)
+    start = time.perf_counter()
+    with pytest.warns(FuselearnWarning, match="stopped after fold 1 of 3"):
+        fusion.fit(X, y)
+    assert time.perf_counter() - start < 2.5  # one fold (1 s), not three
+    assert fusion.member_names_ == ["prior"]
+
+
+def test_prediction_time_counts_in_the_budget(data):
+    X, y, Xt, _ = data
+    # fits at once, but predicting costs 5 ms a row: out-of-fold 200 rows (1 s) plus the reserve
+    # for one held-out fold's rows by each of the 3 bagged fold models (67 x 3 rows, 1 s)
+    members = [("lr", LogisticRegression()), ("slow_predict", RowTimed(predict_per_row=5e-3))]
+    fusion = FusionClassifier(members, method="weighted", cv=3, bagging=True, time_limit=1.5, random_state=0)
+    with pytest.warns(FuselearnWarning, match="'slow_predict'"):
+        fusion.fit(X, y)
+    assert fusion.member_names_ == ["lr"]
+    roomy = clone(fusion).set_params(time_limit=20).fit(X, y)
+    assert roomy.member_names_ == ["lr", "slow_predict"]
+    assert roomy.budget_["predict_rows"] == 67
+    assert 0.9 < roomy.budget_["predict_reserve_s"] < 3.0  # 67 rows x 3 models x 5 ms, measured
+    start = time.perf_counter()
+    roomy.predict_proba(Xt[:67])
+    assert time.perf_counter() - start < 2 * roomy.budget_["predict_reserve_s"] + 0.2
+
+
+def test_pilots_do_not_multiply_a_fixed_cost():
+    """A member whose fit costs 0.5 s whatever the rows is kept: the two pilots see no growth."""
+    X, y = make_classification(n_samples=3200, n_features=5, random_state=0)
+    fusion = FusionClassifier([("fixed", Sleepy(0.5))], method="weighted", cv=3, bagging=True,
+                              time_limit=6, random_state=0)
+    fusion.fit(X, y)  # 2 pilots + 3 folds = 2.5 s; one pilot scaled by 4.3x rows would say 6.4 s
+    assert fusion.member_names_ == ["fixed"] and fusion.skipped_members_ == {}
+
+
+def test_table_preprocessor_native_categories_for_lightgbm():
+    pd = pytest.importorskip("pandas")
+    from fuselearn.estimators import TablePreprocessor
+
+    frame = pd.DataFrame({"age": [30.0, np.nan, 50.0, 40.0], "city": ["a", "b", None, "a"]})
+    prep = TablePreprocessor(categories="native").fit(frame)
+    out = prep.transform(pd.DataFrame({"age": [np.nan, 20.0], "city": ["unseen", "b"]}))
+    assert list(out.columns) == ["age", "city"] and isinstance(out["city"].dtype, pd.CategoricalDtype)
+    assert out["city"].isna().tolist() == [True, False] and out["city"].cat.codes.tolist() == [-1, 1]
+    assert np.isnan(out["age"].iloc[0])  # left missing: LightGBM routes it
+    with pytest.raises(InvalidParameterError, match="'categories' parameter"):
+        TablePreprocessor(categories="ordinal").fit(frame)

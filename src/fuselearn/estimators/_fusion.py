@@ -65,6 +65,13 @@ __all__ = ["FusionClassifier", "FusionRegressor", "Uncertainty"]
 
 # Every fitted attribute a combiner may export onto the estimator (removed before a new combiner's).
 _COMBINER_ATTRIBUTES = tuple(sorted({a for c in combiner_classes() for a in c.fitted_attributes}))
+# Under ``time_limit``: the share of the budget kept for the combiner's fit (Caruana selection or a
+# meta-learner on the out-of-fold rows took well under a second on the tables we measured), and the
+# fewest rows of a member's pilot fit (see ``_BaseFusion._fit_members_on_budget``).
+_BUDGET_COMBINER_SHARE = 0.05
+# A member is not started (not even its pilot) with less than this share of the budget left.
+_BUDGET_MIN_START_SHARE = 0.05
+_PILOT_MIN_ROWS = 500
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -415,54 +422,141 @@ class _BaseFusion(_BaseComposition):
         return [full.get(i) for i in range(len(members))], per_fold
 
     def _fit_members_on_budget(self, X, y, members, splits, combiner):
-        """Fit members one after another within ``time_limit`` seconds; skip those that would overrun.
+        """Fit members one after another within ``time_limit`` seconds; skip or stop those that would overrun.
 
-        A member's cost is estimated from its first fold (fit, plus predicting that fold's held-out
-        rows) times the fits it still needs; a member whose estimate would pass the budget, or that
-        comes after the budget is spent, is skipped with a :class:`FuselearnWarning` naming it.
-        Members are tried in the order given, so put the cheap, strong ones first.
-        Returns ``(kept members, full fits, fold fits)`` re-indexed over the kept members.
+        The budget covers everything ``fit`` does and the first prediction after it:
+
+        - ``_BUDGET_COMBINER_SHARE`` of it is kept for the combiner's fit, and no member is started
+          with less than ``_BUDGET_MIN_START_SHARE`` of it left;
+        - each member is first tried by two **pilot fits**, on a random ``1/32`` and ``1/8`` of its
+          first fold's training rows (at least ``_PILOT_MIN_ROWS``; only when that fold has 4
+          times as many; the second only if the first times the fits needed is still within
+          what is left), the larger timed with a prediction of as many held-out rows; its fits
+          (a line through the two pilots' seconds: a fixed cost plus a cost per row), its
+          out-of-fold predictions and its prediction reserve (below; per row, times
+          ``log n / log m``) are extrapolated from them, and a member whose estimate does not fit
+          in what is left is skipped before its first real fit;
+        - after each fold (its fit and the out-of-fold prediction of the fold's held-out rows, both
+          counted) the estimate is redone from the measured seconds, and a member whose remaining
+          folds (plus its refit on all rows without ``bagging``) would pass the budget is
+          **stopped** there and left out;
+        - every kept member **reserves** the time to predict one held-out fold's worth of rows
+          (``ceil(n_samples / n_folds)``; with ``bagging``, by each of its fold models), measured
+          per row on its out-of-fold predictions, so a later ``predict_proba`` of a batch that size
+          is inside the budget too.
+
+        Members are tried in the order given, so put the cheap, strong ones first. Returns ``(kept
+        members, full fits, fold fits, out-of-fold outputs)`` re-indexed over the kept members.
         """
         owner = type(self).__name__
         budget = float(self.time_limit)
         start = time.perf_counter()
+        deadline = start + budget * (1.0 - _BUDGET_COMBINER_SHARE)
+        n = _num_samples(X)
         n_folds = 0 if splits is None else len(splits)
-        kept, full, per_fold, skipped = [], [], {}, {}
+        predict_rows = int(np.ceil(n / (n_folds or 5)))  # one held-out fold (a fifth without folds)
+        models_per_predict = n_folds if (self.bagging and n_folds) else 1
+        rng = np.random.RandomState(0)  # the pilot rows; the fusion's own seed stays untouched
+        kept, full, per_fold, oof_parts, skipped = [], [], {}, {}, {}
+        reserved = 0.0  # prediction seconds reserved for the members kept so far
         self.member_fit_seconds_ = {}
+
+        def over(extra):
+            return time.perf_counter() + extra > deadline - reserved
+
         for mname, est, cols in members:
-            elapsed = time.perf_counter() - start
-            if elapsed >= budget:
-                skipped[mname] = f"not started: the {budget:g} s budget was spent after {elapsed:.1f} s"
+            left = deadline - reserved - time.perf_counter()
+            if left <= _BUDGET_MIN_START_SHARE * budget:  # too little left to fit any fold and its pilots
+                skipped[mname] = (f"not started: the {budget:g} s budget was spent "
+                                  f"({time.perf_counter() - start:.1f} s, {reserved:.1f} s reserved to predict)")
                 continue
-            t0 = time.perf_counter()
-            if splits is None:  # no folds: a single fit on all rows, checked after the fact
+            if splits is None:  # no folds: one fit on all rows, then its prediction timed
+                t0 = time.perf_counter()
                 model, seconds = _fit_member(owner, mname, est, X, y, cols)
-                if time.perf_counter() - start > budget:
-                    skipped[mname] = f"its fit on all rows took {seconds:.1f} s and overran the budget"
+                probe = np.arange(min(n, predict_rows))
+                self._member_output(model, _safe_indexing(X, probe), cols, combiner.output)
+                reserve = (time.perf_counter() - t0 - seconds) / max(len(probe), 1) * predict_rows
+                if over(reserve):
+                    skipped[mname] = (f"its fit on all rows took {seconds:.1f} s and, with {reserve:.1f} s "
+                                      f"to predict, overran the {budget:g} s budget")
                     continue
+                reserved += reserve
                 kept.append((mname, est, cols))
                 full.append(model)
                 self.member_fit_seconds_[mname] = seconds
                 continue
-            first, _ = _fit_member(owner, mname, est, X, y, cols, splits[0][0], 0, n_folds)
-            self._member_output(first, _safe_indexing(X, splits[0][1]), cols, combiner.output)
-            cost = time.perf_counter() - t0
-            n_more = n_folds - 1 + (0 if self.bagging else 1)
-            projected = time.perf_counter() - start + cost * n_more
-            if projected > budget:
-                skipped[mname] = (f"estimated {cost * (n_more + 1):.1f} s from its first fold "
-                                  f"({cost:.2f} s); {projected:.1f} s in all would pass the {budget:g} s budget")
+            n_fits = n_folds + (0 if self.bagging else 1)
+            tr0, te0 = splits[0]
+            if len(tr0) >= 4 * _PILOT_MIN_ROWS:
+                m = max(_PILOT_MIN_ROWS, len(tr0) // 8)
+                sub = rng.choice(tr0, m, replace=False)
+                half = np.sort(sub[: m // 4])  # 4x apart: a slope that timing noise does not swamp
+                held = te0[:m]
+                growth = np.log(len(tr0)) / np.log(m)
+                try:
+                    t0 = time.perf_counter()
+                    _, fit_half = _fit_member(owner, mname, est, X, y, cols, half, 0, n_folds)
+                    if over(fit_half * n_fits):  # more rows cost at least as much: no second pilot
+                        skipped[mname] = (
+                            f"a pilot fit on {len(half)} rows took {fit_half:.2f} s: at least "
+                            f"{fit_half * n_fits:.1f} s for {n_fits} fits, more than the "
+                            f"{max(left - (time.perf_counter() - t0), 0):.1f} s left of the {budget:g} s budget")
+                        continue
+                    pilot, fit_s = _fit_member(owner, mname, est, X, y, cols, np.sort(sub), 0, n_folds)
+                    t1 = time.perf_counter()
+                    self._member_output(pilot, _safe_indexing(X, held), cols, combiner.output)
+                    per_row = (time.perf_counter() - t1) / len(held) * growth
+                except (FuselearnError, ValueError):  # e.g. a class missing from the pilot rows: judge by fold 1
+                    pilot = None
+                if pilot is not None:
+                    # Fit seconds as a + b * rows through the two pilots: a learner's fixed cost
+                    # (LightGBM's 100 trees whatever the rows) is not multiplied by 8. A pair
+                    # showing no growth (the larger pilot as fast, as happens on a loaded machine)
+                    # estimates the larger pilot's seconds; the check after each fold catches
+                    # an estimate that was too low.
+                    slope = max((fit_s - fit_half) / (m - len(half)), 0.0)
+                    fit_est = fit_s + slope * (len(tr0) - m)
+                    estimate = fit_est * n_fits + per_row * (n + predict_rows * models_per_predict)
+                    if over(estimate):
+                        skipped[mname] = (
+                            f"pilot fits on {len(half)} and {m} rows took {fit_half:.2f} s and {fit_s:.2f} s: "
+                            f"estimated {estimate:.1f} s for {n_fits} fits, out-of-fold and test predictions, "
+                            f"more than the {max(left - (time.perf_counter() - t0), 0):.1f} s left of the "
+                            f"{budget:g} s budget")
+                        continue
+            fold_models, fold_outputs, fit_seconds, row_seconds = {}, {}, [], []
+            stopped = None
+            for k, (tr, te) in enumerate(splits):
+                model, seconds = _fit_member(owner, mname, est, X, y, cols, tr, k, n_folds)
+                t1 = time.perf_counter()
+                fold_outputs[k] = self._member_output(model, _safe_indexing(X, te), cols, combiner.output)
+                row_seconds.append((time.perf_counter() - t1) / max(len(te), 1))
+                fit_seconds.append(seconds)
+                fold_models[k] = model
+                rest_rows = sum(len(t) for _, t in splits[k + 1:])
+                per_row = float(np.mean(row_seconds))
+                rest = (float(np.mean(fit_seconds)) * (n_folds - 1 - k + (0 if self.bagging else n / len(tr)))
+                        + per_row * (rest_rows + predict_rows * models_per_predict))
+                if over(rest):
+                    stopped = (f"stopped after fold {k + 1} of {n_folds} ({sum(fit_seconds):.1f} s of fits): "
+                               f"{rest:.1f} s more would pass the {budget:g} s budget")
+                    break
+            if stopped is not None:
+                skipped[mname] = stopped
                 continue
-            i = len(kept)
-            kept.append((mname, est, cols))
-            per_fold[(i, 0)] = first
-            for k in range(1, n_folds):
-                per_fold[(i, k)], _ = _fit_member(owner, mname, est, X, y, cols, splits[k][0], k, n_folds)
             if not self.bagging:
                 model, seconds = _fit_member(owner, mname, est, X, y, cols)
                 full.append(model)
                 self.member_fit_seconds_[mname] = seconds
+            reserved += float(np.mean(row_seconds)) * predict_rows * models_per_predict
+            i = len(kept)
+            kept.append((mname, est, cols))
+            for k in range(n_folds):
+                per_fold[(i, k)] = fold_models[k]
+                oof_parts[(i, k)] = fold_outputs[k]
         self.skipped_members_ = skipped
+        self.budget_ = {"time_limit": budget, "members_s": time.perf_counter() - start,
+                        "predict_reserve_s": reserved, "predict_rows": predict_rows}
         if not kept:
             reasons = "; ".join(f"{n!r}: {r}" for n, r in skipped.items())
             raise TrainingError(
@@ -477,7 +571,7 @@ class _BaseFusion(_BaseComposition):
                 + f". Fused: {[m[0] for m in kept]}.",
                 FuselearnWarning, stacklevel=4,
             )
-        return kept, full, per_fold
+        return kept, full, per_fold, oof_parts
 
     def _make_splits(self, X, y, rng):
         cv = self.cv
@@ -516,9 +610,12 @@ class _BaseFusion(_BaseComposition):
         if (combiner.needs_oof or self.bagging) and not self.prefit:
             splits = self._make_splits(X, y, rng)
         self.skipped_members_ = {}
+        oof_parts = {}
+        fit_start = time.perf_counter()
         if self.time_limit is not None and not self.prefit:
-            members, fitted, per_fold = self._fit_members_on_budget(X, y, members, splits, combiner)
+            members, fitted, per_fold, oof_parts = self._fit_members_on_budget(X, y, members, splits, combiner)
         else:
+            self.__dict__.pop("budget_", None)
             fitted, per_fold = self._fit_members(X, y, members, splits)
         if self.bagging:
             fitted = [_Bagged([per_fold[(i, k)] for k in range(len(splits))]) for i in range(len(members))]
@@ -535,14 +632,20 @@ class _BaseFusion(_BaseComposition):
                 oof = None
                 for k, (_, test) in enumerate(splits):
                     for i, cols in enumerate(self._member_columns):
-                        out = self._member_output(per_fold[(i, k)], _safe_indexing(X, test), cols,
-                                                  combiner.output)
+                        out = oof_parts.get((i, k))  # already predicted under the time budget
+                        if out is None:
+                            out = self._member_output(per_fold[(i, k)], _safe_indexing(X, test), cols,
+                                                      combiner.output)
                         if oof is None:
                             oof = np.zeros((len(members), _num_samples(X)) + out.shape[1:])
                         oof[i, test] = out
             self.oof_predictions_ = oof
         # A fresh generator from the same seed, so refit_combiner reproduces fit exactly.
+        t0 = time.perf_counter()
         self._fit_combiner(combiner, X, y_combiner)
+        if "budget_" in self.__dict__:
+            self.budget_["combiner_s"] = time.perf_counter() - t0
+            self.budget_["fit_s"] = time.perf_counter() - fit_start
         return self
 
     def _fit_combiner(self, combiner: Combiner, X, y_combiner) -> None:
@@ -740,11 +843,19 @@ class FusionClassifier(ClassifierMixin, _BaseFusion):
         more. ``estimators_`` then holds the bagged members; ``fitted_member`` gives None (no
         all-rows fit to share). Not with ``prefit``.
     time_limit : float, default=None
-        Seconds for fitting the members. Members are fitted one after another in the order given
-        (``n_jobs`` is then not used); a member's cost is estimated from its first fold and a
-        member that would pass the budget is skipped with a warning naming it
-        (``skipped_members_``). A budget in which no member fits raises
-        :class:`~fuselearn.exceptions.TrainingError`. The combiner's own fit is not counted.
+        Seconds for the whole ``fit`` (member fits on every fold, their out-of-fold predictions,
+        the refit on all rows without ``bagging``, the combiner) **and** a reserve for predicting
+        one held-out fold's worth of rows afterwards (``ceil(n_samples / cv)`` rows). Members are
+        fitted one after another in the order given (``n_jobs`` is then not used). A member is
+        first timed by pilot fits on 1/32 and 1/8 of its first fold's rows (tables of 2,000 rows
+        and more) and skipped if the extrapolated cost does not fit; after each fold its cost is
+        re-estimated from the measured seconds and it is stopped there if the rest would overrun.
+        5 % of the budget is kept for the combiner, and no member is started with less than 5 %
+        left. Skipped and stopped members are named in a
+        warning and in ``skipped_members_``; ``budget_`` records the seconds spent. A budget in
+        which no member fits raises :class:`~fuselearn.exceptions.TrainingError` (a
+        ``FuselearnError``), never an empty fusion. Estimates, not guarantees: a member whose
+        single fold runs far longer than its pilot said still finishes that fold.
 
     Attributes
     ----------
@@ -753,6 +864,10 @@ class FusionClassifier(ClassifierMixin, _BaseFusion):
         the mean of its fold models.
     skipped_members_ : dict
         Members left out to keep within ``time_limit``, with the reason (empty without one).
+    budget_ : dict
+        With ``time_limit`` only: ``time_limit``, ``members_s`` (seconds spent on members),
+        ``predict_reserve_s`` and ``predict_rows`` (the reserved prediction), ``combiner_s`` and
+        ``fit_s`` (the whole fit).
     named_estimators_ : dict
         Fitted members by name.
     member_names_ : list of str
@@ -825,7 +940,8 @@ class FusionClassifier(ClassifierMixin, _BaseFusion):
         Parameters
         ----------
         time_limit : float or None, default=60.0
-            Seconds for fitting the members (see the ``time_limit`` parameter); None for no limit.
+            Seconds for the whole fit and a reserve for predicting one held-out fold's worth of
+            rows (see the ``time_limit`` parameter); None for no limit.
         cv : int or CV splitter, default=5
             Folds for the out-of-fold predictions and the bagged models.
         random_state : int, RandomState or None, default=None

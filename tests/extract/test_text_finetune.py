@@ -185,3 +185,19 @@ def test_transformer_contract(tuned):
     assert clone(est).get_params() == est.get_params()
     np.testing.assert_allclose(clone(est).fit_transform(TEXTS, Y), tuned.transform(TEXTS), atol=1e-6)
     assert list(tuned.get_feature_names_out()[:2]) == ["textembedder0", "textembedder1"]
+
+
+def test_builder_trains_inside_neural_classifier(trunk):
+    # The callable-module route a joint hybrid's trunk takes: ids as float32 table columns.
+    from fuselearn import NeuralClassifier
+    from fuselearn.extract import minilm_classifier
+
+    X = trunk.tokenize(TEXTS * 2, max_length=16).numpy().astype(np.float32)
+    y = np.tile([1, 0, 1, 0], 2)
+    clf = NeuralClassifier(module=minilm_classifier, max_epochs=1, lr=5e-5, batch_size=4, random_state=0,
+                           validation_fraction=0.0).fit(X, y)
+    assert isinstance(clf.module_, MiniLMClassifierNet)
+    assert clf.predict_proba(X).shape == (8, 2)
+    with torch.no_grad():
+        emb = clf.module_.embed(torch.as_tensor(X))
+    assert emb.shape == (8, 384)

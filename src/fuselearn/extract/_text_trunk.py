@@ -14,7 +14,7 @@ from torch import nn
 
 from ..exceptions import InvalidParameterError
 
-__all__ = ["MiniLMClassifierNet", "MiniLMTrunk"]
+__all__ = ["MiniLMClassifierNet", "MiniLMTrunk", "minilm_classifier"]
 
 
 def _prototype(model: str):
@@ -34,7 +34,8 @@ class MiniLMTrunk(nn.Module):
     its L2 normalisation, which ``normalize=True`` adds).
 
     Shapes:
-        - input: ``input_ids`` :math:`(B, L)`, int64 word-piece ids of the model's tokenizer,
+        - input: ``input_ids`` :math:`(B, L)`, int64 (or float holding whole numbers) word-piece ids of
+          the model's tokenizer,
           ``[CLS] tokens [SEP]`` then 0 (padding) up to ``L``, as :meth:`tokenize` builds them. Padding
           must be at the end; the columns that are padding in every row are dropped before the encoder
           (so a batch costs its longest text, not ``L``).
@@ -105,6 +106,8 @@ class MiniLMTrunk(nn.Module):
         return enc["input_ids"].to(torch.int64)
 
     def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        if input_ids.is_floating_point():  # ids carried as float32 columns of a table (exact below 2**24)
+            input_ids = input_ids.round().long()
         mask = input_ids != self.pad_token_id
         width = max(int(mask.sum(dim=1).max()), 1) if input_ids.numel() else 1
         input_ids, mask = input_ids[:, :width], mask[:, :width]
@@ -158,3 +161,16 @@ class MiniLMClassifierNet(nn.Module):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.head.out_features}, {self.trunk.model_name!r})"
+
+
+def minilm_classifier(n_inputs: int, n_outputs: int, *, model: str = "all-MiniLM-L6-v2",
+                      dropout: float = 0.1) -> MiniLMClassifierNet:
+    """Module builder ``(n_inputs, n_outputs, **module_params)`` for estimators that take a callable ``module``.
+
+    ``NeuralClassifier(module=minilm_classifier)`` or a joint hybrid's trunk (its ``embed`` gives the
+    ``(B, 384)`` sentence vectors) on ``X = MiniLMTrunk().tokenize(texts, L).numpy()`` (as float32
+    columns if the estimator reads tables: ids are whole numbers below 2**24, exact in float32).
+    ``n_inputs`` (the width ``L``) is not needed: each batch is cut to its longest text.
+    """
+    del n_inputs
+    return MiniLMClassifierNet(n_outputs, model, dropout=dropout)

@@ -12,7 +12,9 @@ Usage (each network its own process; torch threads as given)::
         python benchmarks/text_networks.py --network cnn1d --threads 1
 
 Networks (recipes in ``RECIPES``): ``cnn1d`` (Kim 2014 text CNN), ``rnn`` (FusionRNN, GRU),
-``transformer`` (FusionTransformer, pre-norm encoder; ``transformer_192`` is its first, shorter try).
+``transformer`` (FusionTransformer, pre-norm encoder; ``transformer_192`` is its first, shorter try);
+``cnn1d_400``: ``cnn1d`` reading the first 400 tokens instead of 256. Each epoch's losses are written to
+``benchmarks/results/text_networks/<network>.epochs.json`` as training goes.
 Use ``--threads 1`` on a shared machine: with 2 threads on an oversubscribed CPU every parallel region
 waits for the descheduled thread (a 2-thread cnn1d run used 10 CPU-minutes without finishing).
 ``--max-train N`` uses the first N training reviews of a shuffled order (a quick check; the reported

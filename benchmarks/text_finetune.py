@@ -3,7 +3,8 @@
 Fine-tuning all-MiniLM-L6-v2 on CPU is slow, so this measures a subset of the official split and
 extrapolates the full split's cost from the measured throughput:
 
-1. ``frozen`` (run last, so a run cut short has the fine-tuning numbers first): ``TextEmbedder(max_length=L)`` embeds the training and test subsets; a
+1. ``frozen`` (run last, so a run cut short has the fine-tuning numbers first):
+   ``TextEmbedder(max_length=L)`` embeds the training and test subsets; a
    ``LogisticRegression`` is fitted on the training embeddings and scored on the test subset.
 2. ``fine_tuned``: ``TextEmbedder(fine_tune=E, max_length=L, lr=..., random_state=seed)`` is fitted on
    the training subset (the encoder and a linear head trained together), then embeds both subsets; a
@@ -126,7 +127,8 @@ def run(args) -> dict:
         with _Clock() as c_te:
             E_te = frozen.transform(X_test)
         save("frozen", accuracy=_logreg(E_tr, y_train, E_te, y_test), embed_wall_s=c_tr.wall + c_te.wall,
-             embed_cpu_s=c_tr.cpu + c_te.cpu, embed_texts_per_cpu_s=(len(X_train) + len(X_test)) / (c_tr.cpu + c_te.cpu))
+             embed_cpu_s=c_tr.cpu + c_te.cpu,
+             embed_texts_per_cpu_s=(len(X_train) + len(X_test)) / (c_tr.cpu + c_te.cpu))
 
     return result
 

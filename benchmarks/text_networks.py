@@ -102,8 +102,9 @@ def _log_epochs(path: Path) -> None:
         def append(self, value):
             super().append(value)
             history = _Logged.current
-            path.write_text(json.dumps({"train_loss": list(history.train_loss), "valid_loss": list(history.valid_loss),
-                                        "wall_s": round(time.perf_counter() - t0, 1), "cpu_s": round(_cpu(), 1)}) + "\n")
+            losses = {"train_loss": list(history.train_loss), "valid_loss": list(history.valid_loss)}
+            path.write_text(json.dumps({**losses, "wall_s": round(time.perf_counter() - t0, 1),
+                                        "cpu_s": round(_cpu(), 1)}) + "\n")
 
     class _Logged(_training.History):
         current = None

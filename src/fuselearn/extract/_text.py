@@ -11,9 +11,8 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils.multiclass import check_classification_targets
-
 from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
 
 from .._torch_state import TorchWeightsState
 from .._validation import Integral, Interval, Real, check_fitted, check_params, check_y

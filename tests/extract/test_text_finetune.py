@@ -201,3 +201,11 @@ def test_builder_trains_inside_neural_classifier(trunk):
     with torch.no_grad():
         emb = clf.module_.embed(torch.as_tensor(X))
     assert emb.shape == (8, 384)
+
+
+def test_frozen_cache_key_ignores_the_fine_tuning_settings(tmp_path):
+    # lr and random_state do nothing to a frozen model: its rows stay shared (and keep the key they had).
+    TextEmbedder(max_length=16, cache=tmp_path).fit().transform(TEXTS)
+    other = TextEmbedder(max_length=16, cache=tmp_path, lr=1e-3, random_state=5).fit()
+    other.transform(TEXTS)
+    assert other.cache_.hits == len(TEXTS)

@@ -126,7 +126,7 @@ class TextEmbedder(TorchWeightsState, TransformerMixin, BaseEstimator):
       (True is 1) with AdamW (``lr``, weight decay 0.01, gradients clipped at norm 1), then
       ``transform`` gives the fine-tuned encoder's mean-pooled embeddings. This makes the embedder a
       supervised step: inside a stack, cross-fit it like any model trained on ``y``. Costly on CPU
-      (all-MiniLM-L6-v2 at 128 tokens trains at roughly 10 texts/s per core); use ``device="cuda"``
+      (all-MiniLM-L6-v2 at 128 tokens trained at about 7 texts per CPU-second); use ``device="cuda"``
       when a GPU is present.
 
     Texts longer than ``max_length`` tokens are **truncated** (their first tokens are kept), in fitting

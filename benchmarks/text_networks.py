@@ -12,7 +12,9 @@ Usage (each network its own process; torch threads as given)::
         python benchmarks/text_networks.py --network cnn1d --threads 1
 
 Networks (recipes in ``RECIPES``): ``cnn1d`` (Kim 2014 text CNN), ``rnn`` (FusionRNN, GRU),
-``transformer`` (FusionTransformer, pre-norm encoder; ``transformer_192`` is its first, shorter try).
+``transformer`` (FusionTransformer, pre-norm encoder; ``transformer_192`` is its first, shorter try);
+``cnn1d_400``: ``cnn1d`` reading the first 400 tokens instead of 256. Each epoch's losses are written to
+``benchmarks/results/text_networks/<network>.epochs.json`` as training goes.
 Use ``--threads 1`` on a shared machine: with 2 threads on an oversubscribed CPU every parallel region
 waits for the descheduled thread (a 2-thread cnn1d run used 10 CPU-minutes without finishing).
 ``--max-train N`` uses the first N training reviews of a shuffled order (a quick check; the reported
@@ -48,6 +50,15 @@ RECIPES = {
                           "dropout": 0.5},
         "train": {"max_epochs": 6, "batch_size": 64, "lr": 2e-3, "weight_decay": 1e-4, "patience": 1},
     },
+    # issue 10's one lever toward 88 %: the first 400 tokens instead of 256 (30 % of the training reviews
+    # are longer than 256 tokens; the Keras IMDb CNN example reads 400), everything else as "cnn1d"
+    "cnn1d_400": {
+        "module": "cnn1d",
+        "vectorizer": {"max_length": 400, "max_features": 30000, "min_df": 2},
+        "module_params": {"embed_dim": 64, "widths": (3, 4, 5), "n_filters": 48, "pooling": "max_mean",
+                          "dropout": 0.5},
+        "train": {"max_epochs": 6, "batch_size": 64, "lr": 2e-3, "weight_decay": 1e-4, "patience": 1},
+    },
     "rnn": {
         "vectorizer": {"max_length": 200, "max_features": 25000, "min_df": 2},
         "module_params": {"embed_dim": 64, "hidden_size": 64, "num_layers": 1, "cell": "gru",
@@ -77,8 +88,39 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
+def _log_epochs(path: Path) -> None:
+    """Write each epoch's losses to ``path`` as training goes (a run cut short still leaves numbers).
+
+    ``train_module`` has no callback hook; it fills a ``History``, so the one it builds is swapped here
+    for one whose loss lists write the file on every append.
+    """
+    from fuselearn.nn import _training
+
+    t0 = time.perf_counter()
+
+    class _Losses(list):
+        def append(self, value):
+            super().append(value)
+            history = _Logged.current
+            losses = {"train_loss": list(history.train_loss), "valid_loss": list(history.valid_loss)}
+            path.write_text(json.dumps({**losses, "wall_s": round(time.perf_counter() - t0, 1),
+                                        "cpu_s": round(_cpu(), 1)}) + "\n")
+
+    class _Logged(_training.History):
+        current = None
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.train_loss, self.valid_loss = _Losses(), _Losses()
+            _Logged.current = self
+
+    _training.History = _Logged
+
+
 def run(network: str, *, threads: int, max_train: int | None, seed: int, epochs: int | None) -> dict:
     torch.set_num_threads(threads)
+    OUT.mkdir(parents=True, exist_ok=True)
+    _log_epochs(OUT / f"{network}.epochs.json")
     recipe = RECIPES[network]
     train = load_imdb_reviews(subset="train")
     test = load_imdb_reviews(subset="test")
@@ -129,14 +171,14 @@ def run(network: str, *, threads: int, max_train: int | None, seed: int, epochs:
     return result
 
 
-GOALS = {"cnn1d": 0.88, "cnn1d_3epochs": 0.88, "rnn": 0.88, "transformer": 0.86, "transformer_192": 0.86}
+GOALS = {"cnn1d": 0.88, "cnn1d_3epochs": 0.88, "cnn1d_400": 0.88, "rnn": 0.88, "transformer": 0.86, "transformer_192": 0.86}
 
 
 def table() -> str:
     """The markdown results table of every JSON in the results folder."""
     rows = ["| network | test accuracy | goal | epochs (best) | fit wall / CPU s | predict wall / CPU s | parameters |",
             "|---|---:|---:|---|---:|---:|---:|"]
-    for name in ("cnn1d", "cnn1d_3epochs", "rnn", "transformer", "transformer_192"):
+    for name in ("cnn1d", "cnn1d_3epochs", "cnn1d_400", "rnn", "transformer", "transformer_192"):
         path = OUT / f"{name}.json"
         if not path.exists():
             rows.append(f"| {name} | not run | {GOALS[name]:.0%} | | | | |")

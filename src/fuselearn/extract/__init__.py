@@ -8,6 +8,7 @@ from ._inputs import InputKind, get_input_kind, register_input_kind
 from ._neural import INPUT_HANDLERS, BaseNeuralEstimator, NeuralExtractor
 from ._series import WindowFeatures
 from ._text import TextEmbedder, TfidfExtractor
+from ._text_trunk import MiniLMClassifierNet, MiniLMTrunk, minilm_classifier
 from ._torch import TorchEstimator
 from ._vectorize import TextVectorizer
 
@@ -19,6 +20,8 @@ __all__ = [
     "GraphEmbedder",
     "ImageEmbedder",
     "InputKind",
+    "MiniLMClassifierNet",
+    "MiniLMTrunk",
     "NeuralExtractor",
     "RandomFlipCrop",
     "TextEmbedder",
@@ -29,6 +32,7 @@ __all__ = [
     "WindowFeatures",
     "content_hash",
     "get_input_kind",
+    "minilm_classifier",
     "register_input_kind",
     "resolve_cache",
 ]

@@ -58,7 +58,7 @@ def test_bad_heads_and_trunks(data):
     with pytest.raises(UnknownNameError, match="Valid names are: rff, svm, tree"):
         JointHybridClassifier("kernel").fit(X, y)
     with pytest.raises(InvalidParameterError, match="no 'embed' method"):
-        JointExtractor(trunk=lambda n_in, n_out: torch.nn.Linear(n_in, n_out), max_epochs=1).fit(X, y)
+        JointExtractor(module=lambda n_in, n_out: torch.nn.Linear(n_in, n_out), max_epochs=1).fit(X, y)
 
     class Seq(torch.nn.Module):
         def __init__(self, n_in, n_out):
@@ -69,7 +69,7 @@ def test_bad_heads_and_trunks(data):
             return self.lin(x).unsqueeze(1)  # (batch, 1, 4): not a vector per row
 
     with pytest.raises(InvalidParameterError, match="vector per row"):
-        JointExtractor(trunk=Seq, max_epochs=1).fit(X, y)
+        JointExtractor(module=Seq, max_epochs=1).fit(X, y)
 
 
 def test_custom_classical_head(data):

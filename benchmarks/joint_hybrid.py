@@ -218,6 +218,20 @@ def run(name, args, heads):
                      indent=1), flush=True)
 
 
+def report(out_dir) -> None:
+    """Markdown tables of every ``joint_hybrid_*.json`` under ``out_dir``."""
+    for path in sorted(Path(out_dir).glob("joint_hybrid_*.json")):
+        for name, out in json.loads(path.read_text()).items():
+            print(f"\n### {name} ({out['metric']}, {out['n_folds_done']} folds/repeats done; `{path.name}`)\n")
+            print("| config | mean ± std | seconds (all folds) |\n|---|---|---|")
+            for key, v in out.items():
+                if isinstance(v, dict) and "scores" in v:
+                    print(f"| {key} | {v['mean']:.4f} ± {v['std']:.4f} | {v['seconds']:.0f} |")
+            for key, v in out.items():
+                if isinstance(v, dict) and "p" in v:
+                    print(f"| {key} | {v['diff']:+.4f}, corrected t-test p = {v['p']:.3f} | |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default=os.environ.get("FUSELEARN_DATA"))
@@ -234,7 +248,11 @@ def main() -> None:
     parser.add_argument("--max-folds", type=int, default=None)
     parser.add_argument("--cross-fit", type=int, default=3)
     parser.add_argument("--out-dir", default="benchmarks/results")
+    parser.add_argument("--report", action="store_true", help="print the Markdown tables of the results and stop")
     args = parser.parse_args()
+    if args.report:
+        report(args.out_dir)
+        return
     torch.set_num_threads(1)
     Path(args.out_dir).mkdir(parents=True, exist_ok=True)
     for name in args.datasets.split(","):

@@ -10,7 +10,8 @@ Four models per dataset, all with the same trunk and the same training settings:
   the differentiable head ("svm": L2-SVM layer; "rff": random Fourier features of an RBF kernel and
   an L2-SVM layer), exact head fitted on its cross-fitted embeddings.
 
-Exact heads: ``LinearSVC()`` ("svm") and ``SVC(kernel="rbf", gamma="scale")`` ("rff").
+Exact heads: ``LinearSVC()`` ("svm"), ``SVC(kernel="rbf", gamma="scale")`` ("rff") and a 200-tree
+random forest ("tree", the trunk trained through a soft decision tree).
 Every network: AdamW, early stopping (patience ``--patience``) on a stratified 10 % split of the
 training rows only, seeded; hyperparameters fixed a priori (below), never chosen on test rows.
 
@@ -50,6 +51,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from sklearn.datasets import load_digits
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import accuracy_score, roc_auc_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.pipeline import make_pipeline
@@ -59,7 +61,8 @@ from sklearn.svm import SVC, LinearSVC
 from fuselearn import HybridClassifier, JointHybridClassifier, NeuralClassifier, NeuralExtractor
 from fuselearn.evaluate.stats import corrected_ttest
 
-EXACT = {"svm": LinearSVC, "rff": lambda: SVC(kernel="rbf", gamma="scale")}
+EXACT = {"svm": LinearSVC, "rff": lambda: SVC(kernel="rbf", gamma="scale"),
+         "tree": lambda: RandomForestClassifier(n_estimators=200, random_state=0)}
 MLP = {"module": "mlp", "hidden_sizes": (64, 32)}
 CNN = {"module": "cnn", "module_params": {"channels": (16, 32), "fusion": "concat", "fusion_dim": 64}}
 GNN = {"module": "gnn", "module_params": {"hidden": 32, "num_layers": 3, "conv": "gin", "readout": "sum",

@@ -222,17 +222,24 @@ def run(name, args, heads):
 
 
 def report(out_dir) -> None:
-    """Markdown tables of every ``joint_hybrid_*.json`` under ``out_dir``."""
+    """Markdown tables of every ``joint_hybrid_*.json`` under ``out_dir``, one table per dataset."""
+    by_name: dict[str, list[tuple[str, dict]]] = {}
     for path in sorted(Path(out_dir).glob("joint_hybrid_*.json")):
         for name, out in json.loads(path.read_text()).items():
-            print(f"\n### {name} ({out['metric']}, {out['n_folds_done']} folds/repeats done; `{path.name}`)\n")
-            print("| config | mean ± std | seconds (all folds) |\n|---|---|---|")
+            by_name.setdefault(name, []).append((path.name, out))
+    for name, runs in by_name.items():
+        metric = runs[0][1]["metric"]
+        print(f"\n### {name} ({metric})\n")
+        print("| config | mean ± std | folds | wall seconds (all folds) |\n|---|---|---|---|")
+        for file, out in runs:
             for key, v in out.items():
-                if isinstance(v, dict) and "scores" in v:
-                    print(f"| {key} | {v['mean']:.4f} ± {v['std']:.4f} | {v['seconds']:.0f} |")
+                if isinstance(v, dict) and "scores" in v and (key != "plain network" or file == runs[0][0]):
+                    print(f"| {key} | {v['mean']:.4f} ± {v['std']:.4f} | {len(v['scores'])} | {v['seconds']:.0f} |")
+        for file, out in runs:
             for key, v in out.items():
                 if isinstance(v, dict) and "p" in v:
-                    print(f"| {key} | {v['diff']:+.4f}, corrected t-test p = {v['p']:.3f} | |")
+                    print(f"| {key} | {v['diff']:+.4f}, corrected t-test p = {v['p']:.3f} | {out['n_folds_done']} | |")
+        print("\nFiles: " + ", ".join(f"`{file}`" for file, _ in runs))
 
 
 def main() -> None:

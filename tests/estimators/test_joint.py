@@ -189,7 +189,7 @@ def test_trunk_whose_output_is_a_feature_map(images):
             return self.stage_features(x.reshape(len(x), 3, 8, 8))[-1]
 
     X, y = images
-    trunk = lambda n_in, n_out: MapTrunk(3, n_out, channels=(4,), fusion="concat", fusion_dim=4)  # noqa: E731
+    trunk = lambda n_in, n_out: MapTrunk(3, n_out, channels=(4,), fusion="concat", fusion_dim=4)
     with pytest.raises(InvalidParameterError, match=r"MapTrunk's embed returns Tensor of shape \(2, 4, 4, 4\)"
                                                     r".*vector per row, shape \(batch, d\)"):
         JointExtractor(module=trunk, max_epochs=1).fit(X.reshape(48, -1), y)

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -248,10 +250,26 @@ device, random_state, verbose
 
     _task = "classification"
 
-    def __init__(self, head="svm", *, module="mlp", module_params=None, hidden_sizes=(64, 32),
-                 n_components=256, depth=4, max_epochs=100, batch_size=64, lr=1e-3, weight_decay=0.0,
-                 validation_fraction=0.1, patience=10, aux_loss_weight=0.1, device="cpu", random_state=None,
-                 verbose=0):
+    def __init__(
+        self,
+        head: str = "svm",
+        *,
+        module: str | Callable[..., nn.Module] = "mlp",
+        module_params: dict | None = None,
+        hidden_sizes: tuple[int, ...] = (64, 32),
+        n_components: int = 256,
+        depth: int = 4,
+        max_epochs: int = 100,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        validation_fraction: float = 0.1,
+        patience: int | None = 10,
+        aux_loss_weight: float = 0.1,
+        device: str = "cpu",
+        random_state: int | np.random.RandomState | None = None,
+        verbose: int = 0,
+    ) -> None:
         super().__init__(module, module_params=module_params, hidden_sizes=hidden_sizes, max_epochs=max_epochs,
                          batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                          validation_fraction=validation_fraction, patience=patience,
@@ -303,7 +321,8 @@ device, random_state, verbose
             head = L2SVMHead(dim, n_classes)
         return _JointNet(trunk, head)
 
-    def _train_network(self, data, target, *, loss_fn, collate=default_collate, **kwargs) -> None:
+    def _train_network(self, data: Any, target: torch.Tensor, *, loss_fn: Callable, collate: Callable = default_collate,
+                       **kwargs: Any) -> None:
         # TorchEstimator's set-up unchanged (seed, stratified early-stopping split, seeded build,
         # train_module), with two differences: the loss is the head's (squared hinge or the tree's
         # log-likelihood) instead of the softmax cross-entropy NeuralClassifier passes, and

@@ -58,7 +58,7 @@ def test_bad_heads_and_trunks(data):
     with pytest.raises(UnknownNameError, match="Valid names are: rff, svm, tree"):
         JointHybridClassifier("kernel").fit(X, y)
     with pytest.raises(InvalidParameterError, match="no 'embed' method"):
-        JointExtractor(trunk=lambda n_in, n_out: torch.nn.Linear(n_in, n_out), max_epochs=1).fit(X, y)
+        JointExtractor(module=lambda n_in, n_out: torch.nn.Linear(n_in, n_out), max_epochs=1).fit(X, y)
 
     class Seq(torch.nn.Module):
         def __init__(self, n_in, n_out):
@@ -69,7 +69,7 @@ def test_bad_heads_and_trunks(data):
             return self.lin(x).unsqueeze(1)  # (batch, 1, 4): not a vector per row
 
     with pytest.raises(InvalidParameterError, match="vector per row"):
-        JointExtractor(trunk=Seq, max_epochs=1).fit(X, y)
+        JointExtractor(module=Seq, max_epochs=1).fit(X, y)
 
 
 def test_custom_classical_head(data):
@@ -89,3 +89,107 @@ def test_save_load_round_trip(data, head, tmp_path):
                                 random_state=0).fit(X, y)
     loaded = fuselearn.load(fuselearn.save(clf, tmp_path / "joint"))
     np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+
+
+# --- trunks other than the MLP: the input kinds NeuralClassifier uses ---------------------------------------
+
+CNN = {"module": "cnn", "module_params": {"channels": (4, 8), "fusion": "concat", "fusion_dim": 8},
+       "max_epochs": 8, "lr": 1e-2}
+GNN = {"module": "gnn", "module_params": {"hidden": 8, "num_layers": 2, "fusion": "concat"}, "max_epochs": 8,
+       "lr": 1e-2, "batch_size": 16}
+
+
+@pytest.fixture(scope="module")
+def images():
+    """48 tiny RGB images; class 1 is brighter in the red channel's upper half."""
+    rng = np.random.RandomState(0)
+    X = rng.rand(48, 3, 8, 8).astype(np.float32)
+    y = np.arange(48) % 2
+    X[y == 1, 0, :4] += 1.5
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def graphs():
+    """40 small path graphs; the class is which of the 3 node features is set."""
+    from torch_geometric.data import Data
+
+    rng = np.random.RandomState(0)
+    out, y = [], np.arange(40) % 2
+    for label in y:
+        n = int(rng.randint(3, 7))
+        x = torch.zeros(n, 3)
+        x[:, int(label)] = 1.0
+        src = list(range(n - 1)) + list(range(1, n))
+        dst = list(range(1, n)) + list(range(n - 1))
+        out.append(Data(x=x, edge_index=torch.tensor([src, dst])))
+    return out, y
+
+
+def test_cnn_trunk_on_images(images):
+    X, y = images
+    ext = JointExtractor("rff", random_state=0, **CNN).fit(X, y)
+    assert ext.input_kind_ == "image" and ext.image_shape_ == (3, 8, 8)
+    assert ext.embedding_dim_ == 8 and ext.transform(X).shape == (48, 8)
+    clf = JointHybridClassifier("svm", cross_fit=2, extractor_params=CNN, random_state=0).fit(X, y)
+    assert (clf.predict(X) == y).mean() > 0.9
+    # flat pixel rows are read as images through module_params["image_shape"], as in NeuralClassifier
+    flat = dict(CNN, module_params={**CNN["module_params"], "image_shape": (3, 8, 8)})
+    Z = JointExtractor("rff", random_state=0, **flat).fit(X.reshape(48, -1), y).transform(X.reshape(48, -1))
+    np.testing.assert_allclose(Z, ext.transform(X), atol=1e-5)
+
+
+def test_gnn_trunk_on_graphs(graphs, tmp_path):
+    import fuselearn
+
+    gs, y = graphs
+    clf = JointHybridClassifier("tree", cross_fit=2, extractor_params=GNN, random_state=0).fit(gs, y)
+    assert (clf.predict(gs) == y).mean() > 0.9 and clf.predict_proba(gs[:3]).shape == (3, 2)
+    ext = clf.hybrid_.extractors_[0]
+    assert ext.input_kind_ == "graph" and ext.transform(gs).shape == (40, ext.embedding_dim_)
+    loaded = fuselearn.load(fuselearn.save(clf, tmp_path / "joint_gnn"))
+    np.testing.assert_array_equal(loaded.predict_proba(gs), clf.predict_proba(gs))
+
+
+def test_rnn_trunk_on_token_ids():
+    rng = np.random.RandomState(0)
+    S = rng.randint(1, 20, size=(60, 6))
+    y = (S[:, 0] >= 10).astype(int)
+    ext = JointExtractor("svm", module="rnn", max_epochs=2, random_state=0).fit(S, y)
+    assert ext.input_kind_ == "sequence" and ext.transform(S).shape == (60, ext.embedding_dim_)
+
+
+def test_shares_the_torch_estimator_setup(data):
+    """Early stopping, seeding and the fitted check come from TorchEstimator, as for NeuralClassifier."""
+    from fuselearn.exceptions import InvalidInputError, NotFittedError
+    from fuselearn.extract._torch import TorchEstimator
+
+    X, y = data
+    ext = JointExtractor("svm", random_state=3, patience=2, **{**FAST, "max_epochs": 40}).fit(X, y)
+    assert isinstance(ext, TorchEstimator) and ext.n_epochs_ == ext.history_.n_epochs
+    assert len(ext.history_.valid_loss) == ext.n_epochs_  # a validation split was made
+    again = JointExtractor("svm", random_state=3, patience=2, **{**FAST, "max_epochs": 40}).fit(X, y)
+    np.testing.assert_array_equal(ext.transform(X), again.transform(X))
+    with pytest.raises(NotFittedError, match="before 'transform'"):
+        JointExtractor().transform(X)
+    with pytest.raises(InvalidInputError, match="one class only"):
+        JointExtractor(**FAST).fit(X, np.zeros(len(X)))
+    with pytest.raises(InvalidParameterError, match="'n_components'"):
+        JointExtractor("rff", n_components=0, **FAST).fit(X, y)
+    with pytest.raises(InvalidParameterError, match="'max_epochs'"):
+        JointExtractor(max_epochs=0).fit(X, y)
+
+
+def test_trunk_whose_output_is_a_feature_map(images):
+    """A CNN trunk whose embed returns the (batch, C, H, W) map: a clear error naming the fix."""
+    from fuselearn.nn import FusionCNN
+
+    class MapTrunk(FusionCNN):  # a callable trunk takes flat rows; it reshapes them itself
+        def embed(self, x):
+            return self.stage_features(x.reshape(len(x), 3, 8, 8))[-1]
+
+    X, y = images
+    trunk = lambda n_in, n_out: MapTrunk(3, n_out, channels=(4,), fusion="concat", fusion_dim=4)
+    with pytest.raises(InvalidParameterError, match=r"MapTrunk's embed returns Tensor of shape \(2, 4, 4, 4\)"
+                                                    r".*vector per row, shape \(batch, d\)"):
+        JointExtractor(module=trunk, max_epochs=1).fit(X.reshape(48, -1), y)

@@ -14,8 +14,11 @@ Here the trunk is trained through a differentiable stand-in of the classical hea
 :class:`JointExtractor` is the trunk (``transform`` gives its embedding); :class:`JointHybridClassifier`
 puts it in a cross-fitted ``HybridClassifier`` whose head is the exact classical model, so the final
 head is the real classical model, fitted on embeddings of rows the trunk did not see, and the trunk
-was shaped for it. The trunk is ``"mlp"`` (``fuselearn.nn.MLP``) or a callable ``(n_inputs,
-n_outputs) -> Module`` with an ``embed`` method, on 2-D tabular input.
+was shaped for it. The trunk is any network :class:`~fuselearn.NeuralClassifier` trains (a registry
+name: ``"mlp"`` tables, ``"cnn"`` images, ``"rnn"`` token ids, ``"gnn"`` graphs; or a callable
+``(n_inputs, n_outputs, **module_params) -> Module``) whose module has ``embed(batch) -> (batch, d)``;
+:class:`JointExtractor` is a :class:`~fuselearn.extract._torch.TorchEstimator` like it, so the input
+checks, early-stopping split, seeding and persistence are the same.
 
 We checked skorch (custom criteria, no classical heads) and scikit-learn (``RBFSampler`` is the
 same random Fourier map, in numpy, not differentiable through the trunk); the heads are written here.
@@ -25,23 +28,22 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.ensemble import RandomForestClassifier
-from sklearn.preprocessing import LabelEncoder
 from sklearn.svm import SVC, LinearSVC
-from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from .._registry import normalize_name, resolve_name
-from .._torch_state import TorchWeightsState
-from ..exceptions import InvalidInputError, InvalidParameterError, NotFittedError, UnknownNameError
-from ..nn import MLP, TrainConfig, predict_module, seeded, train_module
+from .._validation import check_fitted, check_int
+from ..exceptions import FuselearnError, InvalidParameterError, UnknownNameError
+from ..extract._neural import BaseNeuralEstimator
+from ..nn._training import default_collate
 from ._hybrid import HybridClassifier
 
 __all__ = ["JointExtractor", "JointHybridClassifier"]
@@ -158,166 +160,193 @@ _HEADS = {"svm": L2SVMHead, "rff": RFFHead, "tree": SoftTreeHead}
 
 
 class _JointNet(nn.Module):
-    """Trunk ``embed`` followed by a differentiable head; ``embed`` exposes the trunk's embedding."""
+    """A trunk followed by a differentiable head; ``embed`` is the trunk's embedding.
+
+    Shapes:
+        - input: whatever the trunk's ``embed`` takes (a batch of rows, images, sequences or graphs)
+        - ``embed``: ``(batch, embedding_dim)``
+        - output: ``(batch, n_classes)``, the head's scores or log-probabilities
+    """
 
     def __init__(self, trunk: nn.Module, head: nn.Module) -> None:
         super().__init__()
         self.trunk, self.head = trunk, head
 
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
+    def reset_parameters(self) -> None:
+        for module in (self.trunk, self.head):
+            reset = getattr(module, "reset_parameters", None)
+            if reset is not None:
+                reset()
+
+    def set_aux_targets(self, target: torch.Tensor | None) -> None:
+        """Hand the batch targets on to a trunk with auxiliary heads (e.g. AFF fusion layers)."""
+        setter = getattr(self.trunk, "set_aux_targets", None)
+        if setter is not None:
+            setter(target)
+
+    def embed(self, x) -> torch.Tensor:
         return self.trunk.embed(x)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x) -> torch.Tensor:
         return self.head(self.embed(x))
 
+    def __repr__(self) -> str:
+        return f"_JointNet(trunk={type(self.trunk).__name__}, head={self.head!r})"
 
-class JointExtractor(TorchWeightsState, TransformerMixin, BaseEstimator):
+
+class JointExtractor(TransformerMixin, BaseNeuralEstimator):
     """A trunk trained end to end through a differentiable classical head; ``transform`` embeds.
+
+    The trunk is any network :class:`fuselearn.NeuralClassifier` can train (same ``module``,
+    ``module_params`` and input handling: tables, images, token sequences, graphs); instead of its
+    own softmax head it is trained through the head named by ``head``. ``transform`` returns the
+    trunk's ``embed`` output, the features the classical head is then fitted on.
+
+    The trunk contract: ``module`` is a registry name (:data:`fuselearn.nn.MODULES`, whose entry
+    names the input kind: ``"mlp"`` tables, ``"cnn"`` images, ``"rnn"`` token ids, ``"gnn"``
+    graphs) or a callable ``(n_inputs, n_outputs, **module_params) -> torch.nn.Module`` (tabular
+    input), whose module has ``embed(batch) -> (batch, d)``: one vector per row. Its own output
+    layer, if any, is not used.
 
     Parameters
     ----------
     head : {"svm", "rff", "tree"}, default="svm"
         The differentiable head the trunk is trained through (see the module docstring).
-    trunk : "mlp" or callable, default="mlp"
-        ``"mlp"``: :class:`fuselearn.nn.MLP` with ``hidden_sizes``; or a callable
-        ``(n_inputs, n_outputs) -> Module`` whose module has an ``embed`` method giving a vector per row.
+    module : str or callable, default="mlp"
+        The trunk (see above).
+    module_params : dict, default=None
+        Extra keyword arguments for the trunk builder, e.g. ``{"channels": (16, 32)}`` for ``"cnn"``;
+        ``{"image_shape": (C, H, W)}`` reads flat rows as images.
     hidden_sizes : tuple of int, default=(64, 32)
         Hidden widths of the MLP trunk; the embedding is the last one.
     n_components : int, default=256
         Random Fourier features of the ``"rff"`` head.
     depth : int, default=4
         Depth of the ``"tree"`` head.
-    max_epochs, batch_size, lr, weight_decay, patience :
-        As in :class:`fuselearn.NeuralClassifier` (AdamW; early stopping on ``validation_fraction``).
-    validation_fraction : float, default=0.1
-    random_state : int, RandomState or None, default=None
+    max_epochs, batch_size, lr, weight_decay, validation_fraction, patience, aux_loss_weight, \
+device, random_state, verbose
+        As in :class:`fuselearn.NeuralClassifier` (AdamW; early stopping on a stratified
+        ``validation_fraction`` of the rows, scored by the head's loss).
 
     Attributes
     ----------
     module_ : torch.nn.Module
-        Trunk and differentiable head.
+        Trunk (``module_.trunk``) and differentiable head (``module_.head``).
     classes_ : ndarray
     embedding_dim_ : int
+        Width of the trunk's embedding, what ``transform`` returns.
     history_ : fuselearn.nn.History
+    n_epochs_ : int
     n_features_in_ : int
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from fuselearn.estimators import JointExtractor
+    >>> X, y = make_classification(n_samples=60, n_features=5, random_state=0)
+    >>> JointExtractor("rff", hidden_sizes=(8,), max_epochs=3, random_state=0).fit(X, y).transform(X).shape
+    (60, 8)
     """
 
-    def __init__(self, head="svm", *, trunk="mlp", hidden_sizes=(64, 32), n_components=256, depth=4,
-                 max_epochs=100, batch_size=64, lr=1e-3, weight_decay=0.0, validation_fraction=0.1,
-                 patience=10, random_state=None):
+    _task = "classification"
+
+    def __init__(
+        self,
+        head: str = "svm",
+        *,
+        module: str | Callable[..., nn.Module] = "mlp",
+        module_params: dict | None = None,
+        hidden_sizes: tuple[int, ...] = (64, 32),
+        n_components: int = 256,
+        depth: int = 4,
+        max_epochs: int = 100,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        validation_fraction: float = 0.1,
+        patience: int | None = 10,
+        aux_loss_weight: float = 0.1,
+        device: str = "cpu",
+        random_state: int | np.random.RandomState | None = None,
+        verbose: int = 0,
+    ) -> None:
+        super().__init__(module, module_params=module_params, hidden_sizes=hidden_sizes, max_epochs=max_epochs,
+                         batch_size=batch_size, lr=lr, weight_decay=weight_decay,
+                         validation_fraction=validation_fraction, patience=patience,
+                         aux_loss_weight=aux_loss_weight, device=device, random_state=random_state,
+                         verbose=verbose)
         self.head = head
-        self.trunk = trunk
-        self.hidden_sizes = hidden_sizes
         self.n_components = n_components
         self.depth = depth
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.random_state = random_state
 
-    def _build(self, n_in: int, n_classes: int) -> nn.Module:
-        head_cls = resolve_name("joint head", self.head, _HEADS, f"{type(self).__name__}(head=...)")
-        if isinstance(self.trunk, str) and self.trunk == "mlp":
-            trunk = MLP(n_in, 1, hidden_sizes=tuple(self.hidden_sizes))
-        elif callable(self.trunk) and not isinstance(self.trunk, nn.Module):
-            trunk = self.trunk(n_in, n_classes)
-        else:
-            raise InvalidParameterError(
-                f"The 'trunk' parameter of {type(self).__name__} must be 'mlp' or a callable "
-                f"(n_inputs, n_outputs) -> torch.nn.Module. Got {self.trunk!r} instead."
-            )
-        if not hasattr(trunk, "embed"):
+    def _head_class(self) -> type[nn.Module]:
+        return resolve_name("joint head", self.head, _HEADS, f"{type(self).__name__}(head=...)")
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        self._head_class()
+        check_int(self.n_components, "n_components", type(self).__name__)
+        check_int(self.depth, "depth", type(self).__name__)
+
+    def _build_module(self) -> nn.Module:
+        """The trunk (as NeuralClassifier builds it), its embedding width probed on training rows, the head."""
+        trunk = super()._build_module()
+        if not callable(getattr(trunk, "embed", None)):
             raise InvalidParameterError(
                 f"The trunk {type(trunk).__name__} has no 'embed' method; a joint head needs the trunk's "
                 "embedding (a vector per row). Give the module an embed(x) -> (batch, d) method."
             )
-        with torch.no_grad():
+        probe = self.__dict__.get("_probe_batch")
+        if probe is not None:  # in fit: run the untrained trunk on a few training rows
+            n_rows = self.__dict__["_probe_rows"]
+            was_training = trunk.training
             trunk.eval()
-            probe = trunk.embed(torch.zeros(2, n_in))
-            trunk.train()
-        if probe.ndim != 2:
-            raise InvalidParameterError(
-                f"The trunk's embed returns shape {tuple(probe.shape)}; a joint head needs a vector per row "
-                "(batch, d). Pool or flatten inside embed."
-            )
-        dim = int(probe.shape[1])
+            with torch.no_grad():
+                out = trunk.embed(probe)
+            trunk.train(was_training)
+            shape = tuple(getattr(out, "shape", ()))
+            if not isinstance(out, torch.Tensor) or out.ndim != 2 or shape[0] != n_rows:
+                raise InvalidParameterError(
+                    f"The trunk {type(trunk).__name__}'s embed returns {type(out).__name__} of shape {shape} "
+                    f"for {n_rows} rows; a joint head needs a vector per row, shape (batch, d). Pool or "
+                    "flatten inside embed (e.g. mean over time steps or pixels)."
+                )
+            self.embedding_dim_ = int(shape[1])
+        head_cls, dim, n_classes = self._head_class(), self.embedding_dim_, len(self.classes_)
         if head_cls is RFFHead:
             head = RFFHead(dim, n_classes, n_components=self.n_components)
         elif head_cls is SoftTreeHead:
             head = SoftTreeHead(dim, n_classes, depth=self.depth)
         else:
             head = L2SVMHead(dim, n_classes)
-        self.embedding_dim_ = dim
         return _JointNet(trunk, head)
+
+    def _train_network(self, data: Any, target: torch.Tensor, *, loss_fn: Callable, collate: Callable = default_collate,
+                       **kwargs: Any) -> None:
+        # TorchEstimator's set-up unchanged (seed, stratified early-stopping split, seeded build,
+        # train_module), with two differences: the loss is the head's (squared hinge or the tree's
+        # log-likelihood) instead of the softmax cross-entropy NeuralClassifier passes, and
+        # _build_module may look at a few training rows to learn the embedding width.
+        n_rows = min(2, len(target))
+        self._probe_batch, self._probe_rows = collate(data, np.arange(n_rows)), n_rows
+        try:
+            super()._train_network(data, target, loss_fn=self._head_class().loss, collate=collate, **kwargs)
+        finally:
+            del self._probe_batch, self._probe_rows
 
     def fit(self, X, y):
         """Train trunk and differentiable head together on ``(X, y)``."""
-        for name, value, low in (("n_components", self.n_components, 1), ("depth", self.depth, 1)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-                raise InvalidParameterError(
-                    f"The '{name}' parameter of {type(self).__name__} must be an int >= {low}. Got {value!r} instead."
-                )
-        if y is None:
-            raise InvalidInputError(f"{type(self).__name__}.fit requires y to be passed, but the target y is None.")
-        try:
-            X, y = validate_data(self, X, y, dtype=np.float32)
-        except ValueError as exc:
-            raise InvalidInputError(f"{type(self).__name__}.fit: {exc}") from exc
-        check_classification_targets(y)
-        le = LabelEncoder().fit(y)
-        self.classes_ = le.classes_
-        if len(self.classes_) < 2:
-            raise InvalidInputError(f"{type(self).__name__}.fit: y has one class only ({self.classes_[0]!r}).")
-        target = torch.as_tensor(le.transform(y), dtype=torch.long)
-        rng = check_random_state(self.random_state)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
-        with seeded(seed):
-            self.module_ = self._build(X.shape[1], len(self.classes_))
-        config = TrainConfig(max_epochs=self.max_epochs, batch_size=self.batch_size, lr=self.lr,
-                             weight_decay=self.weight_decay, patience=self.patience)
-        data = torch.as_tensor(X)
-        n = len(data)
-        n_valid = round(self.validation_fraction * n) if self.patience is not None else 0
-        if n >= 10 and n_valid >= 1:
-            perm = rng.permutation(n)
-            va, tr = perm[:n_valid], perm[n_valid:]
-            args = {"X_valid": data[va], "y_valid": target[va]}
-            data, target = data[tr], target[tr]
-        else:
-            args = {}
-        self.history_ = train_module(self.module_, data, target, loss_fn=self.module_.head.loss,
-                                     config=config, seed=seed, **args)
-        self.module_.eval()
+        self._fit_network(X, y)
         return self
 
     def transform(self, X):
         """The trunk's embedding, ``(n_samples, embedding_dim_)`` float32."""
-        try:
-            check_is_fitted(self, "module_")
-        except Exception as exc:
-            raise NotFittedError(
-                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' before 'transform'."
-            ) from exc
-        try:
-            X = validate_data(self, X, reset=False, dtype=np.float32)
-        except ValueError as exc:
-            raise InvalidInputError(f"{type(self).__name__}.transform: {exc}") from exc
-        out = predict_module(self.module_, torch.as_tensor(X), batch_size=max(self.batch_size, 256),
-                             method="embed")
-        return out.numpy()
-
-    # -- persistence: weights through safetensors, as the neural estimators (TorchWeightsState) --
-    def _rebuild_module(self):
-        return self._build(self.n_features_in_, len(self.classes_))
+        self._check_fitted("transform")
+        return self._forward(X, method="embed").numpy()
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float32"]
-        tags.target_tags.required = True
-        tags.non_deterministic = self.random_state is None
+        tags.transformer_tags.preserves_dtype = ["float32"]  # the network computes in float32
         return tags
 
 
@@ -354,7 +383,9 @@ class JointHybridClassifier(ClassifierMixin, BaseEstimator):
         The exact head; None picks the one matching ``head``.
     cross_fit : int, default=5
     extractor_params : dict, default=None
-        Further :class:`JointExtractor` parameters (``hidden_sizes``, ``max_epochs``, ``lr`` ...).
+        Further :class:`JointExtractor` parameters: the trunk (``module``, ``module_params``, e.g.
+        ``{"module": "cnn"}`` on images or ``{"module": "gnn"}`` on a list of graphs),
+        ``hidden_sizes``, ``max_epochs``, ``lr`` ...
     random_state : int, RandomState or None, default=None
 
     Attributes
@@ -362,6 +393,7 @@ class JointHybridClassifier(ClassifierMixin, BaseEstimator):
     hybrid_ : HybridClassifier
     classes_ : ndarray
     n_features_in_ : int
+        Set when ``X`` is an array (not for a list of graphs).
 
     Examples
     --------
@@ -397,16 +429,12 @@ class JointHybridClassifier(ClassifierMixin, BaseEstimator):
         self.hybrid_ = HybridClassifier(ext, exact, cross_fit=self.cross_fit, random_state=self.random_state)
         self.hybrid_.fit(X, y)
         self.classes_ = self.hybrid_.classes_
-        self.n_features_in_ = self.hybrid_.n_features_in_
+        if hasattr(self.hybrid_, "n_features_in_"):
+            self.n_features_in_ = self.hybrid_.n_features_in_
         return self
 
     def _check(self, what):
-        try:
-            check_is_fitted(self, "hybrid_")
-        except Exception as exc:
-            raise NotFittedError(
-                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' before '{what}'."
-            ) from exc
+        check_fitted(self, "hybrid_", what)
 
     def predict(self, X):
         """Class per row: the fold pairs' averaged decision."""
@@ -428,4 +456,9 @@ class JointHybridClassifier(ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = self.random_state is None
+        try:  # images, graphs ...: not a 2-D array (sparse input stays refused, as by HybridClassifier)
+            params = self.extractor_params if isinstance(self.extractor_params, dict) else {}
+            tags.input_tags.two_d_array = JointExtractor(**params)._input_kind().two_d_array
+        except (FuselearnError, TypeError):
+            pass  # bad parameters: fit says what is wrong
         return tags

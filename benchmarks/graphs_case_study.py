@@ -95,7 +95,7 @@ def as_column(graphs) -> np.ndarray:
 
 
 def load(name: str):
-    import fuselearn.data as data
+    from fuselearn import data
 
     ds = getattr(data, LOADERS[name])(verify=False)
     return ds.inputs["graph"], np.asarray(ds.target)
@@ -143,8 +143,8 @@ def gnn_member(fusion: str, level: str, preset: dict, seed: int):
 
     from fuselearn import NeuralClassifier
 
-    params = dict(fusion=fusion, fusion_level=level, hidden=64, num_layers=3, conv="gin", readout="sum",
-                  dropout=0.5)
+    params = {"fusion": fusion, "fusion_level": level, "hidden": 64, "num_layers": 3, "conv": "gin",
+              "readout": "sum", "dropout": 0.5}
     return make_pipeline(FunctionTransformer(first_column),
                          NeuralClassifier("gnn", module_params=params, max_epochs=preset["max_epochs"],
                                           patience=preset["patience"], batch_size=64, lr=5e-3,
@@ -174,10 +174,9 @@ def choose_combiner(oof: np.ndarray, y: np.ndarray, seed: int) -> tuple[str, dic
 
 
 def run_fold(name, graphs, y, fold, train, test, preset, wl_only=False):
+    from sklearn.base import clone
     from sklearn.preprocessing import normalize
     from sklearn.svm import SVC
-
-    from sklearn.base import clone
 
     from fuselearn import FusionClassifier
     from fuselearn.estimators._combiners import get_combiner
@@ -294,9 +293,10 @@ def report(args) -> None:
         if anchor:
             wl = 100 * np.array([r["acc"]["wl_svm"] for r in anchor.values()])
             wall = sum(r["seconds"]["wl_svm"] for r in anchor.values())
-            lines += [f"### {name}", "", f"WL + SVM anchor alone, {len(wl)} of 10 folds: {wl.mean():.1f} ± "
-                      f"{wl.std(ddof=1) if len(wl) > 1 else 0:.1f} (h chosen: "
-                      f"{[anchor[f]['wl']['h'] for f in sorted(anchor)]}; {wall:.0f} s in all).", ""]
+            lines += [f"### {name}", "", (f"WL + SVM anchor alone, {len(wl)} of 10 folds: {wl.mean():.1f} ± "
+                                          f"{wl.std(ddof=1) if len(wl) > 1 else 0:.1f} (h chosen: "
+                                          f"{[anchor[f]['wl']['h'] for f in sorted(anchor)]}; {wall:.0f} s in all)."),
+                      ""]
         if not rs:
             continue
         keys = list(rs[0]["acc"])
@@ -305,8 +305,8 @@ def report(args) -> None:
         best = max((m for m in members if m != "member_wl_refit"), key=lambda k: acc[k].mean())
         wall = sum(r["seconds"]["fold"] for r in rs)
         n = len(rs)
-        lines += [f"Fusion run: folds {[r['fold'] for r in rs]} ({n} of 10); wall {wall / 60:.0f} min in all; "
-                  f"preset {json.dumps(rs[0]['preset'])}", "",
+        lines += [(f"Fusion run: folds {[r['fold'] for r in rs]} ({n} of 10); wall {wall / 60:.0f} min in all; "
+                   f"preset {json.dumps(rs[0]['preset'])}"), "",
                   "| model | accuracy % (mean ± std) | headline fusion − model | corrected t-test p (headline fusion vs model) |",
                   "|---|---|---|---|"]
         head = "fusion_refit" if "fusion_refit" in acc else "fusion"
@@ -326,10 +326,10 @@ def report(args) -> None:
         goal = GOALS[name]
         refit_members = [m for m in members if m != "member_wl"]
         best_refit = max(refit_members, key=lambda k: acc[k].mean())
-        lines += ["", f"Headline: {head} {acc[head].mean():.1f}; its best member {best_refit} "
-                  f"{acc[best_refit].mean():.1f}; the WL + SVM anchor {acc['wl_svm'].mean():.1f}. "
-                  f"Combiner chosen on the inner folds: {chosen}. Best bagged member (for `fusion`): {best}. "
-                  f"Goal >= {goal}: {'met' if acc[head].mean() >= goal else 'missed'}.", ""]
+        lines += ["", (f"Headline: {head} {acc[head].mean():.1f}; its best member {best_refit} "
+                       f"{acc[best_refit].mean():.1f}; the WL + SVM anchor {acc['wl_svm'].mean():.1f}. "
+                       f"Combiner chosen on the inner folds: {chosen}. Best bagged member (for `fusion`): {best}. "
+                       f"Goal >= {goal}: {'met' if acc[head].mean() >= goal else 'missed'}."), ""]
     print("\n".join(lines))
 
 

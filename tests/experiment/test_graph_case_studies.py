@@ -61,7 +61,7 @@ def _tiny_graphs(n=72, seed=0):
 @pytest.mark.slow
 def test_mutag_case_study_runs_end_to_end_on_tiny_graphs(tmp_path, monkeypatch):
     """The config as shipped, shrunk (2 folds, 2 epochs), on synthetic graphs instead of MUTAG's files."""
-    import fuselearn.data as data
+    from fuselearn import data
 
     graphs, y = _tiny_graphs()
 

@@ -134,3 +134,62 @@ def test_graph_embedder_default_gnn_on_plain_graphs():
     emb = GraphEmbedder(module_params={"hidden": 8, "num_layers": 2}, max_epochs=3, random_state=0)
     Z = emb.fit(graphs, y).transform(graphs)
     assert Z.shape[0] == len(graphs) and np.isfinite(Z).all()
+
+
+def _reference_wl_keys(graphs, n_iter):
+    """The node-by-node WL relabelling WLFeatures used before it was vectorised (kept as the oracle)."""
+    from fuselearn.extract._graph import _hash64, graph_parts
+
+    out = []
+    for i, g in enumerate(graphs):
+        edge_index, n, labels = graph_parts(g, i)
+        keys = [(0, _hash64(repr(v).encode())) for v in labels.tolist()]
+        current = np.array([k[1] for k in keys], dtype=np.int64)
+        order = np.argsort(edge_index[1], kind="stable")
+        src, dst = edge_index[0][order], edge_index[1][order]
+        bounds = np.searchsorted(dst, np.arange(n + 1))
+        for it in range(1, n_iter + 1):
+            new = np.empty(n, dtype=np.int64)
+            for v in range(n):
+                neigh = np.sort(current[src[bounds[v]:bounds[v + 1]]])
+                new[v] = _hash64(current[v].tobytes() + b"|" + neigh.tobytes())
+            current = new
+            keys.extend((it, int(lab)) for lab in current)
+        out.append(keys)
+    return out
+
+
+def _random_graphs(seed, count):
+    rng = np.random.default_rng(seed)
+    graphs = []
+    for _ in range(count):
+        n = int(rng.integers(1, 12))
+        m = int(rng.integers(0, 2 * n))
+        edges = [(int(a), int(b)) for a, b in rng.integers(0, n, size=(m, 2)) if a != b]
+        e = _undirected(edges) if edges else np.zeros((2, 0), int)
+        graphs.append(SimpleNamespace(edge_index=e, node_labels=rng.integers(0, 4, size=n)))
+    return graphs
+
+
+@pytest.mark.parametrize("n_iter", [0, 1, 3])
+def test_wl_vectorised_matches_node_by_node_reference(n_iter):
+    graphs = _random_graphs(n_iter, 40)  # isolated nodes, one-node graphs, high and zero degrees
+    wl = WLFeatures(n_iter=n_iter).fit(graphs)
+    reference = _reference_wl_keys(graphs, n_iter)
+    vocab = {}
+    for keys in reference:
+        for key in keys:
+            vocab.setdefault(key, len(vocab))
+    assert wl.vocabulary_ == vocab  # same labels, same columns in the same order
+    expected = np.zeros((len(graphs), len(vocab)))
+    for r, keys in enumerate(reference):
+        for key in keys:
+            expected[r, vocab[key]] += 1
+    np.testing.assert_array_equal(wl.transform(graphs).toarray(), expected)
+    new = _random_graphs(100 + n_iter, 10)  # new graphs: their labels unseen in fit are dropped
+    want = np.zeros((len(new), len(vocab)))
+    for r, keys in enumerate(_reference_wl_keys(new, n_iter)):
+        for key in keys:
+            if key in vocab:
+                want[r, vocab[key]] += 1
+    np.testing.assert_array_equal(wl.transform(new).toarray(), want)

@@ -144,6 +144,12 @@ def _is_dataframe(X):
     return hasattr(X, "iloc") and hasattr(X, "columns")
 
 
+def _is_object_rows(X):
+    """A list of non-tabular rows (graphs, texts...): left to the members to read, as a DataFrame is."""
+    return (isinstance(X, (list, tuple)) and len(X) > 0
+            and not isinstance(X[0], (list, tuple, np.ndarray, numbers.Number)))
+
+
 def _num_samples(X):
     return X.shape[0] if hasattr(X, "shape") else len(X)
 
@@ -757,7 +763,7 @@ class _BaseFusion(_BaseComposition):
     def _validate_x(self, X):
         try:
             X = validate_data(self, X, reset=False, dtype=None, ensure_all_finite=False,
-                              skip_check_array=_is_dataframe(X) or self._has_columns())
+                              skip_check_array=_is_dataframe(X) or _is_object_rows(X) or self._has_columns())
         except ValueError as exc:
             raise InvalidInputError(f"{type(self).__name__}: {exc}") from exc
         if "estimators_" in self.__dict__ and self._member_columns and any(
@@ -992,7 +998,7 @@ class FusionClassifier(ClassifierMixin, _BaseFusion):
         # Members validate their own features; here we only check what every member needs.
         try:
             X, y = validate_data(self, X, y, dtype=None, ensure_all_finite=False,
-                                 skip_check_array=_is_dataframe(X) or self._has_columns())
+                                 skip_check_array=_is_dataframe(X) or _is_object_rows(X) or self._has_columns())
         except ValueError as exc:
             raise InvalidInputError(f"{type(self).__name__}.fit: {exc}") from exc
         return X, y
@@ -1112,7 +1118,7 @@ class FusionRegressor(RegressorMixin, _BaseFusion):
         self._check_not_empty(X)
         try:
             X, y = validate_data(self, X, y, dtype=None, ensure_all_finite=False, y_numeric=True,
-                                 skip_check_array=_is_dataframe(X) or self._has_columns())
+                                 skip_check_array=_is_dataframe(X) or _is_object_rows(X) or self._has_columns())
         except ValueError as exc:
             raise InvalidInputError(f"FusionRegressor.fit: {exc}") from exc
         y = np.asarray(y, dtype=float)

@@ -137,6 +137,14 @@ def _is_dataframe(X):
     return hasattr(X, "iloc") and hasattr(X, "columns")
 
 
+def _is_texts(X):
+    """A 1-D sequence of strings (a text column): members take it as it is, as a Pipeline would."""
+    if isinstance(X, (list, tuple)) or (isinstance(X, np.ndarray) and X.ndim == 1 and X.dtype == object) or (
+            hasattr(X, "iloc") and not hasattr(X, "columns")):
+        return len(X) > 0 and all(isinstance(v, str) for v in X)
+    return False
+
+
 def _num_samples(X):
     return X.shape[0] if hasattr(X, "shape") else len(X)
 
@@ -654,7 +662,7 @@ class _BaseFusion(_BaseComposition):
     def _validate_x(self, X):
         try:
             X = validate_data(self, X, reset=False, dtype=None, ensure_all_finite=False,
-                              skip_check_array=_is_dataframe(X) or self._has_columns())
+                              skip_check_array=_is_dataframe(X) or _is_texts(X) or self._has_columns())
         except ValueError as exc:
             raise InvalidInputError(f"{type(self).__name__}: {exc}") from exc
         if "estimators_" in self.__dict__ and self._member_columns and any(
@@ -876,7 +884,7 @@ class FusionClassifier(ClassifierMixin, _BaseFusion):
         # Members validate their own features; here we only check what every member needs.
         try:
             X, y = validate_data(self, X, y, dtype=None, ensure_all_finite=False,
-                                 skip_check_array=_is_dataframe(X) or self._has_columns())
+                                 skip_check_array=_is_dataframe(X) or _is_texts(X) or self._has_columns())
         except ValueError as exc:
             raise InvalidInputError(f"{type(self).__name__}.fit: {exc}") from exc
         return X, y
@@ -996,7 +1004,7 @@ class FusionRegressor(RegressorMixin, _BaseFusion):
         self._check_not_empty(X)
         try:
             X, y = validate_data(self, X, y, dtype=None, ensure_all_finite=False, y_numeric=True,
-                                 skip_check_array=_is_dataframe(X) or self._has_columns())
+                                 skip_check_array=_is_dataframe(X) or _is_texts(X) or self._has_columns())
         except ValueError as exc:
             raise InvalidInputError(f"FusionRegressor.fit: {exc}") from exc
         y = np.asarray(y, dtype=float)

@@ -339,6 +339,29 @@ def fuse(y, train, test, stores: dict[str, Store], seed: int) -> dict:
     return {"members": members, "fusions": fusions}
 
 
+# --- the markdown table -----------------------------------------------------------------------------
+
+
+def table(path: Path) -> str:
+    """The docs' results table from a summary JSON."""
+    r = json.loads(path.read_text())
+    lines = [f"Protocol: {r['protocol']}; {r['n_train']} training / {r['n_test']} test reviews.", "",
+             "| model | test accuracy % | test rows | vs best member (McNemar) |", "|---|---:|---:|---|"]
+    for name, m in r["members"].items():
+        lines.append(f"| {name} alone | {m['test_accuracy']:.2f} | {m['n_test']} | |")
+    for f in r["fusions"]:
+        same = ", ".join(f"{n} {a:.2f}" for n, a in f["members_test_accuracy_same_rows"].items())
+        mc = f["mcnemar_vs_best"]
+        lines.append(f"| stacking: {' + '.join(f['members'])} | **{f['test_accuracy']:.2f}** | {f['n_test_rows']} | "
+                     f"{f['gain_over_best']:+.2f} over {f['best_member']} (same rows: {same}); p = {mc['p_value']:.3g} "
+                     f"({mc['fusion_right_best_wrong']} rows only the fusion gets right, "
+                     f"{mc['fusion_wrong_best_right']} only {f['best_member']}) |")
+    for name, acc in r["anchors"].items():
+        lines.append(f"| {name} (published) | {acc:.2f} | 25000 | |")
+    lines.append(f"| goal | >= {r['goal']:.1f} | | |")
+    return "\n".join(lines)
+
+
 # --- main ------------------------------------------------------------------------------------------
 
 
@@ -357,7 +380,11 @@ def main(argv=None) -> int:
     parser.add_argument("--work", default=None, help="folder for per-row probabilities (default: the user cache)")
     parser.add_argument("--embed-pass", default=str(RESULTS / "imdb_embed_pass.json"))
     parser.add_argument("--out", default=None)
+    parser.add_argument("--table", action="store_true", help="print the markdown table of --out (or the default)")
     args = parser.parse_args(argv)
+    if args.table:
+        print(table(Path(args.out) if args.out else RESULTS / "imdb_case_study.json"))
+        return 0
 
     import torch
 

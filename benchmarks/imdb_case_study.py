@@ -29,7 +29,7 @@ counted on the fold's training rows (min_df 1). This saves five CountVectorizer 
 
 Each member's per-row probabilities are saved under ``--work`` (outside the repository) after every
 fold, so an interrupted run resumes; the summary goes to ``benchmarks/results/imdb_case_study*.json``.
-A MiniLM pass cut by the deadline is used on the rows it cached (``imdb_embed_pass.json`` names them):
+A MiniLM pass cut by the deadline is used on the rows it cached (read from the cache's index):
 the fusions with minilm are then trained and scored on those rows only, and the results say so.
 
     FUSELEARN_DATA=/path/to/datasets python benchmarks/imdb_embed.py --max-length 128      # the cold pass
@@ -192,31 +192,36 @@ def run_nbsvm(texts, y, train, test, splits, store: Store, log) -> None:
     log(f"nbsvm test accuracy {np.mean((store.test > .5) == y[test]):.4f}")
 
 
-def minilm_rows(train, test, *, quick: bool, pass_json: Path):
-    """Training and test rows whose embeddings the cold pass cached (all of them when it completed)."""
-    if quick or not pass_json.exists():
-        return np.ones(len(train), bool), np.ones(len(test), bool), None
-    info = json.loads(pass_json.read_text())
-    if info.get("complete") and info.get("limit") is None:
-        return np.ones(len(train), bool), np.ones(len(test), bool), info
-    from imdb_embed import embedding_order  # benchmarks/ is on sys.path when run as a script
+def cached_mask(emb, texts) -> np.ndarray:
+    """Which texts ``emb`` (a fitted TextEmbedder with a cache) has on disk, without computing any.
 
-    done = set(embedding_order(list(train), list(test), info["train_first"], info["seed"])[: info["rows_done"]])
-    return (np.asarray([int(i) in done for i in train]), np.asarray([int(i) in done for i in test]), info)
+    Rebuilds the state key exactly as ``TextEmbedder.transform`` does and reads the cache's row index
+    (FeatureCache's private ``_state_dir``/``_index``: the benchmark needs to know what a cut pass, or
+    several passes sharing the work, cached; the public API only computes what is missing).
+    """
+    from fuselearn.extract._cache import content_hash, state_key
+
+    params = {k: v for k, v in emb._settings().items() if k not in ("cache", "verbose", "device", "batch_size")}
+    params["model"] = str(params["model"])
+    state = state_key(type(emb).__qualname__, params, emb.weights_fingerprint_)
+    index = emb.cache_._index(emb.cache_._state_dir(state))
+    return np.asarray([content_hash(t) in index for t in texts], dtype=bool)
 
 
-def run_minilm(texts, y, train, test, splits, store: Store, log, *, max_length: int, cache, quick: bool,
-               pass_json: Path) -> None:
+def run_minilm(texts, y, train, test, splits, store: Store, log, *, max_length: int, cache, quick: bool) -> None:
     from sklearn.linear_model import LogisticRegression
 
     from fuselearn.extract import TextEmbedder
 
-    have_tr, have_te, info = minilm_rows(train, test, quick=quick, pass_json=pass_json)
+    emb = TextEmbedder(max_length=max_length, cache=cache).fit()
+    if quick or emb.cache_ is None:
+        have_tr, have_te = np.ones(len(train), bool), np.ones(len(test), bool)
+    else:  # the rows the cold pass cached (all, once it is complete)
+        have_tr, have_te = cached_mask(emb, texts[train]), cached_mask(emb, texts[test])
     store.meta["rows_train"], store.meta["rows_test"] = int(have_tr.sum()), int(have_te.sum())
-    if info is not None and not info.get("complete"):
+    if not (have_tr.all() and have_te.all()):
         log(f"minilm: the cold pass is incomplete: using the {have_tr.sum()} training and {have_te.sum()} "
             "test rows it cached")
-    emb = TextEmbedder(max_length=max_length, cache=cache).fit()
     with Timer() as t:
         Etr = np.full((len(train), emb.embedding_dim_), np.nan, dtype=np.float32)
         Ete = np.full((len(test), emb.embedding_dim_), np.nan, dtype=np.float32)
@@ -468,7 +473,7 @@ def main(argv=None) -> int:
                 run_nbsvm(texts, y, train, test, splits, store, log)
             elif m == "minilm":
                 run_minilm(texts, y, train, test, splits, store, log, max_length=args.max_length, cache=cache,
-                           quick=bool(args.quick), pass_json=Path(args.embed_pass))
+                           quick=bool(args.quick))
             else:
                 run_cnn1d(texts, y, train, test, splits, store, log, epochs=args.cnn_epochs, seed=args.seed)
         runs = store.meta.setdefault("runs", [])

@@ -51,6 +51,9 @@ def main(argv=None) -> int:
                         help="embed this many random training rows first, then the test rows, then the other "
                              "training rows (so a cut pass still covers a random training sample and test sample)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the row order")
+    parser.add_argument("--span", type=int, nargs=2, default=None, metavar=("START", "STOP"),
+                        help="embed only positions START:STOP of the order (a second process can share the pass)")
+    parser.add_argument("--reverse", action="store_true", help="walk the order (or the span) from its end")
     parser.add_argument("--out", default="benchmarks/results/imdb_embed_pass.json")
     args = parser.parse_args(argv)
 
@@ -67,6 +70,10 @@ def main(argv=None) -> int:
     if args.limit is not None:
         train, test = train[: args.limit], test[: args.limit]
     order = embedding_order(train, test, args.train_first, args.seed)
+    if args.span:
+        order = order[args.span[0]: args.span[1]]
+    if args.reverse:
+        order = order[::-1]
 
     t0 = time.perf_counter()
     emb = TextEmbedder(max_length=args.max_length, cache=args.cache if args.cache else True).fit()

@@ -145,9 +145,14 @@ def _is_dataframe(X):
 
 
 def _is_object_rows(X):
-    """A list of non-tabular rows (graphs, texts...): left to the members to read, as a DataFrame is."""
-    return (isinstance(X, (list, tuple)) and len(X) > 0
-            and not isinstance(X[0], (list, tuple, np.ndarray, numbers.Number)))
+    """Rows the fusion leaves to its members to read, as it does a DataFrame: a list of non-tabular
+    rows (graphs, texts...), or a 1-D object array / Series of strings (a text column, as a Pipeline takes)."""
+    if isinstance(X, (list, tuple)):
+        return len(X) > 0 and not isinstance(X[0], (list, tuple, np.ndarray, numbers.Number))
+    if (isinstance(X, np.ndarray) and X.ndim == 1 and X.dtype == object) or (
+            hasattr(X, "iloc") and not hasattr(X, "columns")):
+        return len(X) > 0 and all(isinstance(v, str) for v in X)
+    return False
 
 
 def _num_samples(X):

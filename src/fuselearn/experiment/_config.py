@@ -41,7 +41,7 @@ __all__ = [
 #: scikit-learn's bundled toy datasets, loaded without any download.
 BUILTIN_DATASETS = ("breast_cancer", "digits", "iris", "wine")
 
-CV_SCHEMES = ("kfold", "stratified_kfold", "repeated_kfold", "5x2", "holdout", "time_series")
+CV_SCHEMES = ("kfold", "stratified_kfold", "repeated_kfold", "5x2", "holdout", "time_series", "predefined")
 
 
 class _Strict(BaseModel):
@@ -254,9 +254,11 @@ class CVConfig(_Strict):
 
     Parameters
     ----------
-    scheme : {"kfold", "stratified_kfold", "repeated_kfold", "5x2", "holdout", "time_series"}
+    scheme : {"kfold", "stratified_kfold", "repeated_kfold", "5x2", "holdout", "time_series", "predefined"}
         ``repeated_kfold`` is stratified; ``5x2`` is 5 repetitions of stratified 2-fold;
-        ``time_series`` keeps the row order (training rows always precede test rows).
+        ``time_series`` keeps the row order (training rows always precede test rows);
+        ``predefined`` is the dataset's own split (its ``train`` and ``test`` parts, e.g. IMDb's
+        official 25,000 / 25,000), one fold, the same for every seed.
     n_splits : int, default=5
     n_repeats : int, default=1
         Repetitions of ``repeated_kfold``.
@@ -266,7 +268,8 @@ class CVConfig(_Strict):
         Shuffle before splitting (``kfold``, ``stratified_kfold``).
     """
 
-    scheme: Literal["kfold", "stratified_kfold", "repeated_kfold", "5x2", "holdout", "time_series"] = (
+    scheme: Literal["kfold", "stratified_kfold", "repeated_kfold", "5x2", "holdout", "time_series",
+                    "predefined"] = (
         "stratified_kfold"
     )
     n_splits: int = Field(default=5, ge=2)

@@ -41,6 +41,7 @@ class LoadedData:
     task: str
     checksums: dict[str, str] = field(default_factory=dict)
     sensitive: pd.DataFrame | None = None
+    split: dict[str, np.ndarray] | None = None  # the dataset's own parts (row positions), when it has them
 
     def __len__(self) -> int:
         return len(self.y)
@@ -207,6 +208,7 @@ def load_data(ds: DatasetConfig, config: ExperimentConfig) -> LoadedData:
     LoadedData
     """
     source = _source(ds)
+    split = None
     if source in BUILTIN_DATASETS:
         import sklearn.datasets as skd
 
@@ -225,7 +227,10 @@ def load_data(ds: DatasetConfig, config: ExperimentConfig) -> LoadedData:
 
         data = load_dataset(source, ds.data_dir, **ds.options)
         X, y, checksums = data.X, np.asarray(data.target), dict(data.checksums)
+        if data.split:
+            split = {part: np.asarray(idx, dtype=np.int64) for part, idx in data.split.items()}
     if ds.max_rows is not None and ds.max_rows < len(y):
+        n_all = len(y)
         rng = np.random.RandomState(0)
         task = _task(y)
         stratify = y if task != "regression" else None
@@ -238,11 +243,16 @@ def load_data(ds: DatasetConfig, config: ExperimentConfig) -> LoadedData:
         keep = np.sort(keep)
         X = take_rows(X, keep)
         y = y[keep]
+        if split is not None:  # each part keeps its sampled rows, renumbered
+            position = np.full(n_all, -1, dtype=np.int64)
+            position[keep] = np.arange(len(keep))
+            split = {part: np.sort(position[idx][position[idx] >= 0]) for part, idx in split.items()}
     if isinstance(X, pd.DataFrame):
         X = X.reset_index(drop=True)
     index = next((i for i, d in enumerate(config.datasets) if d.name == ds.name), "?")
     X, sensitive = split_sensitive(ds, X, f"datasets[{index}]")
-    return LoadedData(name=ds.name, X=X, y=y, task=_task(y), checksums=checksums, sensitive=sensitive)
+    return LoadedData(name=ds.name, X=X, y=y, task=_task(y), checksums=checksums, sensitive=sensitive,
+                      split=split)
 
 
 # The datasets this process loaded, by (config hash, dataset name): each is loaded once per process
@@ -279,7 +289,7 @@ def forget_data() -> None:
 
 def n_folds(cv: CVConfig) -> int:
     """Number of (train, test) splits one seed gives."""
-    if cv.scheme == "holdout":
+    if cv.scheme in ("holdout", "predefined"):
         return 1
     if cv.scheme == "5x2":
         return 10
@@ -288,7 +298,9 @@ def n_folds(cv: CVConfig) -> int:
     return cv.n_splits
 
 
-def iter_splits(cv: CVConfig, y: np.ndarray, seed: int, task: str) -> list[tuple[np.ndarray, np.ndarray]]:
+def iter_splits(cv: CVConfig, y: np.ndarray, seed: int, task: str, *,
+                split: dict[str, np.ndarray] | None = None,
+                dataset: str = "") -> list[tuple[np.ndarray, np.ndarray]]:
     """The (train, test) index pairs of one seed, in fold order.
 
     Parameters
@@ -299,12 +311,29 @@ def iter_splits(cv: CVConfig, y: np.ndarray, seed: int, task: str) -> list[tuple
     seed : int
     task : str
         ``"regression"`` turns stratified schemes into plain ones.
+    split : dict of str to ndarray, optional
+        The dataset's own parts (``LoadedData.split``), for ``scheme: predefined``.
+    dataset : str, default=""
+        The dataset's name, for the error message.
 
     Returns
     -------
     list of (ndarray, ndarray)
     """
     n = len(y)
+    if cv.scheme == "predefined":
+        if not split or "train" not in split or "test" not in split:
+            have = sorted(split) if split else "none"
+            raise ConfigError(
+                f"cv: scheme 'predefined' uses the dataset's own train/test split, but dataset "
+                f"{dataset!r} has {'parts ' + str(have) if split else 'no predefined split'}. Use a "
+                "dataset loaded with both parts (no 'subset' option), or another scheme."
+            )
+        train, test = np.sort(split["train"]), np.sort(split["test"])
+        if len(train) == 0 or len(test) == 0:
+            raise ConfigError(f"cv: the predefined split of dataset {dataset!r} has an empty train or test part "
+                              f"({len(train)} / {len(test)} rows); raise max_rows.")
+        return [(train, test)]
     X = np.zeros((n, 1))
     stratified = task != "regression"
     if cv.scheme == "holdout":

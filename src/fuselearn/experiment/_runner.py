@@ -97,7 +97,7 @@ def expand_grid(config: ExperimentConfig, data: dict[str, Any]) -> list[tuple[Ce
     for ds in config.datasets:
         loaded = data[ds.name]
         for seed in config.seeds:
-            splits = iter_splits(config.cv, loaded.y, seed, loaded.task)
+            splits = iter_splits(config.cv, loaded.y, seed, loaded.task, split=loaded.split, dataset=ds.name)
             for pipe in config.pipelines:
                 for fold, (train, test) in enumerate(splits):
                     cells.append((Cell(ds.name, pipe.name, seed, fold), train, test))

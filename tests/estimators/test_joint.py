@@ -193,3 +193,21 @@ def test_trunk_whose_output_is_a_feature_map(images):
     with pytest.raises(InvalidParameterError, match=r"MapTrunk's embed returns Tensor of shape \(2, 4, 4, 4\)"
                                                     r".*vector per row, shape \(batch, d\)"):
         JointExtractor(module=trunk, max_epochs=1).fit(X.reshape(48, -1), y)
+
+
+def test_the_shipped_minilm_encoder_is_a_joint_trunk():
+    """Issue 10 §3: the pretrained text encoder trains end to end through a classical head (word-piece
+    ids travel as float32 table columns; the trunk rounds them back)."""
+    pytest.importorskip("sentence_transformers")
+    from fuselearn.extract import MiniLMTrunk, minilm_classifier
+
+    texts = ["a wonderful, moving film", "dull and far too long", "great acting and a clever plot",
+             "the worst script this year", "I loved every minute", "boring, I fell asleep",
+             "a delight from start to end", "awful pacing and flat jokes"] * 2
+    y = np.array([1, 0] * 8)
+    X = MiniLMTrunk().tokenize(texts, 16).numpy().astype(np.float32)
+    clf = JointHybridClassifier("svm", cross_fit=2, random_state=0, extractor_params={
+        "module": minilm_classifier, "lr": 5e-5, "batch_size": 8, "max_epochs": 1}).fit(X, y)
+    ext = clf.hybrid_.extractors_[0]
+    assert ext.transform(X).shape == (16, 384)
+    assert clf.predict(X).shape == (16,) and set(clf.classes_) == {0, 1}

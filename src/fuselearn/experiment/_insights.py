@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..data._dataset import take_rows
 from ._config import DatasetConfig, ExperimentConfig, InsightsConfig
 
 __all__ = ["FORMAT", "compute_insights", "explains", "failed_insights", "insights_key", "read_insights"]
@@ -69,14 +70,6 @@ def insights_key(config: ExperimentConfig, dataset: str) -> str | None:
 def _sample(n: int, k: int, seed: int) -> np.ndarray:
     rng = np.random.RandomState(seed)
     return np.sort(rng.choice(n, size=min(k, n), replace=False))
-
-
-def _take(X: Any, idx: np.ndarray) -> Any:
-    if isinstance(X, (pd.DataFrame, pd.Series)):
-        return X.iloc[idx]
-    if isinstance(X, list):
-        return [X[i] for i in idx]
-    return np.asarray(X)[idx]
 
 
 def _note(part: str, exc: BaseException) -> str:
@@ -130,7 +123,7 @@ def compute_insights(
         "n_test": len(y_test),
     }
     rows = _sample(len(y_test), settings.n_rows, seed)
-    X_s, y_s = _take(X_test, rows), np.asarray(y_test)[rows]
+    X_s, y_s = take_rows(X_test, rows), np.asarray(y_test)[rows]
     doc["n_rows"] = len(rows)
     result = Explanation({}, {})
 

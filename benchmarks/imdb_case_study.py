@@ -193,19 +193,11 @@ def run_nbsvm(texts, y, train, test, splits, store: Store, log) -> None:
 
 
 def cached_mask(emb, texts) -> np.ndarray:
-    """Which texts ``emb`` (a fitted TextEmbedder with a cache) has on disk, without computing any.
+    """Which texts ``emb`` (a fitted TextEmbedder with a cache) has on disk, without computing any:
+    the benchmark plans around what a cut pass, or several passes sharing the work, cached."""
+    from fuselearn.extract._cache import content_hash
 
-    Rebuilds the state key exactly as ``TextEmbedder.transform`` does and reads the cache's row index
-    (FeatureCache's private ``_state_dir``/``_index``: the benchmark needs to know what a cut pass, or
-    several passes sharing the work, cached; the public API only computes what is missing).
-    """
-    from fuselearn.extract._cache import content_hash, state_key
-
-    params = {k: v for k, v in emb._settings().items() if k not in ("cache", "verbose", "device", "batch_size")}
-    params["model"] = str(params["model"])
-    state = state_key(type(emb).__qualname__, params, emb.weights_fingerprint_)
-    index = emb.cache_._index(emb.cache_._state_dir(state))
-    return np.asarray([content_hash(t) in index for t in texts], dtype=bool)
+    return emb.cache_.has_rows(emb._state_key(), [content_hash(t) for t in texts])
 
 
 def run_minilm(texts, y, train, test, splits, store: Store, log, *, max_length: int, cache, quick: bool) -> None:
@@ -395,8 +387,8 @@ def table(path: Path) -> str:
     """The docs' results table from a summary JSON."""
     r = json.loads(path.read_text())
     lines = [f"Protocol: {r['protocol']}; {r['n_train']} training / {r['n_test']} test reviews.", "",
-             "| model | test accuracy % (member alone: own threshold, and calibrated) | test rows | "
-             "vs best member (McNemar) |", "|---|---:|---:|---|"]
+             ("| model | test accuracy % (member alone: own threshold, and calibrated) | test rows | "
+              "vs best member (McNemar) |"), "|---|---:|---:|---|"]
     for name, m in r["members"].items():
         lines.append(f"| {name} alone | {m['test_accuracy']:.2f} (calibrated {m['test_accuracy_calibrated']:.2f}) "
                      f"| {m['n_test']} | |")

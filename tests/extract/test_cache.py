@@ -59,3 +59,11 @@ def test_resolve_cache(tmp_path, monkeypatch):
     assert resolve_cache(True).folder == tmp_path / "fuselearn" / "features"
     with pytest.raises(InvalidParameterError, match="'cache' parameter"):
         resolve_cache(3)
+
+
+def test_has_rows_says_what_is_stored_without_computing(tmp_path):
+    cache = FeatureCache(tmp_path)
+    assert not cache.has_rows("s", ["a", "b"]).any()
+    cache.lookup_rows("s", ["a"], lambda idx: np.zeros((len(idx), 2)))
+    np.testing.assert_array_equal(FeatureCache(tmp_path).has_rows("s", ["a", "b"]), [True, False])
+    assert not cache.has_rows("other", ["a"]).any()  # another state: nothing shared

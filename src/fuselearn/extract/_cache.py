@@ -219,6 +219,14 @@ class FeatureCache:
         index = np.asarray([k.encode() for k in keys], dtype="S64")
         _atomic(folder / f"{block}.keys.npy", lambda f: np.save(f, index, allow_pickle=False))
 
+    def has_rows(self, state: str, rows: Sequence[str]) -> np.ndarray:
+        """Which of ``rows`` (content hashes) are stored under ``state``, computing nothing (a bool mask).
+
+        For a caller that plans work around what an interrupted or shared pass has cached already.
+        """
+        index = self._index(self._state_dir(state))
+        return np.asarray([key in index for key in rows], dtype=bool)
+
     def lookup_rows(self, state: str, rows: Sequence[str], compute: Callable[[np.ndarray], Any], *,
                     stack: bool = True):
         """Per-row cached output: rows found on disk are read, the others computed in one call and stored.

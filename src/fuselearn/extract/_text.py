@@ -342,23 +342,24 @@ class TextEmbedder(TorchWeightsState, TransformerMixin, BaseEstimator):
         """Embed the texts: a float32 array ``(n_samples, embedding_dim_)``."""
         check_fitted(self, "weights_fingerprint_", "transform")
         texts = as_texts(X, "TextEmbedder")
+        return cached_rows(self.cache_, self._state_key, texts, self._encode,
+                           hashes=[content_hash(t) for t in texts])
+
+    def _state_key(self) -> str:
         # The key is the configuration and the weights: for a frozen model the same in every fold; for a
         # fine-tuned one the fingerprint of its own weights. batch_size and device change only float
-        # rounding, not the embedding: not part of the key.
-        def state() -> str:
-            # The settings of fit (fitted_params_), not whatever set_params did since.
-            params = {k: v for k, v in self._settings().items()
-                      if k not in ("cache", "verbose", "device", "batch_size")}
-            params["model"] = str(params["model"])
-            if not params.get("fine_tune"):
-                # frozen: random_state and lr do nothing; keys stay those of the frozen embedder before them
-                for name in ("fine_tune", "lr", "random_state"):
-                    params.pop(name, None)
-            else:
-                params["random_state"] = repr(params.get("random_state"))
-            return state_key(type(self).__qualname__, params, self.weights_fingerprint_)
-
-        return cached_rows(self.cache_, state, texts, self._encode, hashes=[content_hash(t) for t in texts])
+        # rounding, not the embedding: not part of the key. The settings are those of fit
+        # (fitted_params_), not whatever set_params did since.
+        params = {k: v for k, v in self._settings().items()
+                  if k not in ("cache", "verbose", "device", "batch_size")}
+        params["model"] = str(params["model"])
+        if not params.get("fine_tune"):
+            # frozen: random_state and lr do nothing; keys stay those of the frozen embedder before them
+            for name in ("fine_tune", "lr", "random_state"):
+                params.pop(name, None)
+        else:
+            params["random_state"] = repr(params.get("random_state"))
+        return state_key(type(self).__qualname__, params, self.weights_fingerprint_)
 
     def get_feature_names_out(self, input_features=None):
         """Names ``textembedder0 ... textembedder{d-1}``."""

@@ -83,6 +83,7 @@ def execute(runner, config: Path, out: Path | None, *, report: bool, **options) 
 
     from ..exceptions import FuselearnError
     from ..experiment import load_config, write_report
+    from ..experiment._report import anomaly_summary
 
     err = Console(stderr=True)
     path = None
@@ -92,6 +93,9 @@ def execute(runner, config: Path, out: Path | None, *, report: bool, **options) 
         result = runner(cfg, out, command=["fuselearn", *sys.argv[1:]], **options)
         if report:
             path = write_report(result.out)
+        summary = anomaly_summary(result.out)
+        if summary:  # anomaly datasets: the pooled table (SKAB's protocol) is the result to read
+            print(summary, flush=True)
     except FuselearnError as exc:
         err.print(f"[red]Error:[/] {escape(explain(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None

@@ -426,7 +426,8 @@ def load_womens_clothing_reviews(
 # --- series and images -------------------------------------------------------------------------
 
 
-def load_skab(data_dir=None, *, verify: bool = True, include_anomaly_free: bool = False) -> Dataset:
+def load_skab(data_dir=None, *, verify: bool = True, include_anomaly_free: bool = False,
+              experiments: list[str] | None = None) -> Dataset:
     """Load SKAB (Skoltech Anomaly Benchmark) with its benchmark split.
 
     The 34 labelled experiments (the anomaly-free recording is left out, as the protocol says);
@@ -441,6 +442,8 @@ def load_skab(data_dir=None, *, verify: bool = True, include_anomaly_free: bool 
         Check the files' sha256 first.
     include_anomaly_free : bool, default=False
         Also return the anomaly-free recording (never part of the split).
+    experiments : list of str, optional
+        Only these files, named relative to ``SKAB/data`` (``["valve1/0.csv", "other/4.csv"]``).
 
     Returns
     -------
@@ -448,7 +451,7 @@ def load_skab(data_dir=None, *, verify: bool = True, include_anomaly_free: bool 
     """
     paths, sums = _files("skab", data_dir, verify)
     folder = paths["SKAB/data/valve1/0.csv"].parents[1]
-    ds = load_skab_folder(folder, include_anomaly_free=include_anomaly_free)
+    ds = load_skab_folder(folder, include_anomaly_free=include_anomaly_free, experiments=experiments)
     read = {f"SKAB/data/{e}" for e in ds.metadata["experiments"]}
     return _finish(ds, "skab", {k: v for k, v in sums.items() if k in read})
 

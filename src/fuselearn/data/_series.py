@@ -38,7 +38,8 @@ def _read_one(path: Path) -> pd.DataFrame:
 
 
 def load_skab_folder(
-    path: str | os.PathLike, *, n_fit: int = 400, include_anomaly_free: bool = False
+    path: str | os.PathLike, *, n_fit: int = 400, include_anomaly_free: bool = False,
+    experiments: list[str] | None = None,
 ) -> Dataset:
     """Read every SKAB-style CSV under ``path`` (recursively) as one series per experiment.
 
@@ -55,6 +56,9 @@ def load_skab_folder(
         Rows at the start of each file used for fitting.
     include_anomaly_free : bool, default=False
         Also return files without labels (their labels are all 0, and they are not in the split).
+    experiments : list of str, optional
+        Read only these files (names relative to ``path``, e.g. ``"valve1/0.csv"``), in the
+        folder's order (a quick look at a few experiments).
 
     Returns
     -------
@@ -72,6 +76,20 @@ def load_skab_folder(
     files = sorted(root.rglob("*.csv"), key=lambda p: _natural_key(p, root))
     if not files:
         raise DataError(f"No *.csv files found under {str(root)!r}.")
+    if experiments is not None:
+        from .._registry import did_you_mean
+
+        if isinstance(experiments, str) or not experiments:
+            raise DataError(f"experiments must be a non-empty list of file names under {str(root)!r} "
+                            f"(e.g. ['valve1/0.csv']); got {experiments!r}.")
+        available = [f.relative_to(root).as_posix() for f in files]
+        for name in experiments:
+            if name not in available:
+                raise DataError(
+                    f"No experiment {name!r} under {str(root)!r}.{did_you_mean(str(name), available)} "
+                    f"Names are paths relative to that folder, e.g. {available[0]!r}."
+                )
+        files = [f for f, name in zip(files, available) if name in set(experiments)]
     frames, names, anomaly, changepoint, labelled, read = [], [], [], [], [], []
     fit, score = [], []
     offset = 0

@@ -142,10 +142,14 @@ class _Builder:
         for key, members in (("steps", comp.steps), ("estimators", comp.estimators)):
             if members is None:
                 continue
-            if signature is not None and key not in signature:
+            # the members of a fusion: `estimators=`, or `members=` for a class that names them so
+            # (FusionAnomalyDetector)
+            param = "members" if (key == "estimators" and signature is not None and key not in signature
+                                  and "members" in signature) else key
+            if signature is not None and param not in signature:
                 self.fail(f"{where}.{key}: {getattr(cls, '__name__', cls)} takes no {key!r}.")
                 continue
-            if key in comp.params:
+            if key in comp.params or param in comp.params:
                 self.fail(f"{where}.{key}: given both as a key and in params; keep one.")
                 continue
             pairs = []
@@ -161,7 +165,7 @@ class _Builder:
                     continue
                 seen.add(name)
                 pairs.append((name, self.build(member, place, stack)))
-            kwargs[key] = pairs
+            kwargs[param] = pairs
         if self.collect and self.problems:
             return None
         try:
@@ -296,13 +300,13 @@ def set_seed(estimator: Any, seed: int) -> Any:
 def pipeline_members(pipelines: list[PipelineConfig]) -> dict[str, list[str]]:
     """For each pipeline, the other top-level pipelines it is built from.
 
-    A member is a pipeline referenced with ``ref`` anywhere inside, or one whose component
-    (estimator, params, steps, estimators) equals a nested component.
+    A member is a pipeline named in its ``member_pipelines``, one referenced with ``ref`` anywhere
+    inside, or one whose component (estimator, params, steps, estimators) equals a nested component.
     """
     specs = {p.name: _spec_key(p) for p in pipelines}
     out: dict[str, list[str]] = {}
     for pipe in pipelines:
-        found: list[str] = []
+        found: list[str] = [n for n in (pipe.member_pipelines or []) if n != pipe.name]
         for comp in _nested(pipe):
             if comp.get("ref"):
                 name = comp["ref"]
@@ -320,6 +324,7 @@ def _spec_key(comp: Any) -> str:
 
     data = comp.model_dump(exclude={"name"}) if hasattr(comp, "model_dump") else dict(comp)
     data.pop("name", None)
+    data.pop("member_pipelines", None)
     data = {k: v for k, v in data.items() if v not in (None, {}, [])}
     return json.dumps(data, sort_keys=True, default=str)
 

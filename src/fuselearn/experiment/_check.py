@@ -98,9 +98,23 @@ def check_config(config: ExperimentConfig) -> list[str]:
     for i, ds in enumerate(config.datasets):
         problems += check_dataset(ds, config, f"datasets[{i}]")
     problems += validate_pipelines(config.pipelines)
+    names = [p.name for p in config.pipelines]
+    for i, pipe in enumerate(config.pipelines):
+        for j, name in enumerate(pipe.member_pipelines or []):
+            if name == pipe.name:
+                problems.append(f"pipelines[{i}].member_pipelines[{j}]: {name!r} is the pipeline itself.")
+            elif name not in names:
+                problems.append(f"pipelines[{i}].member_pipelines[{j}]: no pipeline named {name!r}."
+                                f"{did_you_mean(name, names)}")
     if config.sensitivity is not None:
         problems += check_sensitivity(config)
     problems += check_insights(config)
+    if config.cv.scheme == "group_head" and config.cv.fit_rows is None:
+        problems.append("cv.fit_rows: required for scheme 'group_head' (the rows at the start of each "
+                        "group that train, e.g. 400 for SKAB).")
+    elif config.cv.scheme != "group_head" and config.cv.fit_rows is not None:
+        problems.append(f"cv.fit_rows: only used by scheme 'group_head', not {config.cv.scheme!r}; "
+                        "remove it or set scheme: group_head.")
     problems += check_backend(config.backend, config.scheduler)
     return problems
 

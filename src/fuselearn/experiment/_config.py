@@ -41,7 +41,8 @@ __all__ = [
 #: scikit-learn's bundled toy datasets, loaded without any download.
 BUILTIN_DATASETS = ("breast_cancer", "digits", "iris", "wine")
 
-CV_SCHEMES = ("kfold", "stratified_kfold", "repeated_kfold", "5x2", "holdout", "time_series", "predefined")
+CV_SCHEMES = ("kfold", "stratified_kfold", "repeated_kfold", "5x2", "holdout", "time_series", "predefined",
+              "group_head")
 
 
 class _Strict(BaseModel):
@@ -87,17 +88,26 @@ class PipelineConfig(ComponentConfig):
         ``name__param`` paths set with ``set_params`` on the built estimator (what a sensitivity
         trial changes: ``method``, ``lr__C``, a member name to ``'drop'``). A value that is a
         component mapping is built first. Left out of the stored config when empty.
+    member_pipelines : list of str, optional
+        The top-level pipelines the report compares this one with as its members ("fusion vs best
+        member"), when they are not found by ``ref`` or as an equal nested component: for example
+        each member of a ``FusionAnomalyDetector`` run alone as a one-member detector with the same
+        calibration and threshold. Left out of the stored config when unset.
     """
 
     name: str
     set_params: dict[str, Any] = Field(default_factory=dict)
+    member_pipelines: list[str] | None = Field(default=None, min_length=1)
 
     @model_serializer(mode="wrap")
     def _drop_empty(self, handler):
-        # Configs without overrides keep the hash they had before this key existed.
+        # Configs without overrides keep the hash they had before these keys existed.
         data = handler(self)
-        if isinstance(data, dict) and not data.get("set_params"):
-            data.pop("set_params", None)
+        if isinstance(data, dict):
+            if not data.get("set_params"):
+                data.pop("set_params", None)
+            if data.get("member_pipelines") is None:
+                data.pop("member_pipelines", None)
         return data
 
 
@@ -225,6 +235,15 @@ class DatasetConfig(_Strict):
         are taken out of the features (fairlearn's convention: the model does not see them; the
         audit does), so naming them changes what the pipelines are trained on. A column must have
         at least two groups. Left out of the stored config when empty.
+    task : {"anomaly"}, optional
+        ``anomaly``: the target is 0/1 point labels (1 = anomaly) and the pipelines are unsupervised
+        outlier detectors, fitted without labels (see ``cv.scheme: group_head``). Datasets whose
+        loader says so (``skab``) are anomaly tasks without it. Left out of the stored config when
+        unset.
+    group : str, optional
+        A column (of a CSV) naming the series each row belongs to (for example the file it came
+        from); it leaves the features and becomes the groups of ``cv.scheme: group_head``. The rows
+        of a group must be contiguous and in time order. Left out of the stored config when unset.
     """
 
     name: str
@@ -235,13 +254,19 @@ class DatasetConfig(_Strict):
     max_rows: int | None = Field(default=None, ge=4)
     options: dict[str, Any] = Field(default_factory=dict)
     sensitive: list[str | SensitiveColumn] = Field(default_factory=list)
+    task: Literal["anomaly"] | None = None
+    group: str | None = None
 
     @model_serializer(mode="wrap")
     def _drop_empty(self, handler):
-        # Configs without sensitive columns keep the hash they had before this key existed.
+        # Configs without these keys keep the hash they had before the keys existed.
         data = handler(self)
-        if isinstance(data, dict) and not data.get("sensitive"):
-            data.pop("sensitive", None)
+        if isinstance(data, dict):
+            if not data.get("sensitive"):
+                data.pop("sensitive", None)
+            for key in ("task", "group"):
+                if data.get(key) is None:
+                    data.pop(key, None)
         return data
 
     def sensitive_columns(self) -> list[str]:
@@ -254,11 +279,15 @@ class CVConfig(_Strict):
 
     Parameters
     ----------
-    scheme : {"kfold", "stratified_kfold", "repeated_kfold", "5x2", "holdout", "time_series", "predefined"}
+    scheme : {"kfold", "stratified_kfold", "repeated_kfold", "5x2", "holdout", "time_series", "predefined", \
+"group_head"}
         ``repeated_kfold`` is stratified; ``5x2`` is 5 repetitions of stratified 2-fold;
         ``time_series`` keeps the row order (training rows always precede test rows);
         ``predefined`` is the dataset's own split (its ``train`` and ``test`` parts, e.g. IMDb's
-        official 25,000 / 25,000), one fold, the same for every seed.
+        official 25,000 / 25,000), one fold, the same for every seed; ``group_head`` is one fold
+        per group of the dataset (a SKAB file, a ``group`` column), in group order: the group's
+        first ``fit_rows`` rows train, the rest of the group is tested (SKAB's protocol: one
+        detector per file, fitted on its first 400 rows).
     n_splits : int, default=5
     n_repeats : int, default=1
         Repetitions of ``repeated_kfold``.
@@ -266,16 +295,28 @@ class CVConfig(_Strict):
         Test fraction of ``holdout``.
     shuffle : bool, default=True
         Shuffle before splitting (``kfold``, ``stratified_kfold``).
+    fit_rows : int, optional
+        Rows at the start of each group that train (``group_head`` only, where it is required).
+        Left out of the stored config when unset.
     """
 
     scheme: Literal["kfold", "stratified_kfold", "repeated_kfold", "5x2", "holdout", "time_series",
-                    "predefined"] = (
+                    "predefined", "group_head"] = (
         "stratified_kfold"
     )
     n_splits: int = Field(default=5, ge=2)
     n_repeats: int = Field(default=1, ge=1)
     test_size: float = Field(default=0.25, gt=0, lt=1)
     shuffle: bool = True
+    fit_rows: int | None = Field(default=None, ge=1)
+
+    @model_serializer(mode="wrap")
+    def _drop_empty(self, handler):
+        # Configs without fit_rows keep the hash they had before this key existed.
+        data = handler(self)
+        if isinstance(data, dict) and data.get("fit_rows") is None:
+            data.pop("fit_rows", None)
+        return data
 
 
 class ExperimentConfig(_Strict):

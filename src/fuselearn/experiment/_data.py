@@ -32,7 +32,9 @@ class LoadedData:
     """The inputs and target of one dataset, with what is known of its origin.
 
     ``sensitive`` holds the dataset's sensitive columns (taken out of ``X``) as group labels
-    (strings), one column each, or is None.
+    (strings), one column each, or is None. ``groups`` gives the group (series) index of every row
+    and ``group_names`` the name of each group (a SKAB file), or both are None; the rows of a group
+    are contiguous and in time order.
     """
 
     name: str
@@ -42,6 +44,8 @@ class LoadedData:
     checksums: dict[str, str] = field(default_factory=dict)
     sensitive: pd.DataFrame | None = None
     split: dict[str, np.ndarray] | None = None  # the dataset's own parts (row positions), when it has them
+    groups: np.ndarray | None = None
+    group_names: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.y)
@@ -208,7 +212,11 @@ def load_data(ds: DatasetConfig, config: ExperimentConfig) -> LoadedData:
     LoadedData
     """
     source = _source(ds)
+    index = next((i for i, d in enumerate(config.datasets) if d.name == ds.name), "?")
+    where = f"datasets[{index}]"
     split = None
+    task = ds.task
+    groups = group_names = None
     if source in BUILTIN_DATASETS:
         import sklearn.datasets as skd
 
@@ -219,6 +227,9 @@ def load_data(ds: DatasetConfig, config: ExperimentConfig) -> LoadedData:
         path = config.resolve_path(ds.path)
         frame = pd.read_csv(path, **ds.options)
         y = frame.pop(ds.target).to_numpy()
+        if ds.group is not None:
+            groups, group_names = _group_column(frame, ds, where, path.name)
+            frame = frame.drop(columns=[ds.group])
         X = frame
         with open(path, "rb") as fh:
             checksums = {path.name: hashlib.sha256(fh.read()).hexdigest()}
@@ -226,9 +237,22 @@ def load_data(ds: DatasetConfig, config: ExperimentConfig) -> LoadedData:
         from ..data import load_dataset
 
         data = load_dataset(source, ds.data_dir, **ds.options)
+        if data.task == "anomaly":
+            task = "anomaly"
         X, y, checksums = data.X, np.asarray(data.target), dict(data.checksums)
+        if isinstance(X, list) and X and all(isinstance(f, pd.DataFrame) for f in X):
+            # one series per experiment (SKAB): the rows of every series, one after the other
+            groups = np.repeat(np.arange(len(X)), [len(f) for f in X])
+            group_names = [str(n) for n in data.metadata.get("experiments", range(len(X)))]
+            X = pd.concat(X, ignore_index=True)
         if data.split:
             split = {part: np.asarray(idx, dtype=np.int64) for part, idx in data.split.items()}
+    if ds.max_rows is not None and groups is not None:
+        raise ConfigError(
+            f"{where}.max_rows: dataset {ds.name!r} is a set of series (groups), which a random "
+            "subset of rows would cut apart; remove max_rows and choose fewer series instead (for "
+            "SKAB: options: {experiments: [valve1/0.csv, ...]})."
+        )
     if ds.max_rows is not None and ds.max_rows < len(y):
         n_all = len(y)
         rng = np.random.RandomState(0)
@@ -249,10 +273,42 @@ def load_data(ds: DatasetConfig, config: ExperimentConfig) -> LoadedData:
             split = {part: np.sort(position[idx][position[idx] >= 0]) for part, idx in split.items()}
     if isinstance(X, pd.DataFrame):
         X = X.reset_index(drop=True)
-    index = next((i for i, d in enumerate(config.datasets) if d.name == ds.name), "?")
-    X, sensitive = split_sensitive(ds, X, f"datasets[{index}]")
-    return LoadedData(name=ds.name, X=X, y=y, task=_task(y), checksums=checksums, sensitive=sensitive,
-                      split=split)
+    X, sensitive = split_sensitive(ds, X, where)
+    if task == "anomaly":
+        _check_anomaly_target(y, ds, where)
+    return LoadedData(name=ds.name, X=X, y=y, task=task or _task(y), checksums=checksums,
+                      sensitive=sensitive, split=split, groups=groups, group_names=group_names)
+
+
+def _group_column(frame: pd.DataFrame, ds: DatasetConfig, where: str, source: str):
+    """The group index of every row and the group names, from the ``group`` column of a CSV."""
+    if ds.group not in frame.columns:
+        raise ConfigError(
+            f"{where}.group: column {ds.group!r} is not in {source}."
+            f"{did_you_mean(ds.group, [str(c) for c in frame.columns])}"
+        )
+    values = frame[ds.group].astype(str).to_numpy()
+    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    names = values[starts].tolist()
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ConfigError(
+            f"{where}.group: the rows of group {repeated[0]!r} (column {ds.group!r} of {source}) are "
+            "not contiguous; a group is one series, its rows one after the other in time order. "
+            "Sort the file by group (keeping each group's row order)."
+        )
+    return np.repeat(np.arange(len(names)), np.diff(np.r_[starts, len(values)])), names
+
+
+def _check_anomaly_target(y: np.ndarray, ds: DatasetConfig, where: str) -> None:
+    """An anomaly target is 0/1 point labels (1 = anomaly)."""
+    if not np.isin(np.asarray(y, dtype=object), [0, 1]).all():
+        shown = sorted({str(v) for v in np.asarray(y, dtype=object).tolist()})[:6]
+        raise ConfigError(
+            f"{where}: dataset {ds.name!r} is an anomaly task, whose target holds 0 (normal) and 1 "
+            f"(anomaly) for every row; its target holds {shown}. Map the labels to 0/1, or remove "
+            "task: anomaly."
+        )
 
 
 # The datasets this process loaded, by (config hash, dataset name): each is loaded once per process
@@ -287,8 +343,10 @@ def forget_data() -> None:
     _LOADED.clear()
 
 
-def n_folds(cv: CVConfig) -> int:
-    """Number of (train, test) splits one seed gives."""
+def n_folds(cv: CVConfig, n_groups: int | None = None) -> int:
+    """Number of (train, test) splits one seed gives (``group_head``: ``n_groups``, else 1)."""
+    if cv.scheme == "group_head":
+        return n_groups or 1
     if cv.scheme in ("holdout", "predefined"):
         return 1
     if cv.scheme == "5x2":
@@ -300,7 +358,8 @@ def n_folds(cv: CVConfig) -> int:
 
 def iter_splits(cv: CVConfig, y: np.ndarray, seed: int, task: str, *,
                 split: dict[str, np.ndarray] | None = None,
-                dataset: str = "") -> list[tuple[np.ndarray, np.ndarray]]:
+                dataset: str = "", groups: np.ndarray | None = None,
+                group_names: list[str] | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
     """The (train, test) index pairs of one seed, in fold order.
 
     Parameters
@@ -315,12 +374,18 @@ def iter_splits(cv: CVConfig, y: np.ndarray, seed: int, task: str, *,
         The dataset's own parts (``LoadedData.split``), for ``scheme: predefined``.
     dataset : str, default=""
         The dataset's name, for the error message.
+    groups : ndarray, optional
+        The group of every row (``LoadedData.groups``), for ``scheme: group_head``.
+    group_names : list of str, optional
+        The name of each group, for the error message.
 
     Returns
     -------
     list of (ndarray, ndarray)
     """
     n = len(y)
+    if cv.scheme == "group_head":
+        return _group_head(cv, n, groups, group_names, dataset)
     if cv.scheme == "predefined":
         if not split or "train" not in split or "test" not in split:
             have = sorted(split) if split else "none"
@@ -335,7 +400,7 @@ def iter_splits(cv: CVConfig, y: np.ndarray, seed: int, task: str, *,
                               f"({len(train)} / {len(test)} rows); raise max_rows.")
         return [(train, test)]
     X = np.zeros((n, 1))
-    stratified = task != "regression"
+    stratified = task not in ("regression", "anomaly")
     if cv.scheme == "holdout":
         train, test = train_test_split(
             np.arange(n), test_size=cv.test_size, random_state=seed,
@@ -365,3 +430,32 @@ def iter_splits(cv: CVConfig, y: np.ndarray, seed: int, task: str, *,
         return [(tr, te) for tr, te in splitter.split(X, y if stratified else None)]
     except ValueError as exc:
         raise ConfigError(f"cv: cannot split {n} rows with scheme {cv.scheme!r}: {exc}") from None
+
+
+def _group_head(cv: CVConfig, n: int, groups: np.ndarray | None, names: list[str] | None,
+                dataset: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """One fold per group, in group order: its first ``fit_rows`` rows train, the rest test."""
+    if cv.fit_rows is None:
+        raise ConfigError("cv.fit_rows: required for scheme 'group_head' (the rows at the start of each "
+                          "group that train, e.g. 400 for SKAB).")
+    if groups is None:
+        raise ConfigError(
+            f"cv: scheme 'group_head' fits on the first rows of each group (series), but dataset "
+            f"{dataset!r} has no groups. Name its series column with 'group' (a CSV), use a dataset "
+            "of series (skab), or another scheme."
+        )
+    groups = np.asarray(groups)
+    folds = []
+    for g in range(int(groups.max()) + 1 if len(groups) else 0):
+        rows = np.flatnonzero(groups == g)
+        if len(rows) == 0:
+            continue
+        name = names[g] if names is not None and g < len(names) else str(g)
+        if len(rows) <= cv.fit_rows:
+            raise ConfigError(
+                f"cv.fit_rows: {cv.fit_rows} is not less than the {len(rows)} rows of group {name!r} of "
+                f"dataset {dataset!r}, which leaves no row to test. Lower fit_rows below the shortest "
+                "group's length, or leave that group out."
+            )
+        folds.append((rows[: cv.fit_rows], rows[cv.fit_rows:]))
+    return folds

@@ -26,7 +26,7 @@ import pandas as pd
 from ..exceptions import ConfigError
 from ._store import Store
 
-__all__ = ["build_report_context", "fairness_verdicts", "insights_entry", "write_report"]
+__all__ = ["anomaly_summary", "build_report_context", "fairness_verdicts", "insights_entry", "write_report"]
 
 
 # --- plots --------------------------------------------------------------------------------------
@@ -250,6 +250,7 @@ def _dataset_entry(
 ) -> dict[str, Any]:
     """One dataset's section: leaderboard, fold scores, pairwise heatmap, best pipeline's plots."""
     board = _leaderboard(df, metrics, primary)
+    anomaly = rows_info.get("task") == "anomaly" and all(c in df for c in ("tp", "fp", "fn", "tn"))
     entry: dict[str, Any] = {
         "name": dataset,
         "rows_info": rows_info,
@@ -271,8 +272,21 @@ def _dataset_entry(
         .sort_values(["pipeline", "seed", "fold"])
         .to_dict("records"),
     }
-    entry["heatmap"] = _pairwise(df, dataset, primary)
     best = board.iloc[0]["pipeline"]
+    if anomaly:
+        # SKAB's protocol: rates over all scored points of all series (exact sums of the counts)
+        pooled = _anomaly_rows(df, metrics, primary)
+        entry["pooled"] = pooled
+        best = pooled[0]["pipeline"]
+        entry["heatmap"] = None
+        entry["heatmap_note"] = (f"{dataset}: an anomaly task's folds are series, not resamples of one "
+                                 "dataset; see the per-series Wilcoxon test under Fusion vs best member.")
+        names = rows_info.get("groups") or []
+        for record in entry["folds"]:
+            f = int(record["fold"])
+            record["fold"] = f"{f} ({names[f]})" if f < len(names) else f
+    else:
+        entry["heatmap"] = _pairwise(df, dataset, primary)
     entry["best"] = best
     with Store(store_path, readonly=True) as store:
         entry["curves"], entry["confusion"] = _best_plots(store, run_id, dataset, best)
@@ -347,6 +361,7 @@ def build_report_context(run_dir: str | os.PathLike, *, run_id: str | None = Non
             "n_failed": len(failed),
             "datasets": [],
             "fusion_rows": [],
+            "any_anomaly": False,
             "cd": None,
             "failed": [
                 {
@@ -374,16 +389,102 @@ def build_report_context(run_dir: str | os.PathLike, *, run_id: str | None = Non
             for d, df in frames if len(df)
         ]
         ctx["datasets"] = _map(_dataset_entry, jobs)
+        tasks = {d: run["manifest"].get("datasets", {}).get(d, {}).get("task") for d in dataset_order}
+        is_anomaly = ok.dataset.map(tasks).eq("anomaly") & all(c in ok for c in ("tp", "fp", "fn", "tn"))
+        fusion_rows = _fusion_vs_members(ok[~is_anomaly], members, primary)
+        if is_anomaly.any():
+            from ._detection import fusion_vs_members_by_group
+
+            fusion_rows += fusion_vs_members_by_group(ok[is_anomaly], members, primary, metrics)
         ctx["fusion_rows"] = [
             {**r, "p": _fmt_p(r["p_value"]), "diff": _fmt(r["difference"]),
              "mean_s": _fmt(r["mean"]), "member_s": _fmt(r["member_mean"])}
-            for r in _fusion_vs_members(ok, members, primary)
+            for r in fusion_rows
         ]
+        ctx["any_anomaly"] = bool(is_anomaly.any())
         ctx["cd"] = _critical_difference(ok, primary)
         ctx["sensitivity"] = _sensitivity(run_dir, run, store)
         return ctx
     finally:
         store.close()
+
+
+def _anomaly_rows(df: pd.DataFrame, metrics: list[str], primary: str) -> list[dict[str, Any]]:
+    """The pooled table of one anomaly dataset, ranked by the pooled primary metric."""
+    from ._detection import pooled_table
+
+    table = pooled_table(df, metrics)
+    names = [c for c in table.columns if c in {_metric_name(m) for m in metrics}]
+    key = _metric_name(primary)
+    table["rank"] = table[key].rank(ascending=not _greater_is_better(primary), method="min").astype(int)
+    table = table.sort_values(["rank", "pipeline"])
+    return [
+        {"rank": int(r["rank"]), "pipeline": r["pipeline"], "n_groups": int(r["n_groups"]),
+         "scored": int(r["scored"]), "fit_time": _fmt(r["fit_time"], 1),
+         "scores": [_fmt(r[m]) for m in names], "f1_per_group": _fmt(r["f1_per_group"]),
+         "values": {m: float(r[m]) for m in names}}
+        for _, r in table.iterrows()
+    ]
+
+
+def _metric_name(name: str) -> str:
+    try:
+        from ..metrics import get_metric
+
+        return get_metric(name).name
+    except Exception:  # noqa: BLE001
+        return name
+
+
+def anomaly_summary(run_dir: str | os.PathLike, *, run_id: str | None = None) -> str:
+    """Markdown tables of a run's anomaly datasets: pooled metrics per pipeline, fusion vs best member.
+
+    Empty when the run has no anomaly dataset (what ``fuselearn run`` prints after such a run).
+    """
+    from ._build import pipeline_members
+    from ._config import PipelineConfig
+    from ._detection import fusion_vs_members_by_group
+
+    with Store(run_dir, readonly=True) as store:
+        runs = store.runs()
+        run = next((r for r in runs if r["run_id"] == run_id), None) if run_id else (runs[-1] if runs else None)
+        if run is None:
+            return ""
+        cells = store.cells(run["run_id"])
+    info = run["manifest"].get("datasets", {})
+    config = run["config"]
+    metrics, primary = list(config.get("metrics", ["accuracy"])), config.get("metrics", ["accuracy"])[0]
+    if not len(cells) or not all(c in cells for c in ("tp", "fp", "fn", "tn")):
+        return ""
+    ok = cells[cells.status == "ok"]
+    members = {k: v for k, v in pipeline_members(
+        [PipelineConfig.model_validate(p) for p in config.get("pipelines", [])]).items() if v}
+    percent = {"far", "mar"}
+    lines = []
+    for dataset, df in ok.groupby("dataset", sort=False):
+        if info.get(dataset, {}).get("task") != "anomaly":
+            continue
+        rows = _anomaly_rows(df, metrics, primary)
+        names = list(rows[0]["values"]) if rows else []
+        lines.append(f"{dataset}: {rows[0]['n_groups'] if rows else 0} series, {rows[0]['scored'] if rows else 0} "
+                     "scored points; F1, FAR, MAR pooled over all of them (other metrics: mean over series)")
+        lines.append("")
+        heads = [f"{m.upper()} %" if m in percent else ("F1" if m == "f1" else m) for m in names]
+        lines.append("| pipeline | " + " | ".join(heads) + " | F1 per series (mean) | fit s |")
+        lines.append("|---|" + "---|" * (len(heads) + 2))
+        for r in rows:
+            cells_txt = [f"{100 * r['values'][m]:.2f}" if m in percent else f"{r['values'][m]:.3f}" for m in names]
+            lines.append(f"| {r['pipeline']} | " + " | ".join(cells_txt) + f" | {r['f1_per_group']} | {r['fit_time']} |")
+        for f in fusion_vs_members_by_group(df, members, primary, metrics):
+            lines.append("")
+            lines.append(f"{f['pipeline']} {f['verdict']} its best member {f['best_member']} "
+                         f"({f['mean']:.3f} vs {f['member_mean']:.3f}, pooled {_metric_name(primary)}); "
+                         f"p = {_fmt_p(f['p_value'])}; {f['note']}")
+        lines.append("")
+    failed = cells[cells.status != "ok"]
+    if len(failed) and lines:
+        lines.append(f"{len(failed)} cell(s) failed and are left out; see the report.")
+    return "\n".join(lines).rstrip()
 
 
 def _pairwise(df: pd.DataFrame, dataset: str, primary: str) -> str | None:

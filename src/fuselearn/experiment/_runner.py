@@ -41,6 +41,7 @@ from ._cell import Cell, CellResult, CellTask, plan_sharing, run_cell, share_key
 from ._check import check_backend
 from ._config import ExperimentConfig, config_error, config_hash
 from ._data import cached_data, forget_data, iter_splits
+from ._detection import check_task
 from ._insights import explains, insights_key
 from ._store import RunFolderError, Store
 
@@ -97,7 +98,8 @@ def expand_grid(config: ExperimentConfig, data: dict[str, Any]) -> list[tuple[Ce
     for ds in config.datasets:
         loaded = data[ds.name]
         for seed in config.seeds:
-            splits = iter_splits(config.cv, loaded.y, seed, loaded.task, split=loaded.split, dataset=ds.name)
+            splits = iter_splits(config.cv, loaded.y, seed, loaded.task, split=loaded.split, dataset=ds.name,
+                                 groups=loaded.groups, group_names=loaded.group_names)
             for pipe in config.pipelines:
                 for fold, (train, test) in enumerate(splits):
                     cells.append((Cell(ds.name, pipe.name, seed, fold), train, test))
@@ -597,9 +599,14 @@ def run_experiment(
         # leaves no run behind that a corrected config would be refused by.
         forget_data()
         data = {ds.name: cached_data(ds, config, chash) for ds in config.datasets}
+        # detectors for anomaly datasets, the others for the rest: refused before anything is stored
+        built = {p.name: build_pipeline(p, config.pipelines, seed=config.seeds[0]) for p in config.pipelines}
+        problems = check_task(built, {name: d.task for name, d in data.items()}, list(config.metrics))
+        if problems:
+            raise config_error("(pipelines against the datasets' tasks)", problems)
+        grid = expand_grid(config, data)  # a bad split (fit_rows past a series) is refused here too
         store = Store(out)
         run_id, resumed = store.open_run(run_hash or chash, config.to_dict(), force=force)
-        grid = expand_grid(config, data)
         done = store.done_cells(run_id)
         done -= _stale_insights(config, store, run_id, grid, done)
         manifest = {
@@ -619,7 +626,8 @@ def run_experiment(
             "time_budget": config.time_budget,
             "insights": _insights_manifest(config),
             "datasets": {
-                name: {"rows": len(d), "task": d.task, "checksums": d.checksums}
+                name: {"rows": len(d), "task": d.task, "checksums": d.checksums,
+                       **({"groups": list(d.group_names)} if d.group_names is not None else {})}
                 for name, d in data.items()
             },
             "started": time.strftime("%Y-%m-%d %H:%M:%S %z"),

@@ -1,5 +1,6 @@
 """Metric registry: named scorers (accuracy ... IoU) used by every layer above."""
 
+from ._alarms import false_alarm_rate, missed_alarm_rate
 from ._calibration import expected_calibration_error
 from ._iou import box_iou, mask_iou, mean_iou, paired_box_iou
 from ._metric import RESPONSES, TASKS, Metric
@@ -12,9 +13,11 @@ __all__ = [
     "Metric",
     "box_iou",
     "expected_calibration_error",
+    "false_alarm_rate",
     "get_metric",
     "mask_iou",
     "mean_iou",
+    "missed_alarm_rate",
     "paired_box_iou",
     "register_metric",
     "score",

@@ -20,6 +20,7 @@ from sklearn.metrics import (
 
 from .._registry import Registry
 from ..exceptions import InvalidParameterError
+from ._alarms import false_alarm_rate, missed_alarm_rate
 from ._calibration import expected_calibration_error
 from ._iou import mask_iou, mean_box_iou, mean_iou
 from ._metric import BinaryOnly, Metric
@@ -82,6 +83,9 @@ def _builtin_metrics() -> list[Metric]:
         _loss("mae", mean_absolute_error, "predict", "regression"),
         _loss("mse", mean_squared_error, "predict", "regression"),
         _loss("rmse", root_mean_squared_error, "predict", "regression"),
+        # anomaly detection (SKAB): label 1 = anomaly
+        _loss("far", false_alarm_rate, "predict", "binary"),
+        _loss("mar", missed_alarm_rate, "predict", "binary"),
     ]
     return metrics
 
@@ -91,6 +95,8 @@ METRIC_REGISTRY: Registry[Metric] = Registry("metric", on_duplicate="raise")
 for _metric in _builtin_metrics():
     METRIC_REGISTRY.register(_metric.name, _metric)
 METRIC_REGISTRY.add_alias("mean_average_precision", "map")
+METRIC_REGISTRY.add_alias("false_alarm_rate", "far")
+METRIC_REGISTRY.add_alias("missed_alarm_rate", "mar")
 
 #: Read-only, live view of the registered metrics by name (aliases are left out).
 METRICS = METRIC_REGISTRY.mapping()

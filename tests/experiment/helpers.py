@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, OutlierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.metaestimators import _BaseComposition
 
@@ -138,3 +138,28 @@ class RefuseColumns(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X):
         return self.model_.predict_proba(_numeric(X))
+
+
+class SpyDetector(OutlierMixin, BaseEstimator):
+    """An outlier detector that records every fit: the ``y`` it was given and the values of its
+    first column (the row numbers, in the anomaly tests). A row is an anomaly when one of its other
+    columns is more than ``threshold`` fit standard deviations from the fit mean."""
+
+    fits: list = []  # class-level: the cells run in this process (one job)
+
+    def __init__(self, threshold=3.0):
+        self.threshold = threshold
+
+    def fit(self, X, y=None):
+        X = np.asarray(X, dtype=float)
+        SpyDetector.fits.append({"y": y, "first_column": X[:, 0].copy()})
+        self.mean_ = X[:, 1:].mean(axis=0)
+        self.std_ = X[:, 1:].std(axis=0) + 1e-12
+        return self
+
+    def score_samples(self, X):
+        X = np.asarray(X, dtype=float)
+        return -np.abs((X[:, 1:] - self.mean_) / self.std_).max(axis=1)
+
+    def predict(self, X):
+        return np.where(-self.score_samples(X) > self.threshold, -1, 1)

@@ -18,7 +18,7 @@ from fuselearn.experiment._config import config_hash
 
 # Each module imports only modules before it (lazily or not); the one exception is a type-only
 # import of _cell in _store (CellResult, under TYPE_CHECKING).
-ORDER = ["_config", "_data", "_build", "_space", "_check", "_insights", "_store", "_cell", "_runner",
+ORDER = ["_config", "_data", "_build", "_detection", "_space", "_check", "_insights", "_store", "_cell", "_runner",
          "_sensitivity", "_analysis", "_report", "_demo", "_demo_run"]
 
 

@@ -357,8 +357,9 @@ def _located(exc: Exception, where: str) -> Exception:
 
     if not isinstance(exc, FuselearnError):
         return exc
-    try:
-        located = type(exc)(f"{where}: {exc}")
+    text = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    try:  # one line: a run's progress and the report show the traceback's last line
+        located = type(exc)(f"{where}: {text}")
     except TypeError:  # an error class with a constructor of its own
         return exc
     located.__cause__ = exc

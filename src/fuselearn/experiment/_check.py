@@ -2,7 +2,7 @@
 (names, files, estimators, metrics, the backend rule).
 
 Import order of the package (each module imports only those before it): ``_config`` (models),
-``_data`` and ``_build`` (load datasets, build estimators), ``_space`` (sensitivity search spaces),
+``_data`` and ``_build`` (load datasets, build estimators), ``_detection`` (the anomaly task), ``_space`` (sensitivity search spaces),
 ``_check`` (this module), ``_store``,
 ``_cell``, ``_runner``, ``_sensitivity``, ``_analysis`` (reading a study back), ``_report``, ``_demo``, ``_demo_run``.
 """

@@ -568,7 +568,79 @@ CASES = [
                    r"'logreg__clf__CC'\. Did you mean 'logreg__clf__C'")),
     ("cli_sensitivity_bad_space_writes_nothing", lambda ws: _sensitivity_cli_leaves_no_store(ws), CommandFailed,
      r"no parameter path 'methd'.*Did you mean 'method'"),
+    # ---- anomaly detection: the detectors, and the runner's anomaly task (issue 11) ------------------
+    ("anomaly_detector_fit_nan", lambda ws: _anomaly_detector().fit(_nan(ws)), I, r"FusionAnomalyDetector.*NaN"),
+    ("anomaly_detector_constant_column", lambda ws: _anomaly_detector(constant_columns="raise").fit(
+        np.c_[ws.X, np.ones(len(ws.X))]), I, r"columns \[4\] are constant in the fit data.*constant_columns='drop'"),
+    ("anomaly_detector_all_columns_constant", lambda ws: _anomaly_detector().fit(np.ones((30, 3))), I,
+     r"every one of the 3 columns is constant.*sensors vary"),
+    ("anomaly_detector_rows_below_window", lambda ws: _conv_detector().fit(ws.X[:20]), I,
+     r"at least 33 rows.*window=32.*longer stretch"),
+    ("anomaly_detector_member_cannot_score", lambda ws: _anomaly_detector(
+        [("lof", _lof())]).fit(ws.X), P, r"Member 'lof'.*cannot score new data.*novelty=True"),
+    ("anomaly_run_classifier_pipeline", lambda ws: _anomaly_run(ws, "clf", pipelines=[
+        {"name": "lr", "estimator": "sklearn.linear_model.LogisticRegression"}]), ConfigError,
+     r"'lr'\): LogisticRegression is not an outlier detector.*'series' is an anomaly task.*Use a detector"),
+    ("anomaly_run_detector_in_classification", lambda ws: _run_config(ws, "det-in-clf", _cfg(pipelines=[
+        {"name": "iforest", "estimator": "sklearn.ensemble.IsolationForest"}])), ConfigError,
+     r"'iforest'\): IsolationForest is an outlier detector.*'iris' is a multiclass task.*task: anomaly"),
+    ("anomaly_run_member_cannot_score", lambda ws: _anomaly_run(ws, "lof", pipelines=[_fusion_pipeline(
+        {"name": "lof", "estimator": "sklearn.neighbors.LocalOutlierFactor"})]), ConfigError,
+     r"'fad'\): its member 'lof' \(LocalOutlierFactor\) cannot score new data.*novelty=True"),
+    ("anomaly_run_fit_rows_past_series", lambda ws: _anomaly_run(ws, "long", cv={"scheme": "group_head",
+                                                                             "fit_rows": 80}), ConfigError,
+     r"cv.fit_rows: 80 is not less than the 50 rows of group 's0' of dataset 'series'.*Lower fit_rows"),
+    ("anomaly_run_window_longer_than_fit_rows", lambda ws: _anomaly_run(ws, "window", pipelines=[_fusion_pipeline(
+        {"name": "conv", "estimator": "fuselearn.estimators.ConvAutoencoderDetector", "params": {"window": 32}})]),
+     ConfigError, r"'fad'\): its window conv__window = 32 rows is not shorter than the 20 fit rows"),
+    ("anomaly_run_group_column_missing", lambda ws: _anomaly_run(ws, "group", group="series_id"), ConfigError,
+     r"datasets\[0\].group: column 'series_id' is not in series.csv"),
 ]
+
+
+def _anomaly_detector(members=None, **params):
+    from fuselearn.estimators import FusionAnomalyDetector, PCADetector
+
+    return FusionAnomalyDetector(members or [("pca", PCADetector())], **params)
+
+
+def _conv_detector():
+    from fuselearn.estimators import ConvAutoencoderDetector
+
+    return ConvAutoencoderDetector(window=32, max_epochs=1)
+
+
+def _lof():
+    from sklearn.neighbors import LocalOutlierFactor
+
+    return LocalOutlierFactor()  # novelty=False: no score_samples for new rows
+
+
+def _fusion_pipeline(member: dict) -> dict:
+    return {"name": "fad", "estimator": "fuselearn.estimators.FusionAnomalyDetector", "estimators": [member]}
+
+
+def _run_config(ws, name: str, config: dict):
+    from fuselearn.experiment import run_experiment
+
+    return run_experiment(parse_config(config, base_dir=ws.root), ws.root / f"run-{name}", progress=False)
+
+
+def _anomaly_run(ws, name: str, *, group: str = "file", **over):
+    """Run an anomaly experiment on two short series (50 rows each, 20 fit rows) with ``over`` changed."""
+    path = ws.root / "series.csv"
+    if not path.exists():
+        rng = np.random.default_rng(0)
+        frame = pd.DataFrame(rng.normal(size=(100, 2)), columns=["a", "b"])
+        frame.insert(0, "file", ["s0"] * 50 + ["s1"] * 50)
+        frame["anomaly"] = (np.arange(100) % 50 > 40).astype(int)
+        frame.to_csv(path, index=False)
+    config = {"datasets": [{"name": "series", "source": "csv", "path": "series.csv", "target": "anomaly",
+                            "group": group, "task": "anomaly"}],
+              "pipelines": [_fusion_pipeline({"name": "pca", "estimator": "fuselearn.estimators.PCADetector"})],
+              "cv": {"scheme": "group_head", "fit_rows": 20}, "metrics": ["f1", "far", "mar"]}
+    config.update(over)
+    return _run_config(ws, f"anomaly-{name}", config)
 
 
 def _binary_fusion(ws):

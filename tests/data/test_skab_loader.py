@@ -24,6 +24,16 @@ def test_folder_protocol(fixtures):
         ds.subset([0])
 
 
+def test_experiments_picks_files(fixtures):
+    ds = load_skab_folder(fixtures / "skab", n_fit=3, experiments=["valve1/1.csv"])
+    assert ds.metadata["experiments"] == ["valve1/1.csv"]
+    assert ds.target.tolist() == [0, 0, 0, 0, 1] and ds.split["score"].tolist() == [3, 4]
+    with pytest.raises(DataError, match=r"No experiment 'valve1/2.csv'.*Did you mean 'valve1/.\.csv'"):
+        load_skab_folder(fixtures / "skab", experiments=["valve1/2.csv"])
+    with pytest.raises(DataError, match=r"non-empty list of file names"):
+        load_skab_folder(fixtures / "skab", experiments="valve1/1.csv")
+
+
 def test_include_anomaly_free(fixtures):
     ds = load_skab_folder(fixtures / "skab", n_fit=3, include_anomaly_free=True)
     assert ds.metadata["experiments"][0] == "anomaly-free/anomaly-free.csv"

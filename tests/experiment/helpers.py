@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, OutlierMixin
@@ -145,7 +146,7 @@ class SpyDetector(OutlierMixin, BaseEstimator):
     first column (the row numbers, in the anomaly tests). A row is an anomaly when one of its other
     columns is more than ``threshold`` fit standard deviations from the fit mean."""
 
-    fits: list = []  # class-level: the cells run in this process (one job)
+    fits: ClassVar[list] = []  # class-level: the cells run in this process (one job)
 
     def __init__(self, threshold=3.0):
         self.threshold = threshold

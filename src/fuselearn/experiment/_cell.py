@@ -382,7 +382,7 @@ def _run_anomaly(estimator, task: CellTask, config, data, train, test, result: C
     try:
         # y=None: the labels never reach the detector
         estimator, result.shared_fit, result.fit_time = _fit(estimator, task, take_rows(data.X, train), None)
-    except Exception as exc:  # noqa: BLE001 - re-raised with the series it failed on
+    except Exception as exc:  # re-raised with the series it failed on
         located = _located(exc, f"fitting {where} on its first {len(train)} rows")
         if located is exc:
             raise
@@ -396,7 +396,7 @@ def _run_anomaly(estimator, task: CellTask, config, data, train, test, result: C
             labels, score = labels[len(train):], None if score is None else score[len(train):]
         else:
             labels, score = detector_outputs(estimator, take_rows(data.X, test))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # re-raised with the series it failed on
         located = _located(exc, f"scoring {where}")
         if located is exc:
             raise

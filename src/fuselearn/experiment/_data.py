@@ -84,6 +84,9 @@ def _fuselearn_registry() -> list[str]:
 def check_dataset(ds: DatasetConfig, config: ExperimentConfig, where: str) -> list[str]:
     """Problems with one dataset entry that can be found without loading it."""
     source = _source(ds)
+    if ds.group is not None and source != "csv":
+        return [(f"{where}.group: names a column of a CSV (source: csv); dataset {ds.name!r} is "
+                 f"{source!r}, whose loader gives its own series. Remove 'group'.")]
     if source in BUILTIN_DATASETS:
         return []
     if source == "csv":
@@ -105,6 +108,9 @@ def check_dataset(ds: DatasetConfig, config: ExperimentConfig, where: str) -> li
                     )
                 problems += _sensitive_problems(ds, where, [c for c in header if c != ds.target],
                                                 path.name)
+                if ds.group is not None and ds.group not in header:
+                    problems.append(f"{where}.group: column {ds.group!r} is not in {path.name}."
+                                    f"{did_you_mean(ds.group, header)}")
         return problems
     registry = _fuselearn_registry()
     if source in registry:
@@ -247,11 +253,11 @@ def load_data(ds: DatasetConfig, config: ExperimentConfig) -> LoadedData:
             X = pd.concat(X, ignore_index=True)
         if data.split:
             split = {part: np.asarray(idx, dtype=np.int64) for part, idx in data.split.items()}
-    if ds.max_rows is not None and groups is not None:
+    if ds.max_rows is not None and (groups is not None or task == "anomaly"):
         raise ConfigError(
-            f"{where}.max_rows: dataset {ds.name!r} is a set of series (groups), which a random "
-            "subset of rows would cut apart; remove max_rows and choose fewer series instead (for "
-            "SKAB: options: {experiments: [valve1/0.csv, ...]})."
+            f"{where}.max_rows: dataset {ds.name!r} is a set of series (an anomaly task or groups), "
+            "which a random subset of rows would cut apart; remove max_rows and choose fewer series "
+            "instead (for SKAB: options: {experiments: [valve1/0.csv, ...]})."
         )
     if ds.max_rows is not None and ds.max_rows < len(y):
         n_all = len(y)

@@ -188,7 +188,20 @@ def anomaly_scores(metrics: list[str], y_true: np.ndarray, labels: np.ndarray,
     return out
 
 
-def check_task(pipelines: dict[str, Any], tasks: dict[str, str], metrics: list[str]) -> list[str]:
+def _windows(estimator: Any) -> list[tuple[str, int]]:
+    """``(parameter path, rows)`` of every ``window`` parameter inside ``estimator`` (WindowFeatures,
+    ConvAutoencoderDetector, ...)."""
+    try:
+        params = estimator.get_params(deep=True)
+    except Exception:  # noqa: BLE001 - not a scikit-learn estimator
+        return []
+    return [(k, int(v)) for k, v in params.items()
+            if (k == "window" or k.endswith("__window")) and isinstance(v, (int, np.integer))
+            and not isinstance(v, bool)]
+
+
+def check_task(pipelines: dict[str, Any], tasks: dict[str, str], metrics: list[str],
+               fit_rows: int | None = None) -> list[str]:
     """Problems of pipelines and metrics against the datasets' tasks, found before any cell runs.
 
     Parameters
@@ -199,6 +212,9 @@ def check_task(pipelines: dict[str, Any], tasks: dict[str, str], metrics: list[s
         Each dataset's task (``"anomaly"``, ``"binary"``, ...), by name.
     metrics : list of str
         The config's metrics.
+    fit_rows : int, optional
+        The training rows of each series (``cv.fit_rows``): a ``window`` longer than that leaves
+        no full window to fit on.
 
     Returns
     -------
@@ -224,6 +240,13 @@ def check_task(pipelines: dict[str, Any], tasks: dict[str, str], metrics: list[s
             reason = cannot_score(est)
             if reason:
                 problems.append(f"{where}: {reason}; every test row of dataset {anomaly[0]!r} must be scored.")
+            for path, rows in _windows(est):
+                if fit_rows is not None and rows >= fit_rows:
+                    problems.append(
+                        f"{where}: its window {path} = {rows} rows is not shorter than the {fit_rows} fit "
+                        "rows of each series (cv.fit_rows), so it is never fitted on a full window. Use a "
+                        "shorter window or raise fit_rows."
+                    )
         if other and detector:
             problems.append(
                 f"{where}: {type(est).__name__} is an outlier detector, but dataset {other[0]!r} is a "
@@ -262,6 +285,9 @@ def pooled_table(ok: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
         The ok cells of anomaly datasets (:meth:`Store.cells`), with the count columns.
     metrics : list of str
         The config's metrics.
+    fit_rows : int, optional
+        The training rows of each series (``cv.fit_rows``): a ``window`` longer than that leaves
+        no full window to fit on.
 
     Returns
     -------
@@ -328,7 +354,7 @@ def fusion_vs_members_by_group(ok: pd.DataFrame, members: dict[str, list[str]], 
                 continue
             best = max(parts, key=lambda p: pooled[p] if higher else -pooled[p])
 
-            def per_group(name: str) -> pd.Series:
+            def per_group(name: str, part: pd.DataFrame = part) -> pd.Series:
                 sub = part[part.pipeline == name].set_index(["seed", "fold"])
                 if primary in _POOLED:
                     values = [rates(r)[primary] for r in sub[list(COUNTS)].to_dict("records")]
@@ -342,7 +368,7 @@ def fusion_vs_members_by_group(ok: pd.DataFrame, members: dict[str, list[str]], 
             a, b = a[keep], b[keep]
             diff = float(pooled[pipe] - pooled[best])
             row = {"dataset": dataset, "pipeline": pipe, "best_member": best, "mean": float(pooled[pipe]),
-                   "member_mean": float(pooled[best]), "n_folds": int(len(a)), "p_value": None,
+                   "member_mean": float(pooled[best]), "n_folds": len(a), "p_value": None,
                    "difference": diff}
             wins = int((a > b).sum() if higher else (a < b).sum())
             if len(a) >= 2 and np.any(a != b):

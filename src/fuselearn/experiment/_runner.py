@@ -601,7 +601,8 @@ def run_experiment(
         data = {ds.name: cached_data(ds, config, chash) for ds in config.datasets}
         # detectors for anomaly datasets, the others for the rest: refused before anything is stored
         built = {p.name: build_pipeline(p, config.pipelines, seed=config.seeds[0]) for p in config.pipelines}
-        problems = check_task(built, {name: d.task for name, d in data.items()}, list(config.metrics))
+        problems = check_task(built, {name: d.task for name, d in data.items()}, list(config.metrics),
+                              config.cv.fit_rows if config.cv.scheme == "group_head" else None)
         if problems:
             raise config_error("(pipelines against the datasets' tasks)", problems)
         grid = expand_grid(config, data)  # a bad split (fit_rows past a series) is refused here too

@@ -99,6 +99,11 @@ CASES = {
     "mae": ({"y_true": Y_REG, "y_pred": PRED_REG}, (0.5 + 0.5 + 0 + 1) / 4),
     "mse": ({"y_true": Y_REG, "y_pred": PRED_REG}, (0.25 + 0.25 + 0 + 1) / 4),
     "rmse": ({"y_true": Y_REG, "y_pred": PRED_REG}, np.sqrt((0.25 + 0.25 + 0 + 1) / 4)),
+    # alarm rates by hand from the confusion matrix (1 = anomaly): FP / (FP + TN), FN / (FN + TP)
+    "far": ({"y_true": Y_BIN, "y_pred": PRED_BIN},
+            ((PRED_BIN == 1) & (Y_BIN == 0)).sum() / (Y_BIN == 0).sum()),
+    "mar": ({"y_true": Y_BIN, "y_pred": PRED_BIN},
+            ((PRED_BIN == 0) & (Y_BIN == 1)).sum() / (Y_BIN == 1).sum()),
 }
 
 
@@ -123,9 +128,9 @@ REQUIRED = {
     "recall_macro", "recall_micro", "recall_weighted",
     "f1_macro", "f1_micro", "f1_weighted",
     "roc_auc", "roc_auc_ovr", "roc_auc_ovr_weighted", "average_precision", "map",
-    "log_loss", "brier", "ece", "iou_box", "iou_mask", "r2", "mae", "mse", "rmse",
+    "log_loss", "brier", "ece", "iou_box", "iou_mask", "r2", "mae", "mse", "rmse", "far", "mar",
 }  # fmt: skip
-LOSSES = {"log_loss", "brier", "ece", "mae", "mse", "rmse"}
+LOSSES = {"log_loss", "brier", "ece", "mae", "mse", "rmse", "far", "mar"}
 
 
 @pytest.fixture

@@ -187,10 +187,15 @@ def test_context_scoring_lets_windows_see_the_fit_rows(tmp_path):
     ({"metrics": ["log_loss"]}, r"metrics\[0\]: 'log_loss' needs class probabilities.*roc_auc"),
     ({"cv": {"scheme": "group_head", "fit_rows": 60}},
      r"fit_rows: 60 is not less than the 60 rows of group 'run0' of dataset 'toy'"),
+    ({"max_rows": 40}, r"datasets\[0\].max_rows: dataset 'toy' is a set of series.*remove max_rows"),
 ])
 def test_bad_anomaly_experiments_are_refused_before_any_cell(tmp_path, change, pattern):
+    config, change = _config(_series(tmp_path)), dict(change)
+    if "max_rows" in change:
+        config["datasets"][0]["max_rows"] = change.pop("max_rows")
+    config.update(change)
     with pytest.raises(ConfigError, match=pattern):
-        _run(tmp_path, _config(_series(tmp_path), **change))
+        _run(tmp_path, config)
     assert not (tmp_path / "run" / "store.sqlite").exists() or not len(
         Store(tmp_path / "run", readonly=True).cells())
 

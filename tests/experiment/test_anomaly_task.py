@@ -288,3 +288,10 @@ def test_skab_quick_runs(tmp_path):
     assert "fusion_mean" in text and "Wilcoxon signed-rank over 3 series" in text
     cells = Store(tmp_path / "run", readonly=True).cells()
     assert (cells[["tp", "fp", "fn", "tn"]].sum(axis=1) == cells["n_test"]).all()
+
+
+def test_an_insights_section_does_not_rerun_anomaly_cells(tmp_path):
+    config = _config(_series(tmp_path), insights={"fold": 0})
+    first = _run(tmp_path, config)
+    again = _run(tmp_path, config)
+    assert first.n_ok == 9 and (again.n_skipped, again.n_ok) == (9, 0)

@@ -609,7 +609,9 @@ def run_experiment(
         store = Store(out)
         run_id, resumed = store.open_run(run_hash or chash, config.to_dict(), force=force)
         done = store.done_cells(run_id)
-        done -= _stale_insights(config, store, run_id, grid, done)
+        # an anomaly cell explains nothing (the insights are for supervised models): never stale
+        detectors = {name for name, d in data.items() if d.task == "anomaly"}
+        done -= _stale_insights(config, store, run_id, [g for g in grid if g[0].dataset not in detectors], done)
         manifest = {
             "run_id": run_id,
             "config_name": config.name,

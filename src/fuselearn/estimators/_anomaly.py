@@ -30,7 +30,14 @@ from .._validation import check_fitted, check_int, check_real
 from ..exceptions import InvalidInputError, InvalidParameterError
 from ..extract._torch import TorchEstimator, _validate
 
-__all__ = ["ConvAutoencoderDetector", "FusionAnomalyDetector", "PCADetector", "TrendDifferencer"]
+__all__ = [
+    "ConvAutoencoderDetector",
+    "ForecastResidualDetector",
+    "FusionAnomalyDetector",
+    "MahalanobisDetector",
+    "PCADetector",
+    "TrendDifferencer",
+]
 
 CALIBRATIONS = ("standard", "rank", "tail")
 FUSIONS = ("mean", "max", "aom", "agreement", "vote")
@@ -430,6 +437,244 @@ class ConvAutoencoderDetector(OutlierMixin, TorchEstimator):
         """``-1`` for anomalies, ``+1`` otherwise (scikit-learn's convention)."""
         return np.where(self.decision_function(X) < 0, -1, 1)
 
+
+
+# --------------------------------------------------------------------------------------------------
+# Dynamics: one-step forecast residuals; Mahalanobis distance with a shrunk covariance
+# --------------------------------------------------------------------------------------------------
+RESIDUAL_STATS = ("mean", "std")
+AGGREGATES = ("mahalanobis", "max")
+
+
+def _lag_matrix(Z: np.ndarray, lags: int) -> np.ndarray:
+    """``[Z[t-1], ..., Z[t-lags]]`` per row, causal; a lag before the first row repeats the first row."""
+    n = len(Z)
+    return np.hstack([Z[np.clip(np.arange(n) - k, 0, None)] for k in range(1, lags + 1)])
+
+
+class ForecastResidualDetector(OutlierMixin, BaseEstimator):
+    """Anomaly score of a multichannel series from the errors of a linear one-step forecaster.
+
+    Rows are time steps in order. The channels are standardised on the fit rows and a ridge
+    regression predicts every channel at ``t`` from all channels at ``t-1 .. t-lags`` (a vector
+    autoregression, VAR(``lags``), with ridge shrinkage). The residual ``e[t] = z[t] - ẑ[t]`` is what
+    the recent past does not explain: a channel that drifts slowly is forecast from its own last
+    value, so its drift leaves the residual small, while a channel that is noise around a level is
+    forecast by that level, so a change of level shows. With ``window`` the residuals are summarised
+    by trailing-window statistics (``stats``: mean, standard deviation), which turns a short bias into
+    a lasting one. The score of row ``t`` aggregates those features against their fit-row distribution:
+    the squared Mahalanobis distance under a Ledoit-Wolf shrunk covariance (``"mahalanobis"``), or the
+    largest absolute z-score over the features (``"max"``, one detector per channel fused by a maximum).
+
+    We checked statsmodels' ``VAR``: it fits the same per-equation least squares without shrinkage and
+    needs at least ``lags * n_channels`` rows per equation to be well posed; scikit-learn's ``Ridge``
+    on the lag matrix gives the same forecast with shrinkage, and ``LedoitWolf`` the covariance.
+    Everything is causal: a row's score reads that row and the rows before it. Score whole series
+    (the first rows of a series have no past and use the first row as their past).
+
+    Parameters
+    ----------
+    lags : int, default=1
+        Past rows the forecaster reads.
+    alpha : float, default=1.0
+        Ridge penalty of the forecaster (on standardised channels).
+    window : int or None, default=None
+        Trailing window (rows) of the residual statistics; ``None`` scores the residual itself.
+    stats : tuple of str, default=("mean", "std")
+        Window statistics of each channel's residual (used only with ``window``).
+    aggregate : {"mahalanobis", "max"}, default="mahalanobis"
+        How the features of a row become one score (see above).
+    threshold_quantile : float in (0, 1], default=0.99
+        ``predict`` flags rows whose score passes this quantile of the fit rows' scores.
+
+    Attributes
+    ----------
+    mean_, scale_ : ndarray of shape (n_features_in_,)
+        Standardisation of the channels (a constant channel gets scale 1).
+    forecaster_ : sklearn.linear_model.Ridge
+        The fitted one-step forecaster.
+    covariance_ : sklearn.covariance.LedoitWolf
+        Shrunk covariance of the fit rows' features (``aggregate="mahalanobis"``).
+    feature_mean_, feature_scale_ : ndarray of shape (n_score_features,)
+        Mean and standard deviation of the fit rows' features (``aggregate="max"``).
+    offset_ : float
+        Minus the score threshold: ``decision_function = score_samples - offset_``.
+    n_features_in_ : int
+        Number of channels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.cumsum(rng.normal(size=(300, 2)), axis=0)  # two random walks: levels drift
+    >>> det = ForecastResidualDetector().fit(X[:200])
+    >>> bool(det.predict(X)[200:].mean() > 0.9)  # the drifted rows are still forecast well
+    True
+    """
+
+    def __init__(self, *, lags: int = 1, alpha: float = 1.0, window: int | None = None,
+                 stats: tuple[str, ...] = RESIDUAL_STATS, aggregate: str = "mahalanobis",
+                 threshold_quantile: float = 0.99) -> None:
+        self.lags = lags
+        self.alpha = alpha
+        self.window = window
+        self.stats = stats
+        self.aggregate = aggregate
+        self.threshold_quantile = threshold_quantile
+
+    def _check_params(self) -> tuple[str, ...]:
+        name = type(self).__name__
+        check_int(self.lags, "lags", name, minimum=1)
+        check_real(self.alpha, "alpha", name, low=0, closed="left")
+        if self.window is not None:
+            check_int(self.window, "window", name, minimum=1)
+        check_real(self.threshold_quantile, "threshold_quantile", name, low=0, high=1, closed="right")
+        if isinstance(self.stats, str) or not isinstance(self.stats, (tuple, list)) or not self.stats:
+            raise InvalidParameterError(
+                f"The 'stats' parameter of {name} must be a non-empty tuple of names among "
+                f"{list(RESIDUAL_STATS)}. Got {self.stats!r} instead."
+            )
+        stats = []
+        for s in self.stats:
+            key = normalize_name(s) if isinstance(s, str) else s
+            if key not in RESIDUAL_STATS:
+                raise unknown_name_error("residual statistic", s, RESIDUAL_STATS, f"the 'stats' parameter of {name}")
+            stats.append(key)
+        self._aggregate = self._resolve_aggregate()
+        return tuple(stats)
+
+    def _resolve_aggregate(self) -> str:
+        if isinstance(self.aggregate, str) and normalize_name(self.aggregate) in AGGREGATES:
+            return normalize_name(self.aggregate)
+        raise unknown_name_error("aggregate", self.aggregate, AGGREGATES,
+                                 f"the 'aggregate' parameter of {type(self).__name__}")
+
+    def _features(self, X: np.ndarray) -> np.ndarray:
+        Z = (X - self.mean_) / self.scale_
+        R = Z - self.forecaster_.predict(_lag_matrix(Z, self.lags))
+        if self.window is None:
+            return R
+        roll = pd.DataFrame(R).rolling(self.window, min_periods=1)
+        blocks = [(roll.mean() if s == "mean" else roll.std(ddof=0)).to_numpy() for s in self._stats]
+        return np.nan_to_num(np.hstack(blocks))
+
+    def fit(self, X, y=None):
+        """Fit the forecaster and the residual features' distribution on ``X`` (rows in time order)."""
+        from sklearn.covariance import LedoitWolf
+        from sklearn.linear_model import Ridge
+
+        self._stats = self._check_params()
+        X = _validate(self, X, reset=True, dtype=np.float64)
+        # rows before `start` have a padded past; the forecaster and the feature distribution skip them
+        start = self.lags + (self.window - 1 if self.window else 0)
+        _check_rows(self, X, start + 3, f"lags={self.lags} and window={self.window} leave too few rows "
+                                        "with a full past to fit the forecaster and the covariance")
+        self.mean_ = X.mean(axis=0)
+        std = X.std(axis=0)
+        self.scale_ = np.where(std > 0, std, 1.0)
+        Z = (X - self.mean_) / self.scale_
+        self.forecaster_ = Ridge(alpha=self.alpha).fit(_lag_matrix(Z, self.lags)[self.lags:], Z[self.lags:])
+        F = self._features(X)[start:]
+        if self._aggregate == "mahalanobis":
+            self.covariance_ = LedoitWolf().fit(F)
+        else:
+            self.feature_mean_ = F.mean(axis=0)
+            sd = F.std(axis=0)
+            self.feature_scale_ = np.where(sd > 0, sd, 1.0)
+        self.offset_ = -float(np.quantile(self._score(F), self.threshold_quantile))
+        return self
+
+    def _score(self, F: np.ndarray) -> np.ndarray:
+        if self._aggregate == "mahalanobis":
+            return self.covariance_.mahalanobis(F)
+        return np.abs((F - self.feature_mean_) / self.feature_scale_).max(axis=1)
+
+    def residual_features(self, X) -> np.ndarray:
+        """The scored features of every row: the residuals, or their window statistics (stat-major)."""
+        check_fitted(self, "forecaster_", "residual_features")
+        X = _validate(self, X, reset=False, dtype=np.float64)
+        return self._features(X)
+
+    def score_samples(self, X) -> np.ndarray:
+        """Minus the aggregated residual score: higher is more normal, as in scikit-learn."""
+        check_fitted(self, "forecaster_", "score_samples")
+        X = _validate(self, X, reset=False, dtype=np.float64)
+        return -self._score(self._features(X))
+
+    def decision_function(self, X) -> np.ndarray:
+        """``score_samples - offset_``: negative above the fit scores' ``threshold_quantile``."""
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X) -> np.ndarray:
+        """``-1`` for anomalies, ``+1`` otherwise (scikit-learn's convention)."""
+        return np.where(self.decision_function(X) < 0, -1, 1)
+
+
+class MahalanobisDetector(OutlierMixin, BaseEstimator):
+    """Squared Mahalanobis distance to the fit data under a Ledoit-Wolf shrunk covariance.
+
+    For many correlated features and few rows (window statistics of a few hundred time steps), the
+    empirical covariance is ill-conditioned and scikit-learn's ``EllipticEnvelope`` (a robust Minimum
+    Covariance Determinant fit) discards a share of the rows; shrinking the covariance towards a
+    scaled identity (``sklearn.covariance.LedoitWolf``, the shrinkage chosen in closed form) keeps
+    every fit row. On SKAB's window statistics it ranked anomalies better than ``EllipticEnvelope``
+    (docs/benchmarks/case_studies.md). The features are standardised on the fit data first.
+
+    Parameters
+    ----------
+    threshold_quantile : float in (0, 1], default=0.99
+        ``predict`` flags rows whose distance passes this quantile of the fit rows' distances.
+
+    Attributes
+    ----------
+    mean_, scale_ : ndarray of shape (n_features_in_,)
+        Standardisation (a constant column gets scale 1).
+    covariance_ : sklearn.covariance.LedoitWolf
+        The shrunk covariance of the standardised fit data.
+    offset_ : float
+        Minus the distance threshold.
+    n_features_in_ : int
+        Number of input features.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(200, 3))
+    >>> MahalanobisDetector().fit(X).predict([[0.0, 0.0, 0.0], [6.0, -6.0, 6.0]]).tolist()
+    [1, -1]
+    """
+
+    def __init__(self, *, threshold_quantile: float = 0.99) -> None:
+        self.threshold_quantile = threshold_quantile
+
+    def fit(self, X, y=None):
+        """Standardise ``X`` and fit the shrunk covariance (``y`` is ignored)."""
+        from sklearn.covariance import LedoitWolf
+
+        check_real(self.threshold_quantile, "threshold_quantile", type(self).__name__, low=0, high=1, closed="right")
+        X = _validate(self, X, reset=True, dtype=np.float64)
+        _check_rows(self, X, 2, "a covariance needs a spread of rows")
+        self.mean_ = X.mean(axis=0)
+        std = X.std(axis=0)
+        self.scale_ = np.where(std > 0, std, 1.0)
+        Z = (X - self.mean_) / self.scale_
+        self.covariance_ = LedoitWolf().fit(Z)
+        self.offset_ = -float(np.quantile(self.covariance_.mahalanobis(Z), self.threshold_quantile))
+        return self
+
+    def score_samples(self, X) -> np.ndarray:
+        """Minus the squared Mahalanobis distance: higher is more normal."""
+        check_fitted(self, "covariance_", "score_samples")
+        X = _validate(self, X, reset=False, dtype=np.float64)
+        return -self.covariance_.mahalanobis((X - self.mean_) / self.scale_)
+
+    def decision_function(self, X) -> np.ndarray:
+        """``score_samples - offset_``: negative above the fit distances' ``threshold_quantile``."""
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X) -> np.ndarray:
+        """``-1`` for anomalies, ``+1`` otherwise (scikit-learn's convention)."""
+        return np.where(self.decision_function(X) < 0, -1, 1)
 
 
 # --------------------------------------------------------------------------------------------------

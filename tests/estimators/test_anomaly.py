@@ -349,6 +349,13 @@ def test_forecast_residual_window_stats_and_max_aggregate():
     assert (one.predict(Y)[470:] == -1).mean() < 0.3
 
 
+def test_forecast_residual_one_channel():
+    x = _drifting_series(n=300, seed=5)[:, 1:2]
+    det = ForecastResidualDetector(window=4).fit(x[:100])
+    assert det.residual_features(x).shape == (300, 2)
+    assert det.score_samples(x).shape == (300,)
+
+
 def test_forecast_residual_bad_input():
     X = _drifting_series(n=100)
     for params, match in [({"lags": 0}, "lags"), ({"alpha": -1.0}, "alpha"), ({"window": 0}, "window"),
@@ -395,3 +402,41 @@ def test_dynamics_members_in_the_fusion():
     flags = det.detect(X)
     assert flags[710:].mean() > 0.9
     assert flags[400:700].mean() < flags[710:].mean()
+
+
+def test_threshold_holdout_is_the_held_out_quantile():
+    """Members refitted on the first fit rows score the last ones; the threshold rises to that quantile."""
+    X = _drifting_series(n=400, seed=2)
+    det = FusionAnomalyDetector([("pca", PCADetector())], threshold_holdout=0.25, smoothing=3,
+                                threshold_quantile=0.99).fit(X)
+    part = PCADetector().fit(X[:300])
+    raw = -part.score_samples(X)
+    z = (raw - raw[:300].mean()) / raw[:300].std()
+    held = pd.Series(z).rolling(3, min_periods=1).median().to_numpy()[300:]
+    assert det.holdout_threshold_ == pytest.approx(np.quantile(held, 0.99))
+    plain = FusionAnomalyDetector([("pca", PCADetector())], smoothing=3, threshold_quantile=0.99).fit(X)
+    assert plain.holdout_threshold_ is None
+    assert det.threshold_ == pytest.approx(max(plain.threshold_, det.holdout_threshold_))
+    # the random walk of channel 0 drifts past the first rows: the held-out scores are higher
+    assert det.holdout_threshold_ > plain.threshold_
+    np.testing.assert_allclose(det.anomaly_score(X), plain.anomaly_score(X))  # same members on new data
+
+
+def test_threshold_holdout_cuts_alarms_on_drifted_normal_data():
+    X = _drifting_series(seed=1, ramp=0.01)
+    members = [("pca", PCADetector()), ("lof", LocalOutlierFactor(novelty=True))]
+    plain = FusionAnomalyDetector(members, smoothing=5, random_state=0).fit(X[:400])
+    held = FusionAnomalyDetector(members, smoothing=5, threshold_holdout=0.5, random_state=0).fit(X[:400])
+    assert held.detect(X)[400:].mean() < plain.detect(X)[400:].mean()
+    vote = FusionAnomalyDetector(members, fusion="vote", vote_k=1, threshold_holdout=0.5, random_state=0).fit(X[:400])
+    base = FusionAnomalyDetector(members, fusion="vote", vote_k=1, random_state=0).fit(X[:400])
+    assert np.all(vote.member_thresholds_ >= base.member_thresholds_)
+    assert vote.holdout_threshold_ is None and vote.threshold_ == base.threshold_
+
+
+def test_threshold_holdout_bad_input():
+    X = _normal(n=40)
+    with pytest.raises(InvalidParameterError, match="threshold_holdout"):
+        FusionAnomalyDetector(_members(), threshold_holdout=1.0).fit(X)
+    with pytest.raises(InvalidInputError, match="threshold_holdout=0.01 of 40 fit rows"):
+        FusionAnomalyDetector(_members(), threshold_holdout=0.01).fit(X)

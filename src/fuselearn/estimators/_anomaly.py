@@ -551,7 +551,8 @@ class ForecastResidualDetector(OutlierMixin, BaseEstimator):
 
     def _features(self, X: np.ndarray) -> np.ndarray:
         Z = (X - self.mean_) / self.scale_
-        R = Z - self.forecaster_.predict(_lag_matrix(Z, self.lags))
+        # Ridge returns a 1-D prediction for a one-column target: reshape to (rows, channels)
+        R = Z - self.forecaster_.predict(_lag_matrix(Z, self.lags)).reshape(Z.shape)
         if self.window is None:
             return R
         roll = pd.DataFrame(R).rolling(self.window, min_periods=1)
@@ -807,6 +808,14 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
         too tight. With ``calibration_cv=k`` the fit rows are cut into ``k`` contiguous blocks and
         each block is scored by a clone of the member fitted on the other blocks (``k`` extra fits
         per member); the members used for new data are still fitted on all rows.
+    threshold_holdout : float in (0, 1) or None, default=None
+        For time-ordered rows: a share of the fit rows, the last ones, held out to see how far new
+        normal data drifts past in-sample scores. Each member is cloned and fitted on the rows before
+        the held-out ones (one extra fit per member), calibrated on those rows, and scores the held-out
+        rows; the threshold becomes the larger of the usual one and the same quantile of the held-out
+        fused scores (median-filtered by ``smoothing`` as at predict time). For ``vote``, each
+        member's threshold is raised the same way. Only the fit rows are used, never labels. The
+        members used on new data are still fitted on all the fit rows.
     constant_columns : {"drop", "raise"}, default="drop"
         Columns constant in the fit data carry no information on normal variation and break
         standardisation: ``"drop"`` removes them with a :class:`ConstantColumnWarning` (as SKAB's
@@ -833,6 +842,9 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
         Each member's calibrated threshold (used by ``vote``).
     threshold_ : float
         Fused scores above it are anomalies.
+    holdout_threshold_ : float or None
+        With ``threshold_holdout``, the quantile of the held-out fused scores (``threshold_`` is at
+        least this); ``None`` otherwise.
     offset_ : float
         ``-threshold_``: ``decision_function = score_samples - offset_``, as in scikit-learn.
     support_ : ndarray of bool of shape (n_features_in_,)
@@ -862,8 +874,8 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
     def __init__(self, members=None, *, calibration: str = "standard", fusion: str = "mean",
                  threshold_quantile: float = 0.999, contamination: float | None = None,
                  vote_k: int | None = None, n_groups: int = 2, smoothing: int | None = None,
-                 calibration_cv: int | None = None, constant_columns: str = "drop",
-                 random_state=None) -> None:
+                 calibration_cv: int | None = None, threshold_holdout: float | None = None,
+                 constant_columns: str = "drop", random_state=None) -> None:
         self.members = members
         self.calibration = calibration
         self.fusion = fusion
@@ -873,6 +885,7 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
         self.n_groups = n_groups
         self.smoothing = smoothing
         self.calibration_cv = calibration_cv
+        self.threshold_holdout = threshold_holdout
         self.constant_columns = constant_columns
         self.random_state = random_state
 
@@ -912,6 +925,9 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
             check_int(self.smoothing, "smoothing", type(self).__name__, minimum=1)
         if self.calibration_cv is not None:
             check_int(self.calibration_cv, "calibration_cv", type(self).__name__, minimum=2)
+        if self.threshold_holdout is not None:
+            check_real(self.threshold_holdout, "threshold_holdout", type(self).__name__, low=0, high=1,
+                       closed="neither")
         members = default_members(None) if self.members is None else self.members
         if not isinstance(members, (list, tuple)) or not members or any(
             not isinstance(m, tuple) or len(m) != 2 or not isinstance(m[0], str) for m in members
@@ -1019,13 +1035,48 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
         # then removes isolated alarms without also lowering the limit (filtered in-sample noise is
         # smaller than the drift of new normal data, so a limit on filtered fit scores is too tight).
         fused = self._fuse(C)
+        self.holdout_threshold_ = None
+        if self.threshold_holdout is not None:
+            self._raise_thresholds_on_holdout(Xs, q)
         if self.fusion_ == "vote":
             need = self.vote_k if self.vote_k is not None else k // 2 + 1
             self.threshold_ = (need - 0.5) / k
         else:
             self.threshold_ = float(np.quantile(fused, q))
+            if self.holdout_threshold_ is not None:
+                self.threshold_ = max(self.threshold_, self.holdout_threshold_)
         self.offset_ = -self.threshold_
         return self
+
+    def _raise_thresholds_on_holdout(self, Xs: np.ndarray, q: float) -> None:
+        """``threshold_holdout``: members refitted on the first fit rows score the last ones; the
+        member thresholds (and, through ``holdout_threshold_``, the fused one) rise to the held-out
+        scores' quantile where those drift past the in-sample ones."""
+        n = len(Xs)
+        n_out = int(round(self.threshold_holdout * n))
+        n_in = n - n_out
+        if n_out < 1 or n_in < 2:
+            raise InvalidInputError(
+                f"FusionAnomalyDetector: threshold_holdout={self.threshold_holdout} of {n} fit rows leaves "
+                f"{n_in} rows to fit and {n_out} to hold out; both need rows (at least 2 to fit). Use a "
+                "share nearer 0.5 or more fit rows."
+            )
+        raw = np.column_stack([
+            _member_anomaly_score(clone(est).fit(Xs[:n_in]), how, Xs)
+            for est, how in zip(self.estimators_, self._how)
+        ])
+        fit_part = raw[:n_in]
+        std = fit_part.std(axis=0)
+        C = np.column_stack([
+            _calibrate(self.calibration_, raw[:, j], np.sort(fit_part[:, j]), fit_part[:, j].mean(),
+                       std[j] if std[j] > 0 else 1.0)
+            for j in range(raw.shape[1])
+        ])
+        w = self.smoothing or 1
+        held = np.column_stack([_median_filter(C[:, j], w) for j in range(C.shape[1])])[n_in:]
+        self.member_thresholds_ = np.maximum(self.member_thresholds_, np.quantile(held, q, axis=0))
+        if self.fusion_ != "vote":
+            self.holdout_threshold_ = float(np.quantile(_median_filter(self._fuse(C), w)[n_in:], q))
 
     def _raw_scores(self, Xs) -> np.ndarray:
         return np.column_stack([

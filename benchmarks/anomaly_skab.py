@@ -189,23 +189,37 @@ def diagnose(files, labels, common: dict) -> None:
     """Levers on the thresholded sequence of the mean fusion, and an ORACLE frontier.
 
     Persistence: an alarm when at least k of the last n points pass the fit threshold (a median
-    filter of 5 is 3 of 5). Oracle (uses the scored labels, so it is a diagnostic, never a result):
+    filter of 5 is 3 of 5). Hold: an alarm starts when the filtered score passes the threshold and
+    lasts until it falls back below a quantile of the fit rows' fused scores (hysteresis). Oracle (uses the scored labels, so it is a diagnostic, never a result):
     one shift of every file's threshold, common to all files, swept over the whole range; the best
     pooled F1 with FAR <= 15 % says whether any threshold rule on this score could meet the goal."""
     raw = {k: v for k, v in common.items() if k != "smoothing"}
-    seqs, shifted = [], []
+    seqs, shifted, holds = [], [], []
     for X, frozen in files:
         det = FusionAnomalyDetector(copy.deepcopy(frozen), fusion="mean", **raw).fit(X[:400])
         a = det.anomaly_score(X)
         seqs.append((a > det.threshold_).astype(float))
         sm = pd.Series(a).rolling(common.get("smoothing") or 1, min_periods=1).median().to_numpy()
         shifted.append((sm - det.threshold_)[400:])
+        holds.append((sm, det.threshold_, a[:400]))
     label = np.concatenate(labels)
     print("\n| persistence of the mean fusion's alarms (k of n) | F1 | FAR % | MAR % |\n|---|---|---|---|")
     for k, n in [(1, 1), (3, 5), (5, 5), (8, 10), (10, 10), (20, 30), (30, 30)]:
         pred = np.concatenate([(pd.Series(q).rolling(n, min_periods=1).sum().to_numpy() >= k)[400:] for q in seqs])
         r = rates(pred.astype(int), label)
         print(f"| {k} of {n} | {r['f1']:.3f} | {100 * r['far']:.1f} | {100 * r['mar']:.1f} |")
+    print("\n| hold: an alarm lasts until the score is back below the fit rows' quantile | F1 | FAR % | MAR % |"
+          "\n|---|---|---|---|")
+    for release in (0.5, 0.9, 0.99):
+        pred = []
+        for sm, thr, fit_scores in holds:
+            low, on, out = np.quantile(fit_scores, release), False, np.zeros(len(sm), dtype=int)
+            for t, v in enumerate(sm):
+                on = v > thr or (on and v > low)
+                out[t] = on
+            pred.append(out[400:])
+        r = rates(np.concatenate(pred), label)
+        print(f"| release at the {release} quantile | {r['f1']:.3f} | {100 * r['far']:.1f} | {100 * r['mar']:.1f} |")
     s_all = np.concatenate(shifted)
     order = np.argsort(-s_all)
     tp, fp = np.cumsum(label[order]), np.cumsum(1 - label[order])

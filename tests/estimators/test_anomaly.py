@@ -440,3 +440,16 @@ def test_threshold_holdout_bad_input():
         FusionAnomalyDetector(_members(), threshold_holdout=1.0).fit(X)
     with pytest.raises(InvalidInputError, match="threshold_holdout=0.01 of 40 fit rows"):
         FusionAnomalyDetector(_members(), threshold_holdout=0.01).fit(X)
+
+
+def test_dynamics_members_save_and_load(tmp_path):
+    import fuselearn
+
+    X = _drifting_series(n=300, seed=6)
+    members = [("resid", ForecastResidualDetector(lags=2, window=5, aggregate="max")),
+               ("mahal", MahalanobisDetector())]
+    det = FusionAnomalyDetector(members, threshold_holdout=0.5, smoothing=3, random_state=0).fit(X[:200])
+    fuselearn.save(det, tmp_path / "det")
+    back = fuselearn.load(tmp_path / "det")
+    np.testing.assert_allclose(back.anomaly_score(X), det.anomaly_score(X))
+    assert back.threshold_ == det.threshold_

@@ -18,13 +18,13 @@ from fuselearn.estimators import (
     TrendDifferencer,
 )
 from fuselearn.estimators._anomaly import ConstantColumnWarning
-from fuselearn.extract import WindowFeatures
 from fuselearn.exceptions import (
     FuselearnError,
     InvalidInputError,
     InvalidParameterError,
     UnknownNameError,
 )
+from fuselearn.extract import WindowFeatures
 
 FUSIONS = ("mean", "max", "aom", "agreement", "vote")
 

@@ -769,6 +769,7 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
         Unsupervised detectors; each needs ``fit(X)`` and ``score_samples`` or ``decision_function``
         (scikit-learn's ``IsolationForest``, ``LocalOutlierFactor(novelty=True)``, ``OneClassSVM``,
         a pipeline ending in one, :class:`PCADetector`, :class:`ConvAutoencoderDetector`,
+        :class:`ForecastResidualDetector`, :class:`MahalanobisDetector`,
         :class:`fuselearn.extract.AutoencoderEmbedder`, any pyod detector). ``"drop"`` leaves one out.
         ``None``: :func:`default_members` (PCA T²/Q, isolation forest, LOF, Conv-AE). A member whose
         ``random_state`` is ``None`` gets one drawn from ``random_state``.
@@ -855,6 +856,8 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
     See Also
     --------
     PCADetector, ConvAutoencoderDetector, sklearn.ensemble.IsolationForest
+    ForecastResidualDetector : one-step forecast errors; members that model dynamics rather than
+        levels kept SKAB's false alarms after the anomaly lowest (docs/benchmarks/case_studies.md).
     TrendDifferencer : for sensors that drift after the fit stretch (the main source of false
         alarms on SKAB), ``make_pipeline(TrendDifferencer(), FusionAnomalyDetector(...))``.
 
@@ -1053,7 +1056,7 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
         member thresholds (and, through ``holdout_threshold_``, the fused one) rise to the held-out
         scores' quantile where those drift past the in-sample ones."""
         n = len(Xs)
-        n_out = int(round(self.threshold_holdout * n))
+        n_out = round(float(self.threshold_holdout) * n)
         n_in = n - n_out
         if n_out < 1 or n_in < 2:
             raise InvalidInputError(

@@ -330,6 +330,15 @@ def test_forecast_residual_is_the_var_least_squares_error():
     assert ((det.decision_function(X[2:]) < 0).mean()) == pytest.approx(0.01, abs=0.01)
 
 
+def test_forecast_residual_matches_statsmodels_var():
+    """alpha=0 is statsmodels' VAR(p) (checked against the kept library, not only against numpy)."""
+    VAR = pytest.importorskip("statsmodels.tsa.api").VAR
+    X = _drifting_series(n=300, seed=7)
+    det = ForecastResidualDetector(lags=3, alpha=0.0).fit(X)
+    Z = (X - X.mean(0)) / X.std(0)
+    np.testing.assert_allclose(det.residual_features(X)[3:], VAR(Z).fit(3).resid, atol=1e-8)
+
+
 def test_forecast_residual_window_stats_and_max_aggregate():
     X = _drifting_series(n=400, seed=4)
     det = ForecastResidualDetector(window=5, stats=("mean", "std"), aggregate="max").fit(X)

@@ -467,8 +467,8 @@ class ForecastResidualDetector(OutlierMixin, BaseEstimator):
     largest absolute z-score over the features (``"max"``, one detector per channel fused by a maximum).
 
     We checked statsmodels' ``VAR``: with ``alpha=0`` the residuals here are its ``VAR(lags)``
-    residuals (tested), but it has no shrinkage (a VAR on a few hundred rows of correlated sensors
-    overfits) and it does not score a new series with the fitted coefficients. scikit-learn's
+    residuals (tested), but it has no shrinkage and no method that scores a new series with the
+    fitted coefficients. scikit-learn's
     ``Ridge`` on the lag matrix does both; ``LedoitWolf`` gives the covariance.
     Everything is causal: a row's score reads that row and the rows before it. Score whole series
     (the first rows of a series have no past and use the first row as their past).

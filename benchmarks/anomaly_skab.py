@@ -43,7 +43,9 @@ from sklearn.pipeline import make_pipeline
 from fuselearn.data import load_skab_folder
 from fuselearn.estimators import (
     ConvAutoencoderDetector,
+    ForecastResidualDetector,
     FusionAnomalyDetector,
+    MahalanobisDetector,
     PCADetector,
     TrendDifferencer,
 )
@@ -67,13 +69,26 @@ class _Box:
         return _CACHE[k]
 
 
-class _Frozen(BaseEstimator):
-    """A member fitted once per file: ``fit`` does nothing, scoring delegates (benchmark only)."""
+_PARTIAL: dict = {}
 
-    def __init__(self, fitted=None):
+
+class _Frozen(BaseEstimator):
+    """A member fitted once per file: ``fit`` on the file's fit rows does nothing, scoring delegates
+    (benchmark only). ``fit`` on fewer rows (``threshold_holdout``'s refit on the first fit rows)
+    fits a fresh clone once per (file, member, rows) and delegates to it."""
+
+    def __init__(self, fitted=None, n_fit=400):
         self.fitted = fitted
+        self.n_fit = n_fit
 
     def fit(self, X, y=None):
+        if len(X) != self.n_fit:
+            key = (*self.fitted.key, "part", len(X))
+            if key not in _PARTIAL:
+                from sklearn.base import clone
+
+                _PARTIAL[key] = _Box(clone(self.fitted.est).fit(X), key)
+            self.fitted = _PARTIAL[key]
         return self
 
     def score_samples(self, X):
@@ -92,7 +107,29 @@ class _PyodFrozen(_Frozen):
         return super().__getattribute__(name)
 
 
-def members(deep: bool, seed: int, windows=(10,)):
+def _window(w: int, stats=("mean", "std")) -> WindowFeatures:
+    return WindowFeatures(window=w, lags=0, stats=stats)
+
+
+# Members that model dynamics or window statistics rather than instantaneous levels (``--extra``).
+# Their settings are fixed a priori (no search): one-step VAR(1) / VAR(5) ridge forecasters with
+# the default ridge penalty; the residuals raw or summarised over the 10-s window of the first
+# window member and the 30-s one; window statistics (mean, std, slope) under a shrunk covariance.
+EXTRA = {
+    "resid": lambda seed: ForecastResidualDetector(),
+    "resid_lag5": lambda seed: ForecastResidualDetector(lags=5),
+    "resid_window10": lambda seed: ForecastResidualDetector(window=10),
+    "resid_chmax": lambda seed: ForecastResidualDetector(aggregate="max"),
+    "resid_chmax30": lambda seed: ForecastResidualDetector(window=30, stats=("mean",), aggregate="max"),
+    "mahal_window10": lambda seed: make_pipeline(_window(10, ("mean", "std", "slope")), MahalanobisDetector()),
+    "mahal_window30": lambda seed: make_pipeline(_window(30, ("mean", "std", "slope")), MahalanobisDetector()),
+    "pyod_ecod": lambda seed: __import__("pyod.models.ecod", fromlist=["ECOD"]).ECOD(),
+    "pyod_copod": lambda seed: __import__("pyod.models.copod", fromlist=["COPOD"]).COPOD(),
+}
+DYNAMICS = ["resid", "resid_lag5", "resid_window10", "resid_chmax", "resid_chmax30"]
+
+
+def members(deep: bool, seed: int, windows=(10,), extra=()):
     from pyod.models.hbos import HBOS
     from pyod.models.knn import KNN
 
@@ -104,9 +141,9 @@ def members(deep: bool, seed: int, windows=(10,)):
         ("pyod_hbos", HBOS()),
     ]
     # window features: PCA T²/Q of each channel's trailing mean and standard deviation over w seconds
-    out += [("pca_window" if w == 10 else f"pca_window{w}",
-             make_pipeline(WindowFeatures(window=w, lags=0, stats=("mean", "std")), PCADetector()))
+    out += [("pca_window" if w == 10 else f"pca_window{w}", make_pipeline(_window(w), PCADetector()))
             for w in windows]
+    out += [(name, EXTRA[name](seed)) for name in extra]
     if deep:
         out += [
             ("ae", AutoencoderEmbedder(encoding_dim=3, hidden_sizes=(16,), max_epochs=100, random_state=seed)),
@@ -132,13 +169,15 @@ def t2q_skab(det: PCADetector, X: np.ndarray, window: int = 5) -> np.ndarray:
         return ((t2 > det.t2_limit_) | (q > det.q_limit_)).astype(int)
 
 
-def evaluate(files, common: dict) -> dict[str, list]:
+def evaluate(files, common: dict, vote_k=()) -> dict[str, list]:
     """Detections on the scored part of every file, for every member alone and every fusion."""
     preds: dict[str, list] = {}
     for X, frozen in files:
         rows = [(name, FusionAnomalyDetector([(name, est)], **common)) for name, est in frozen]
         rows += [(f"fusion_{f}", FusionAnomalyDetector(copy.deepcopy(frozen), fusion=f, **common))
                  for f in FUSIONS]
+        rows += [(f"fusion_vote{k}", FusionAnomalyDetector(copy.deepcopy(frozen), fusion="vote", vote_k=k, **common))
+                 for k in vote_k]
         for name, det in rows:
             # the whole file is scored and its first 400 rows cut off, so that windows and the median
             # filter of the first scored rows see the rows before them (the past only: all causal)
@@ -150,23 +189,37 @@ def diagnose(files, labels, common: dict) -> None:
     """Levers on the thresholded sequence of the mean fusion, and an ORACLE frontier.
 
     Persistence: an alarm when at least k of the last n points pass the fit threshold (a median
-    filter of 5 is 3 of 5). Oracle (uses the scored labels, so it is a diagnostic, never a result):
+    filter of 5 is 3 of 5). Hold: an alarm starts when the filtered score passes the threshold and
+    lasts until it falls back below a quantile of the fit rows' fused scores (hysteresis). Oracle (uses the scored labels, so it is a diagnostic, never a result):
     one shift of every file's threshold, common to all files, swept over the whole range; the best
     pooled F1 with FAR <= 15 % says whether any threshold rule on this score could meet the goal."""
     raw = {k: v for k, v in common.items() if k != "smoothing"}
-    seqs, shifted = [], []
+    seqs, shifted, holds = [], [], []
     for X, frozen in files:
         det = FusionAnomalyDetector(copy.deepcopy(frozen), fusion="mean", **raw).fit(X[:400])
         a = det.anomaly_score(X)
         seqs.append((a > det.threshold_).astype(float))
         sm = pd.Series(a).rolling(common.get("smoothing") or 1, min_periods=1).median().to_numpy()
         shifted.append((sm - det.threshold_)[400:])
+        holds.append((sm, det.threshold_, a[:400]))
     label = np.concatenate(labels)
     print("\n| persistence of the mean fusion's alarms (k of n) | F1 | FAR % | MAR % |\n|---|---|---|---|")
     for k, n in [(1, 1), (3, 5), (5, 5), (8, 10), (10, 10), (20, 30), (30, 30)]:
         pred = np.concatenate([(pd.Series(q).rolling(n, min_periods=1).sum().to_numpy() >= k)[400:] for q in seqs])
         r = rates(pred.astype(int), label)
         print(f"| {k} of {n} | {r['f1']:.3f} | {100 * r['far']:.1f} | {100 * r['mar']:.1f} |")
+    print("\n| hold: an alarm lasts until the score is back below the fit rows' quantile | F1 | FAR % | MAR % |"
+          "\n|---|---|---|---|")
+    for release in (0.5, 0.9, 0.99):
+        pred = []
+        for sm, thr, fit_scores in holds:
+            low, on, out = np.quantile(fit_scores, release), False, np.zeros(len(sm), dtype=int)
+            for t, v in enumerate(sm):
+                on = v > thr or (on and v > low)
+                out[t] = on
+            pred.append(out[400:])
+        r = rates(np.concatenate(pred), label)
+        print(f"| release at the {release} quantile | {r['f1']:.3f} | {100 * r['far']:.1f} | {100 * r['mar']:.1f} |")
     s_all = np.concatenate(shifted)
     order = np.argsort(-s_all)
     tp, fp = np.cumsum(label[order]), np.cumsum(1 - label[order])
@@ -197,15 +250,23 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--windows", type=int, nargs="+", default=[10],
                     help="trailing-window lengths (s) of the window-feature PCA members")
+    ap.add_argument("--vote-k", type=int, nargs="*", default=[],
+                    help="extra rows: decision-level vote needing k members (the 'vote' row is a majority)")
+    ap.add_argument("--extra", nargs="*", default=[], choices=sorted(EXTRA) + ["dynamics"],
+                    help="extra members (see EXTRA); 'dynamics' stands for the five forecast-residual members")
     ap.add_argument("--difference-trends", type=float, default=None, metavar="RHO",
                     help="difference the channels whose |Spearman rho| with time on the fit rows is above RHO")
     ap.add_argument("--calibration-cv", type=int, default=None,
                     help="out-of-block calibration with k blocks: members are refitted k times per file, "
                          "so only the mean fusion and its members' own rows are run (no shared fits)")
+    ap.add_argument("--threshold-holdout", type=float, default=None, metavar="SHARE",
+                    help="FusionAnomalyDetector(threshold_holdout=SHARE): members refitted on the first fit "
+                         "rows score the last SHARE of them; thresholds rise to those held-out scores' quantile")
     ap.add_argument("--diagnose", action="store_true",
                     help="also print persistence (k of n) rows and the oracle threshold frontier of the mean fusion")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
+    args.extra = [n for e in args.extra for n in (DYNAMICS if e == "dynamics" else [e])]
     torch.set_num_threads(1)
     if not os.environ.get("FUSELEARN_DATA"):
         ap.error("set FUSELEARN_DATA to the benchmark datasets folder (it holds SKAB/data)")
@@ -217,8 +278,10 @@ def main() -> None:
               if args.subset == "all" or n.startswith("other/") == (args.subset == "other")]
     common = {"calibration": args.calibration, "threshold_quantile": args.quantile,
               "smoothing": args.smoothing or None, "random_state": args.seed}
+    if args.threshold_holdout is not None:
+        common["threshold_holdout"] = args.threshold_holdout
     print("settings:", common, "| subset:", args.subset, f"({len(chosen)} files)", "| windows:", args.windows,
-          "| difference trends above |rho|:", args.difference_trends, "| excluded:", args.exclude)
+          "| difference trends above |rho|:", args.difference_trends, "| excluded:", args.exclude, "| extra:", args.extra)
 
     labels, t2q_pred, files, firsts, n_trending = [], [], [], [], []
     fit_time: dict[str, float] = {}
@@ -235,7 +298,7 @@ def main() -> None:
             X[:, keep] = diff.transform(X[:, keep])
             n_trending.append(int(diff.trending_.sum()))
         frozen = []
-        for name, est in members(not args.no_deep, args.seed, args.windows):
+        for name, est in members(not args.no_deep, args.seed, args.windows, args.extra):
             if name in args.exclude:
                 continue
             t = time.perf_counter()
@@ -263,7 +326,7 @@ def main() -> None:
         common["calibration_cv"] = args.calibration_cv
         preds = {}
         for (X, _), i in zip(files, chosen):
-            fresh = [(n, e) for n, e in members(not args.no_deep, args.seed, args.windows) if n not in args.exclude]
+            fresh = [(n, e) for n, e in members(not args.no_deep, args.seed, args.windows, args.extra) if n not in args.exclude]
             det = FusionAnomalyDetector(fresh, fusion="mean", **common).fit(X[:400])
             preds.setdefault("fusion_mean", []).append(det.detect(X)[400:])
             # each member alone, from the same fitted fusion: its calibrated score vs its own threshold
@@ -273,7 +336,7 @@ def main() -> None:
                 flag = _median_filter(C[n].to_numpy(), args.smoothing or 1) > det.member_thresholds_[j]
                 preds.setdefault(n, []).append(flag[400:].astype(int))
     else:
-        preds = evaluate(files, common)
+        preds = evaluate(files, common, args.vote_k)
     wall = time.perf_counter() - t0
     if args.diagnose:
         diagnose(files, labels, common)
@@ -327,7 +390,7 @@ def main() -> None:
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps({"settings": common, "subset": args.subset, "excluded": args.exclude, "wall_s": wall,
-                                              "windows": args.windows, "difference_trends": args.difference_trends,
+                                              "windows": args.windows, "extra": args.extra, "difference_trends": args.difference_trends,
                                               "table": table, "per_file_f1": per_file,
                                               "best_fusion": best_fusion, "best_member": best_member,
                                               "wilcoxon_p": p}, indent=1))

@@ -1,6 +1,7 @@
 """FusionAnomalyDetector, PCADetector and ConvAutoencoderDetector on tiny synthetic data."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 from sklearn.base import clone
@@ -9,7 +10,13 @@ from sklearn.neighbors import LocalOutlierFactor
 from sklearn.pipeline import make_pipeline
 
 from fuselearn import FusionAnomalyDetector
-from fuselearn.estimators import ConvAutoencoderDetector, PCADetector, TrendDifferencer
+from fuselearn.estimators import (
+    ConvAutoencoderDetector,
+    ForecastResidualDetector,
+    MahalanobisDetector,
+    PCADetector,
+    TrendDifferencer,
+)
 from fuselearn.estimators._anomaly import ConstantColumnWarning
 from fuselearn.exceptions import (
     FuselearnError,
@@ -17,6 +24,7 @@ from fuselearn.exceptions import (
     InvalidParameterError,
     UnknownNameError,
 )
+from fuselearn.extract import WindowFeatures
 
 FUSIONS = ("mean", "max", "aom", "agreement", "vote")
 
@@ -283,3 +291,174 @@ def test_trend_differencer_bad_input():
     det = TrendDifferencer().fit(_normal())
     with pytest.raises(FuselearnError, match="features"):
         det.transform(_normal()[:, :3])
+
+
+def _drifting_series(n=900, seed=0, ramp=0.0):
+    """Channel 0 a random walk (a temperature that wanders; ``ramp`` per row added after row 400),
+    channels 1-3 noise around a level."""
+    rng = np.random.default_rng(seed)
+    X = 0.3 * rng.normal(size=(n, 4))
+    X[:, 0] = np.cumsum(rng.normal(scale=0.3, size=n)) + ramp * np.clip(np.arange(n) - 400, 0, None)
+    return X
+
+
+def test_forecast_residual_ignores_a_drift_and_finds_a_level_change():
+    X = _drifting_series(seed=1, ramp=0.03)
+    X[700:, 1] += 3.0  # a fault: channel 1 leaves its level for good
+    fit = X[:400]
+    level = PCADetector().fit(fit)
+    resid = ForecastResidualDetector().fit(fit)
+    wandered = slice(400, 700)  # normal rows; channel 0 has left the fit rows' range
+    assert np.abs(X[wandered, 0] - fit[:, 0].mean()).max() > 5 * fit[:, 0].std()
+    assert (level.predict(X)[wandered] == -1).mean() > 0.2  # a level detector flags the wander
+    assert (resid.predict(X)[wandered] == -1).mean() < 0.02  # the forecaster follows it
+    assert (resid.predict(X)[710:] == -1).mean() > 0.9  # the fault is found
+
+
+def test_forecast_residual_is_the_var_least_squares_error():
+    """alpha=0: the residual of an ordinary VAR(2) fitted by least squares on the standardised fit rows."""
+    X = _drifting_series(n=300, seed=3)
+    det = ForecastResidualDetector(lags=2, alpha=0.0).fit(X)
+    Z = (X - X.mean(0)) / X.std(0)
+    design = np.hstack([np.ones((298, 1)), Z[1:-1], Z[:-2]])  # [1, z[t-1], z[t-2]] for t >= 2
+    coef, *_ = np.linalg.lstsq(design, Z[2:], rcond=None)
+    np.testing.assert_allclose(det.residual_features(X)[2:], Z[2:] - design @ coef, atol=1e-8)
+    F = det.residual_features(X)
+    from sklearn.covariance import LedoitWolf
+
+    np.testing.assert_allclose(-det.score_samples(X), LedoitWolf().fit(F[2:]).mahalanobis(F), rtol=1e-10)
+    assert ((det.decision_function(X[2:]) < 0).mean()) == pytest.approx(0.01, abs=0.01)
+
+
+def test_forecast_residual_matches_statsmodels_var():
+    """alpha=0 is statsmodels' VAR(p) (checked against the kept library, not only against numpy)."""
+    VAR = pytest.importorskip("statsmodels.tsa.api").VAR
+    X = _drifting_series(n=300, seed=7)
+    det = ForecastResidualDetector(lags=3, alpha=0.0).fit(X)
+    Z = (X - X.mean(0)) / X.std(0)
+    np.testing.assert_allclose(det.residual_features(X)[3:], VAR(Z).fit(3).resid, atol=1e-8)
+
+
+def test_forecast_residual_window_stats_and_max_aggregate():
+    X = _drifting_series(n=400, seed=4)
+    det = ForecastResidualDetector(window=5, stats=("mean", "std"), aggregate="max").fit(X)
+    raw = ForecastResidualDetector(alpha=1.0).fit(X).residual_features(X)
+    F = det.residual_features(X)
+    assert F.shape == (400, 8)
+    np.testing.assert_allclose(F[:, :4], pd.DataFrame(raw).rolling(5, min_periods=1).mean().to_numpy())
+    np.testing.assert_allclose(F[:, 4:], pd.DataFrame(raw).rolling(5, min_periods=1).std(ddof=0).fillna(0).to_numpy())
+    Zf = (F[5:] - F[5:].mean(0)) / F[5:].std(0)
+    np.testing.assert_allclose(-det.score_samples(X)[5:], np.abs(Zf).max(axis=1))
+    # a small lasting bias on one channel: the window mean makes it stand out, the raw residual barely
+    Y = _drifting_series(n=600, seed=4)
+    Y[450:, 2] += 0.4
+    win = ForecastResidualDetector(window=20, stats=("mean",)).fit(Y[:400])
+    one = ForecastResidualDetector().fit(Y[:400])
+    assert (win.predict(Y)[470:] == -1).mean() > 0.8
+    assert (one.predict(Y)[470:] == -1).mean() < 0.3
+
+
+def test_forecast_residual_one_channel():
+    x = _drifting_series(n=300, seed=5)[:, 1:2]
+    det = ForecastResidualDetector(window=4).fit(x[:100])
+    assert det.residual_features(x).shape == (300, 2)
+    assert det.score_samples(x).shape == (300,)
+
+
+def test_forecast_residual_bad_input():
+    X = _drifting_series(n=100)
+    for params, match in [({"lags": 0}, "lags"), ({"alpha": -1.0}, "alpha"), ({"window": 0}, "window"),
+                          ({"stats": ("median",)}, "median"), ({"stats": "mean"}, "stats"),
+                          ({"aggregate": "sum"}, "sum"), ({"threshold_quantile": 0.0}, "threshold_quantile")]:
+        with pytest.raises(FuselearnError, match=match):
+            ForecastResidualDetector(**params).fit(X)
+    with pytest.raises(InvalidInputError, match="at least 13 rows"):
+        ForecastResidualDetector(lags=5, window=6).fit(X[:12])
+    bad = X.copy()
+    bad[3, 1] = np.nan
+    with pytest.raises(InvalidInputError, match="NaN"):
+        ForecastResidualDetector().fit(bad)
+    with pytest.raises(FuselearnError, match="not fitted"):
+        ForecastResidualDetector().score_samples(X)
+    with pytest.raises(FuselearnError, match="features"):
+        ForecastResidualDetector().fit(X).score_samples(X[:, :3])
+
+
+def test_mahalanobis_detector_is_the_shrunk_distance():
+    from sklearn.covariance import LedoitWolf
+
+    X = _normal()
+    det = MahalanobisDetector().fit(X)
+    Z = (X - X.mean(0)) / X.std(0)
+    Y = _normal(n=20, seed=9) * 2
+    np.testing.assert_allclose(-det.score_samples(Y), LedoitWolf().fit(Z).mahalanobis((Y - X.mean(0)) / X.std(0)))
+    normal = _normal(n=5, seed=1)[:1]
+    assert det.predict(np.vstack([normal, normal + np.array([[4.0, -4.0, 4.0, -4.0]])])).tolist() == [1, -1]
+    with pytest.raises(InvalidParameterError, match="threshold_quantile"):
+        MahalanobisDetector(threshold_quantile=2.0).fit(X)
+    with pytest.raises(InvalidInputError, match="at least 2 rows"):
+        MahalanobisDetector().fit(X[:1])
+
+
+def test_dynamics_members_in_the_fusion():
+    X = _drifting_series()
+    X[700:, 1] += 3.0
+    det = FusionAnomalyDetector(
+        [("resid", ForecastResidualDetector(window=10)),
+         ("mahal", make_pipeline(WindowFeatures(window=10, lags=0, stats=("mean", "std")), MahalanobisDetector()))],
+        smoothing=5, random_state=0,
+    ).fit(X[:400])
+    flags = det.detect(X)
+    assert flags[710:].mean() > 0.9
+    assert flags[400:700].mean() < flags[710:].mean()
+
+
+def test_threshold_holdout_is_the_held_out_quantile():
+    """Members refitted on the first fit rows score the last ones; the threshold rises to that quantile."""
+    X = _drifting_series(n=400, seed=2)
+    det = FusionAnomalyDetector([("pca", PCADetector())], threshold_holdout=0.25, smoothing=3,
+                                threshold_quantile=0.99).fit(X)
+    part = PCADetector().fit(X[:300])
+    raw = -part.score_samples(X)
+    z = (raw - raw[:300].mean()) / raw[:300].std()
+    held = pd.Series(z).rolling(3, min_periods=1).median().to_numpy()[300:]
+    assert det.holdout_threshold_ == pytest.approx(np.quantile(held, 0.99))
+    plain = FusionAnomalyDetector([("pca", PCADetector())], smoothing=3, threshold_quantile=0.99).fit(X)
+    assert plain.holdout_threshold_ is None
+    assert det.threshold_ == pytest.approx(max(plain.threshold_, det.holdout_threshold_))
+    # the random walk of channel 0 drifts past the first rows: the held-out scores are higher
+    assert det.holdout_threshold_ > plain.threshold_
+    np.testing.assert_allclose(det.anomaly_score(X), plain.anomaly_score(X))  # same members on new data
+
+
+def test_threshold_holdout_cuts_alarms_on_drifted_normal_data():
+    X = _drifting_series(seed=1, ramp=0.01)
+    members = [("pca", PCADetector()), ("lof", LocalOutlierFactor(novelty=True))]
+    plain = FusionAnomalyDetector(members, smoothing=5, random_state=0).fit(X[:400])
+    held = FusionAnomalyDetector(members, smoothing=5, threshold_holdout=0.5, random_state=0).fit(X[:400])
+    assert held.detect(X)[400:].mean() < plain.detect(X)[400:].mean()
+    vote = FusionAnomalyDetector(members, fusion="vote", vote_k=1, threshold_holdout=0.5, random_state=0).fit(X[:400])
+    base = FusionAnomalyDetector(members, fusion="vote", vote_k=1, random_state=0).fit(X[:400])
+    assert np.all(vote.member_thresholds_ >= base.member_thresholds_)
+    assert vote.holdout_threshold_ is None and vote.threshold_ == base.threshold_
+
+
+def test_threshold_holdout_bad_input():
+    X = _normal(n=40)
+    with pytest.raises(InvalidParameterError, match="threshold_holdout"):
+        FusionAnomalyDetector(_members(), threshold_holdout=1.0).fit(X)
+    with pytest.raises(InvalidInputError, match="threshold_holdout=0.01 of 40 fit rows"):
+        FusionAnomalyDetector(_members(), threshold_holdout=0.01).fit(X)
+
+
+def test_dynamics_members_save_and_load(tmp_path):
+    import fuselearn
+
+    X = _drifting_series(n=300, seed=6)
+    members = [("resid", ForecastResidualDetector(lags=2, window=5, aggregate="max")),
+               ("mahal", MahalanobisDetector())]
+    det = FusionAnomalyDetector(members, threshold_holdout=0.5, smoothing=3, random_state=0).fit(X[:200])
+    fuselearn.save(det, tmp_path / "det")
+    back = fuselearn.load(tmp_path / "det")
+    np.testing.assert_allclose(back.anomaly_score(X), det.anomaly_score(X))
+    assert back.threshold_ == det.threshold_

@@ -1,7 +1,14 @@
 """scikit-learn estimators: neural, hybrid (deep -> classical), decision fusion, modality fusion, anomaly
 fusion, distillation."""
 
-from ._anomaly import ConvAutoencoderDetector, FusionAnomalyDetector, PCADetector, TrendDifferencer
+from ._anomaly import (
+    ConvAutoencoderDetector,
+    ForecastResidualDetector,
+    FusionAnomalyDetector,
+    MahalanobisDetector,
+    PCADetector,
+    TrendDifferencer,
+)
 from ._distill import DistilledClassifier, distill
 from ._fusion import FusionClassifier, FusionRegressor, Uncertainty
 from ._hybrid import HybridClassifier, HybridRegressor
@@ -13,6 +20,7 @@ from ._preset import TablePreprocessor
 __all__ = [
     "ConvAutoencoderDetector",
     "DistilledClassifier",
+    "ForecastResidualDetector",
     "FusionAnomalyDetector",
     "FusionClassifier",
     "FusionRegressor",
@@ -20,6 +28,7 @@ __all__ = [
     "HybridRegressor",
     "JointExtractor",
     "JointHybridClassifier",
+    "MahalanobisDetector",
     "ModalityFusion",
     "NeuralClassifier",
     "NeuralRegressor",

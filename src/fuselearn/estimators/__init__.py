@@ -1,5 +1,5 @@
 """scikit-learn estimators: neural, hybrid (deep -> classical), decision fusion, modality fusion, anomaly
-fusion, distillation."""
+fusion, distillation, and NBSVM (the classical text baseline fusion is measured against)."""
 
 from ._anomaly import ConvAutoencoderDetector, FusionAnomalyDetector, PCADetector, TrendDifferencer
 from ._distill import DistilledClassifier, distill
@@ -7,6 +7,7 @@ from ._fusion import FusionClassifier, FusionRegressor, Uncertainty
 from ._hybrid import HybridClassifier, HybridRegressor
 from ._joint import JointExtractor, JointHybridClassifier
 from ._modality import ModalityFusion
+from ._nbsvm import NBSVMClassifier
 from ._neural import NeuralClassifier, NeuralRegressor
 from ._preset import TablePreprocessor
 
@@ -21,6 +22,7 @@ __all__ = [
     "JointExtractor",
     "JointHybridClassifier",
     "ModalityFusion",
+    "NBSVMClassifier",
     "NeuralClassifier",
     "NeuralRegressor",
     "PCADetector",

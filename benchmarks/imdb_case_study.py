@@ -61,6 +61,7 @@ MEMBERS = {
     "minilm": ("minilm", {"head": "lr"}),
     "minilm_mlp": ("minilm", {"head": "mlp"}),
     "cnn1d": ("cnn1d", {}),
+    "pv": ("pv", {}),  # paragraph vectors; needs gensim (optional, not a fuselearn dependency)
 }
 ANCHORS = {"NBSVM-bigram (Wang & Manning 2012)": 91.22,
            "NBSVM-trigram (Mesnil et al. 2014)": 91.87,
@@ -191,7 +192,7 @@ def run_nbsvm(texts, y, train, test, splits, store: Store, log, *, ngram_range=(
     log(f"{store.name} test accuracy {np.mean((store.test > .5) == y[test]):.4f}")
 
 
-def tokenizer_study(texts, y, train, test, log, out: Path, seed: int) -> dict:
+def tokenizer_study(texts, y, train, test, log, out: Path, seed: int, work: Path) -> dict:
     """NBSVM 1-3 grams under each named token pattern: fit on the 25,000 training reviews, score the test.
 
     The published NBSVM-trigram (Mesnil et al.'s scripts: 91.87) tokenises with punctuation kept; scikit-
@@ -200,6 +201,12 @@ def tokenizer_study(texts, y, train, test, log, out: Path, seed: int) -> dict:
     from fuselearn.estimators import NBSVMClassifier
 
     result = json.loads(out.read_text()) if out.exists() else {}
+    nbsvm = Store(work, "nbsvm", len(train), len(test), 1) if (work / "nbsvm.npz").exists() else None
+    if nbsvm is not None and not np.isnan(nbsvm.test).any() and "refit_wall_s" in nbsvm.meta:
+        # the nbsvm member's refit is this study's "punct 1-3" fit (same estimator, same rows)
+        result["punct 1-3"] = {"test_accuracy": round(100 * float(np.mean((nbsvm.test > .5) == y[test])), 2),
+                               "n_features": nbsvm.meta.get("n_features"), "wall_s": nbsvm.meta["refit_wall_s"],
+                               "cpu_s": nbsvm.meta["refit_cpu_s"], "from": "the nbsvm member's refit"}
     for ngram_range in ((1, 3),):
         for pattern in ("words", "words_punct", "punct"):
             key = f"{pattern} {ngram_range[0]}-{ngram_range[1]}"
@@ -265,12 +272,16 @@ def run_minilm(texts, y, train, test, splits, store: Store, log, *, max_length: 
                       cache_misses=None if cache_ is None else cache_.misses)
     log(f"minilm: embeddings read/computed in {t.wall:.0f}s (cache hits {store.meta['cache_hits']}, "
         f"misses {store.meta['cache_misses']})")
-    ytr = y[train]
+    _cross_fit_head(Etr, Ete, y[train], y[test], have_tr, have_te, splits, store, log, head=head, seed=seed)
+
+
+def _cross_fit_head(Etr, Ete, ytr, yte, have_tr, have_te, splits, store: Store, log, *, head: str, seed: int):
+    """A classifier on fixed (label-free) document vectors, cross-fitted; its setting by out-of-fold accuracy."""
     with Timer() as t:
         best = None
         # lr: C among 0.3-10; mlp: weight decay among 0 and 1e-4 (by out-of-fold accuracy)
         for C in ((0.3, 1.0, 3.0, 10.0) if head == "lr" else (0.0, 1e-4)):
-            oof = np.full(len(train), np.nan)
+            oof = np.full(len(ytr), np.nan)
             for a, b in splits:
                 a, b = a[have_tr[a]], b[have_tr[b]]
                 lr = _minilm_head(head, C, seed).fit(Etr[a], ytr[a])
@@ -281,14 +292,48 @@ def run_minilm(texts, y, train, test, splits, store: Store, log, *, max_length: 
                 best = (acc, C, oof)
         store.oof = best[2]
         lr = _minilm_head(head, best[1], seed).fit(Etr[have_tr], ytr[have_tr])
-        store.test = np.full(len(test), np.nan)
+        store.test = np.full(len(yte), np.nan)
         if have_te.any():
             store.test[have_te] = lr.predict_proba(Ete[have_te])[:, 1]
     store.meta.update(head=head, C=best[1], heads_wall_s=round(t.wall, 1), heads_cpu_s=round(t.cpu, 1),
                       folds_done=list(range(len(splits))))
     store.save()
-    log(f"{store.name} ({best[1]}) test accuracy {np.mean((store.test[have_te] > .5) == y[test][have_te]):.4f} "
+    log(f"{store.name} ({best[1]}) test accuracy {np.mean((store.test[have_te] > .5) == yte[have_te]):.4f} "
         f"on {have_te.sum()} test rows")
+
+
+def run_pv(texts, y, train, test, splits, store: Store, log, *, seed: int, epochs: int = 15) -> None:
+    """Paragraph vectors (Le & Mikolov 2014; gensim's Doc2Vec, PV-DBOW with skip-gram word training, the
+    settings of Mesnil et al.'s ensemble: 100 dimensions, window 10, negative 5, sample 1e-4) learned on
+    the training texts only (no labels), every review's vector then inferred by the same model (training
+    and test rows alike), + logistic regression. gensim is optional: not a fuselearn dependency.
+    Tokens: NBSVMClassifier's "punct" tokeniser (lower-cased, tags stripped)."""
+    import re
+
+    from gensim.models.doc2vec import Doc2Vec, TaggedDocument
+
+    from fuselearn.estimators._nbsvm import _TAG, TOKEN_PATTERNS
+
+    pattern = re.compile(TOKEN_PATTERNS["punct"])
+
+    def tokens(t):
+        return pattern.findall(_TAG.sub(" ", t).lower())
+
+    with Timer() as t:
+        docs = [TaggedDocument(tokens(x), [i]) for i, x in enumerate(texts[train])]
+        model = Doc2Vec(vector_size=100, dm=0, dbow_words=1, window=10, negative=5, hs=0, sample=1e-4,
+                        min_count=2, epochs=epochs, workers=1, seed=seed)
+        model.build_vocab(docs)
+        model.train(docs, total_examples=len(docs), epochs=model.epochs)
+    store.meta.update(train_wall_s=round(t.wall, 1), train_cpu_s=round(t.cpu, 1), epochs=epochs)
+    log(f"{store.name}: Doc2Vec trained in {t.wall:.0f}s wall / {t.cpu:.0f}s CPU")
+    with Timer() as t:
+        Etr = np.vstack([model.infer_vector(d.words) for d in docs]).astype(np.float32)
+        Ete = np.vstack([model.infer_vector(tokens(x)) for x in texts[test]]).astype(np.float32)
+    store.meta.update(infer_wall_s=round(t.wall, 1), infer_cpu_s=round(t.cpu, 1))
+    log(f"{store.name}: vectors inferred in {t.wall:.0f}s wall / {t.cpu:.0f}s CPU")
+    ones_tr, ones_te = np.ones(len(train), bool), np.ones(len(test), bool)
+    _cross_fit_head(Etr, Ete, y[train], y[test], ones_tr, ones_te, splits, store, log, head="lr", seed=seed)
 
 
 def run_cnn1d(texts, y, train, test, splits, store: Store, log, *, epochs: int, seed: int) -> None:
@@ -551,7 +596,7 @@ def main(argv=None) -> int:
 
     texts, y, train, test = load(args.quick, args.seed)
     if args.tokenizers:
-        tokenizer_study(texts, y, train, test, log, RESULTS / f"imdb_nbsvm_tokenizers_{tag}.json", args.seed)
+        tokenizer_study(texts, y, train, test, log, RESULTS / f"imdb_nbsvm_tokenizers_{tag}.json", args.seed, work)
     splits = folds(y[train], args.folds, args.seed)
     wanted = list(MEMBERS) if args.members == "all" else [m for m in args.members.split(",") if m]
     for m in wanted:
@@ -565,6 +610,8 @@ def main(argv=None) -> int:
             elif kind == "minilm":
                 run_minilm(texts, y, train, test, splits, store, log, max_length=args.max_length, cache=cache,
                            quick=bool(args.quick), seed=args.seed, **options)
+            elif kind == "pv":
+                run_pv(texts, y, train, test, splits, store, log, seed=args.seed)
             else:
                 run_cnn1d(texts, y, train, test, splits, store, log, epochs=args.cnn_epochs, seed=args.seed)
         runs = store.meta.setdefault("runs", [])

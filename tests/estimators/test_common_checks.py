@@ -1,9 +1,24 @@
 """scikit-learn's common checks over every public estimator (neural ones with a tiny max_epochs)."""
 
+import numpy as np
+import pytest
+from sklearn.base import clone
 from sklearn.ensemble import IsolationForest
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
-from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.estimator_checks import (
+    check_do_not_raise_errors_in_init_or_set_params,
+    check_estimator_cloneable,
+    check_estimator_repr,
+    check_estimator_tags_renamed,
+    check_get_params_invariance,
+    check_mixin_order,
+    check_no_attributes_set_in_init,
+    check_parameters_default_constructible,
+    check_set_params,
+    check_valid_tag_types,
+    parametrize_with_checks,
+)
 
 from fuselearn import (
     DistilledClassifier,
@@ -14,6 +29,7 @@ from fuselearn import (
     HybridRegressor,
     JointExtractor,
     JointHybridClassifier,
+    NBSVMClassifier,
     NeuralClassifier,
     NeuralExtractor,
     NeuralRegressor,
@@ -128,3 +144,62 @@ def expected_failed_checks(estimator):
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+# --- estimators that read raw texts -------------------------------------------------------------------
+# scikit-learn's data checks feed numeric 2-D arrays, so parametrize_with_checks skips an estimator whose
+# tags say it reads strings (two_d_array=False). It gets the API checks that need no data, and the data
+# checks that apply to a text classifier, rewritten here on texts.
+
+TEXT_ESTIMATORS = [NBSVMClassifier(cv=None, random_state=0), NBSVMClassifier(cv=2, random_state=0)]
+NO_DATA_CHECKS = [check_estimator_cloneable, check_estimator_tags_renamed, check_valid_tag_types,
+                  check_estimator_repr, check_no_attributes_set_in_init, check_mixin_order,
+                  check_do_not_raise_errors_in_init_or_set_params, check_parameters_default_constructible,
+                  check_get_params_invariance, check_set_params]
+_WORDS = {1: ["good", "great", "fine", "fun"], 0: ["bad", "dull", "poor", "awful"]}
+
+
+def _texts(n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    texts = [" ".join(rng.choice(["the", "a", "film", "plot", "!"], 4).tolist() + rng.choice(_WORDS[c], 2).tolist())
+             for c in y]
+    return np.asarray(texts, dtype=object), y
+
+
+def _ids(est):
+    return repr(est).replace("\n", "")
+
+
+@pytest.mark.parametrize("estimator", TEXT_ESTIMATORS, ids=_ids)
+@pytest.mark.parametrize("check", NO_DATA_CHECKS, ids=lambda c: c.__name__)
+def test_text_estimator_api(estimator, check):
+    check(type(estimator).__name__, clone(estimator))
+
+
+@pytest.mark.parametrize("estimator", TEXT_ESTIMATORS, ids=_ids)
+def test_text_classifier_data_checks(estimator):
+    X, y = _texts()
+    est = clone(estimator)
+    params = est.get_params()
+    assert est.fit(X, y) is est  # check_estimators_fit_returns_self
+    assert est.get_params() == params  # check_dont_overwrite_parameters / overwrite_params
+    assert est.n_features_in_ == 1 and est.classes_.tolist() == [0, 1]
+    first = {m: getattr(est, m)(X) for m in ("predict", "predict_proba", "decision_function")}
+    assert first["predict_proba"].shape == (len(X), 2) and first["decision_function"].shape == (len(X),)
+    np.testing.assert_allclose(first["predict_proba"].sum(axis=1), 1.0)
+    assert np.mean(first["predict"] == y) >= 0.9  # check_classifiers_train on separable data
+    again = clone(estimator).fit(X, y)  # check_fit_idempotent
+    order = np.random.default_rng(1).permutation(len(X))
+    for method, out in first.items():
+        np.testing.assert_allclose(getattr(again, method)(X), out)
+        # check_methods_sample_order_invariance and check_methods_subset_invariance
+        np.testing.assert_allclose(getattr(est, method)(X[order]), out[order])
+        np.testing.assert_allclose(getattr(est, method)(X[:7]), out[:7])
+    # check_classifiers_classes: string and shifted integer labels come back as given
+    for labels in (np.where(y == 1, "pos", "neg"), y + 3):
+        fitted = clone(estimator).fit(X, labels)
+        assert set(fitted.predict(X)) <= set(labels) and fitted.classes_.tolist() == sorted(set(labels))
+    X_copy = X.copy()  # check_estimators_dtypes / fit does not modify its input
+    clone(estimator).fit(X, y)
+    assert (X == X_copy).all()

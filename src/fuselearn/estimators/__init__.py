@@ -1,5 +1,5 @@
 """scikit-learn estimators: neural, hybrid (deep -> classical), decision fusion, modality fusion, anomaly
-fusion, distillation."""
+fusion, distillation, and NBSVM (the classical text baseline fusion is measured against)."""
 
 from ._anomaly import (
     ConvAutoencoderDetector,
@@ -14,6 +14,7 @@ from ._fusion import FusionClassifier, FusionRegressor, Uncertainty
 from ._hybrid import HybridClassifier, HybridRegressor
 from ._joint import JointExtractor, JointHybridClassifier
 from ._modality import ModalityFusion
+from ._nbsvm import NBSVMClassifier
 from ._neural import NeuralClassifier, NeuralRegressor
 from ._preset import TablePreprocessor
 
@@ -30,6 +31,7 @@ __all__ = [
     "JointHybridClassifier",
     "MahalanobisDetector",
     "ModalityFusion",
+    "NBSVMClassifier",
     "NeuralClassifier",
     "NeuralRegressor",
     "PCADetector",

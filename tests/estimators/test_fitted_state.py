@@ -190,7 +190,7 @@ CASES = [
      lambda: tuple(part[:8] for part in _texts()),
      {"model": "another-model", "max_length": 4, "cache": "/nonexistent/cache/folder", "random_state": 1}, {}),
     ("WindowFeatures", WindowFeatures(window=5), _series, {}, {}),
-    ("WLFeatures", WLFeatures(n_iter=2), _graphs, {}, {}),
+    ("WLFeatures", WLFeatures(n_iter=2), _graphs, {"unseen": "drop"}, {}),
     ("GraphEmbedder", GraphEmbedder(hidden_sizes=(8,), max_epochs=2, random_state=0), _graphs, {}, {}),
     ("ImageEmbedder", ImageEmbedder(image_size=(8, 8), hidden_sizes=(8,), max_epochs=2, random_state=0),
      _images, {}, {}),

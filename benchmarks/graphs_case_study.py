@@ -144,38 +144,16 @@ def wl_member(h: int, C: float, seed: int):
                          SVC(kernel="linear", C=C, probability=True, random_state=seed))
 
 
-#: Degree-histogram bin edges (a bin holds degrees in [edge_i, edge_{i+1})).
-DEGREE_BINS = np.array([0, 1, 2, 3, 4, 5, 7, 10, 15, 20, 30, 50, 100, 10**9])
-
-
-def degree_stats(X) -> np.ndarray:
-    """Per graph: nodes, edges, density, mean / max / std degree and the degree histogram (counts).
-
-    Written here, a few NumPy lines: networkx would build a graph object per row for the same numbers.
-    """
-    from fuselearn.extract._graph import graph_parts
-
-    rows = []
-    for i, g in enumerate(X):
-        edge_index, n, _ = graph_parts(g, i)
-        deg = np.bincount(edge_index[1], minlength=n).astype(float) if n else np.zeros(1)
-        m = edge_index.shape[1] / 2
-        hist = np.histogram(deg, bins=DEGREE_BINS)[0]
-        rows.append([n, m, m / max(n * (n - 1) / 2, 1), deg.mean(), deg.max(), deg.std(), *hist])
-    return np.asarray(rows, dtype=float)
-
-
 def stats_member(seed: int):
     """Graph statistics + random forest: the node-label histogram (``WLFeatures(n_iter=0)``), sizes and
-    the degree histogram; structure-light, so unlike WL and the GNNs."""
+    the degree histogram (``GraphStatistics``); structure-light, so unlike WL and the GNNs."""
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.pipeline import make_pipeline, make_union
     from sklearn.preprocessing import FunctionTransformer
 
-    from fuselearn.extract import WLFeatures
+    from fuselearn.extract import GraphStatistics, WLFeatures
 
-    return make_pipeline(FunctionTransformer(first_column),
-                         make_union(WLFeatures(n_iter=0), FunctionTransformer(degree_stats)),
+    return make_pipeline(FunctionTransformer(first_column), make_union(WLFeatures(n_iter=0), GraphStatistics()),
                          RandomForestClassifier(n_estimators=500, min_samples_leaf=2, n_jobs=1, random_state=seed))
 
 
@@ -308,7 +286,7 @@ def run_fold(name, graphs, y, fold, train, test, preset, wl_only=False):
                 refit_outputs[i] = clone(est).fit(X_tr, y_tr).predict_proba(X_te)
             row["acc"][f"member_{mname}_refit"] = float((refit_outputs[i].argmax(1) == y_te).mean())
     row["seconds"]["classical_refit"] = time.perf_counter() - t0
-    best_r, scores_r, accs_r = choose_and_score(oof, refit_outputs, y_tr, y_te, fold)
+    best_r, _, accs_r = choose_and_score(oof, refit_outputs, y_tr, y_te, fold)
     row["acc"].update({f"fusion_refit_{m}": a for m, a in accs_r.items()})
     row["acc"]["fusion_refit"] = accs_r[best_r]
     row["combiner_refit"] = best_r
@@ -394,7 +372,7 @@ def report(args) -> None:
                       not any(k + "_refit" == m for m in members)]  # what the headline fusion reads
         best = max(refit_view, key=lambda k: acc[k].mean())
 
-        def p_value(a, b):
+        def p_value(a, b, n=n):
             return corrected_ttest(a, b, n_train=9, n_test=1).p_value if n > 1 and np.any(a != b) else float("nan")
 
         wall = sum(r["seconds"]["fold"] for r in rs)

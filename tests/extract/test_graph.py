@@ -18,7 +18,7 @@ from torch_geometric.data import Data
 
 from fuselearn.data import Graph
 from fuselearn.exceptions import InvalidInputError, InvalidParameterError, NotFittedError
-from fuselearn.extract import GraphEmbedder, WLFeatures
+from fuselearn.extract import GraphEmbedder, GraphStatistics, WLFeatures
 
 
 def _undirected(edges):
@@ -120,8 +120,29 @@ def test_wl_errors():
         WLFeatures().fit([SimpleNamespace(edge_index=np.array([[0], [5]]), node_labels=np.zeros(2))])
 
 
+def test_graph_statistics_by_hand():
+    # a path of 4 and a triangle with a pendant node: degrees (1, 2, 2, 1) and (2, 2, 3, 1)
+    tri = SimpleNamespace(edge_index=_undirected([(0, 1), (1, 2), (2, 0), (2, 3)]), node_labels=np.zeros(4, int))
+    gs = GraphStatistics(degree_bins=(0, 2, 3)).fit([path(4)])
+    out = gs.transform([path(4), tri])
+    np.testing.assert_allclose(out[0], [4, 3, 0.5, 1.5, 2, 0.5, 2, 2, 0])
+    np.testing.assert_allclose(out[1], [4, 4, 4 / 6, 2, 3, np.sqrt(0.5), 1, 2, 1])
+    assert gs.get_feature_names_out().tolist()[-3:] == ["degree_0_1", "degree_2_2", "degree_3_up"]
+    assert out.shape[1] == gs.n_features_out_ == len(gs.get_feature_names_out())
+    gs.set_params(degree_bins=(0, 1))
+    np.testing.assert_array_equal(gs.transform([tri]), out[1:])  # transform follows what fit saw
+    with pytest.raises(InvalidParameterError, match="degree_bins"):
+        GraphStatistics(degree_bins=(1, 2)).fit([path(3)])
+    with pytest.raises(InvalidParameterError, match="degree_bins"):
+        GraphStatistics(degree_bins=(0, 3, 2)).fit([path(3)])
+    with pytest.raises(NotFittedError):
+        GraphStatistics().transform([path(3)])
+    with pytest.raises(InvalidInputError, match="edge_index"):
+        GraphStatistics().fit([object()])
+
+
 # Graph input is not a 2-D array: scikit-learn's data-driven common checks do not apply; these do.
-@pytest.mark.parametrize("est", [WLFeatures(), GraphEmbedder()], ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("est", [WLFeatures(), GraphStatistics(), GraphEmbedder()], ids=lambda e: type(e).__name__)
 @pytest.mark.parametrize("check", [check_parameters_default_constructible, check_no_attributes_set_in_init,
                                    check_get_params_invariance, check_set_params], ids=lambda c: c.__name__)
 def test_input_free_common_checks(est, check):

@@ -1,4 +1,4 @@
-"""Graph case study (issue 11 §4): WL + SVM, FusionGNN (AFF and two baselines) and their decision fusion.
+"""Graph case study (issue 11 §4): WL + SVM, cheap classical members, FusionGNN (AFF and baselines), their fusion.
 
 Datasets: MUTAG, PROTEINS, NCI1, IMDB-BINARY (TU format under ``$FUSELEARN_DATA``, read with
 ``fuselearn.data``; IMDB-BINARY has no node labels, so its node features are the one-hot degree, as
@@ -7,25 +7,28 @@ in Xu et al. 2019 and Errica et al. 2020, and its WL colours start from the degr
 Protocol (Errica et al. 2020, strict): stratified 10-fold CV (``random_state=0``); per outer fold
 everything is chosen on the training rows only and the test fold is scored once:
 
-- ``wl_svm`` (the anchor): ``WLFeatures`` (vocabulary from the training rows), rows L2-normalised
-  (the cosine-normalised WL subtree kernel), an SVM on the precomputed kernel; ``h`` in 1..5 and
-  ``C`` in 0.01..100 chosen by stratified 3-fold CV on the training rows, then refitted on them all.
-- the fusion: ``FusionClassifier(method="stacking", cv=k, bagging=True)`` over the WL SVM (the
-  selected ``h`` and ``C``, Platt-scaled probabilities) and FusionGNN networks
-  (``NeuralClassifier("gnn")``: GIN layers, ``aff`` and the two best baselines of
-  docs/benchmarks/fusion_layers.md, ``gated`` and ``attention``). Each member is fitted on the
-  training rows of ``k`` inner folds (the GNNs stop early on a 10 % split of those rows) and
-  predicts the outer test fold as the mean of its ``k`` fold models; the out-of-fold
-  probabilities of the ``k`` inner folds are what the combiner learns from. The combiner
-  (``mean``, ``weighted``, ``stacking``, ``bayes``) is chosen by 5-fold CV over those
-  out-of-fold probabilities (accuracy, then log-loss): the inner folds' preference, with the
-  test fold unseen. Every combiner's test accuracy is also stored, for the record only.
-- the members alone are the same bagged members the fusion reads (``member_outputs``).
+- ``wl_svm`` (the anchor): ``WLFeatures`` (vocabulary from the training rows; by default the norm of
+  the labels unseen in fit is kept, so ``normalize`` divides every graph by its full norm: the
+  cosine-normalised WL subtree kernel), an SVM on the precomputed kernel; ``h`` in 1..5 and ``C`` in
+  0.01..100 chosen by stratified 3-fold CV on the training rows, then refitted on them all.
+  ``wl_svm_drop`` is the same with ``unseen="drop"`` (the scaling before the fix) and
+  ``wl_svm_exact`` the fixed one computed by hand, both for the record.
+- the members: the WL SVM (the selected ``h`` and ``C``, Platt probabilities), ``stats_rf`` (node-label
+  histogram + ``GraphStatistics`` + random forest), ``wl_lgbm`` (LightGBM on WL counts, h = 3) and
+  FusionGNN networks (``NeuralClassifier("gnn")``: GIN layers fused by ``aff`` and baselines), with
+  the epochs, patience and inner folds of ``PRESETS``.
+- the fusion: ``FusionClassifier(method="stacking", cv=k, bagging=True)`` over the members: each
+  is fitted on the training rows of ``k`` inner folds (the GNNs stop early on the validation loss of
+  10 % of those rows); the out-of-fold probabilities are what the combiner learns from. The combiner
+  (``mean``, ``weighted``, ``stacking``, ``bayes``) is chosen by 5-fold CV over those out-of-fold
+  probabilities (accuracy, then log-loss): the inner folds' preference, with the test fold unseen.
+  ``fusion_refit`` (the headline) reads the classical members refitted on all training rows and the
+  GNNs bagged (the mean of their ``k`` fold models); ``fusion`` reads every member bagged.
+  ``fusion_refit_no_gnn`` and ``fusion_refit_wl_gnn`` are the same choice over the classical members
+  only and over WL + GNNs only (version 1's members), for the record.
 
-The GNN budget is fixed a priori (no grid, CPU only, one torch thread): 3 GIN layers, 64 hidden,
-dropout 0.5, batch 64, AdamW lr 5e-3, early stopping; epochs, members and inner folds per dataset
-in ``PRESETS``. ``--wl-only`` runs only the anchor (its own JSON), which is cheap. Each fold's row is
-appended to the JSON as soon as it is done; a rerun skips finished folds.
+Each fold's row is appended to ``benchmarks/results/graphs_v2_<dataset>[_folds...].json`` as soon as it
+is done; a rerun skips finished folds. ``--wl-only`` runs only the anchors (cheap).
 
 Example::
 

@@ -32,6 +32,7 @@ from fuselearn import (
 from fuselearn.extract import (
     AutoencoderEmbedder,
     GraphEmbedder,
+    GraphStatistics,
     ImageEmbedder,
     TextEmbedder,
     TfidfExtractor,
@@ -193,7 +194,8 @@ CASES = [
      lambda: tuple(part[:8] for part in _texts()),
      {"model": "another-model", "max_length": 4, "cache": "/nonexistent/cache/folder", "random_state": 1}, {}),
     ("WindowFeatures", WindowFeatures(window=5), _series, {}, {}),
-    ("WLFeatures", WLFeatures(n_iter=2), _graphs, {}, {}),
+    ("WLFeatures", WLFeatures(n_iter=2), _graphs, {"unseen": "drop"}, {}),
+    ("GraphStatistics", GraphStatistics(), _graphs, {"degree_bins": (0, 2, 4)}, {}),
     ("GraphEmbedder", GraphEmbedder(hidden_sizes=(8,), max_epochs=2, random_state=0), _graphs, {}, {}),
     ("ImageEmbedder", ImageEmbedder(image_size=(8, 8), hidden_sizes=(8,), max_epochs=2, random_state=0),
      _images, {}, {}),

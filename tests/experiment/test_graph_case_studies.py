@@ -20,7 +20,8 @@ PATHS = [FOLDER / f"{stem}.yaml" for stem in GRAPH_CASES]
 
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
 def test_graph_case_study_config_is_valid_without_data(path):
-    """Parses, names its registered dataset, and fuses the WL anchor with FusionGNN members (AFF among them)."""
+    """Parses, names its registered dataset, and fuses the WL anchor, two cheap classical members and
+    FusionGNN members (AFF among them)."""
     from fuselearn.data._catalogue import CATALOGUE
     from fuselearn.experiment._build import build_pipeline, pipeline_members
 
@@ -30,13 +31,16 @@ def test_graph_case_study_config_is_valid_without_data(path):
     assert config.cv.scheme == "stratified_kfold" and config.cv.n_splits == 10  # the strict protocol's folds
     built = {p.name: build_pipeline(p, config.pipelines, seed=0) for p in config.pipelines}
     members = pipeline_members(config.pipelines)["fusion"]
-    assert members[0] == "wl_svm" and "gnn_aff" in members and len(members) >= 3
+    assert members[:3] == ["wl_svm", "stats_rf", "wl_lgbm"] and "gnn_aff" in members and len(members) >= 4
     fusion = built["fusion"]
     assert isinstance(fusion, FusionClassifier) and fusion.method == "stacking" and fusion.bagging
     wl = built["wl_svm"]
     assert isinstance(wl, GridSearchCV)  # h and C chosen on the training rows only
     assert set(wl.param_grid) == {"wl__n_iter", "svm__estimator__C"}
-    for name in members[1:]:
+    assert wl.estimator.named_steps["wl"].unseen == "norm"  # test graphs normalised by their full norm
+    union = built["stats_rf"].steps[0][1]
+    assert [type(t).__name__ for _, t in union.transformer_list] == ["WLFeatures", "GraphStatistics"]
+    for name in members[3:]:
         gnn = built[name]
         assert isinstance(gnn, NeuralClassifier) and gnn.module == "gnn"
         assert gnn.module_params["fusion"] == name.removeprefix("gnn_")
@@ -80,4 +84,4 @@ def test_mutag_case_study_runs_end_to_end_on_tiny_graphs(tmp_path, monkeypatch):
             pipe["params"]["cv"] = 2
     config["cv"] = {"scheme": "stratified_kfold", "n_splits": 2}
     result = run_experiment(parse_config(config, base_dir=FOLDER), tmp_path / "run", progress=False)
-    assert result.n_failed == 0 and result.n_ok == result.n_cells == 2 * 5
+    assert result.n_failed == 0 and result.n_ok == result.n_cells == 2 * 7  # 7 pipelines, 2 folds

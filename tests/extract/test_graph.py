@@ -18,7 +18,7 @@ from torch_geometric.data import Data
 
 from fuselearn.data import Graph
 from fuselearn.exceptions import InvalidInputError, InvalidParameterError, NotFittedError
-from fuselearn.extract import GraphEmbedder, WLFeatures
+from fuselearn.extract import GraphEmbedder, GraphStatistics, WLFeatures
 
 
 def _undirected(edges):
@@ -45,8 +45,12 @@ def test_wl_counts_by_hand():
     out = wl.transform([path(4)]).toarray()[0]
     # round 0: four nodes labelled 0; round 1: two ends (1 neighbour), two middles (2 neighbours);
     # round 2: ends see a middle, middles see an end and a middle -> again 2 + 2.
-    assert out.tolist() == [4, 2, 2, 2, 2]
-    assert wl.get_feature_names_out()[0].startswith("wl0_")
+    assert out.tolist() == [4, 2, 2, 2, 2, 0]  # the last column: norm of the unseen labels' counts
+    names = wl.get_feature_names_out()
+    assert names[0].startswith("wl0_") and names[-1] == "wl_unseen_norm"
+    dropped = WLFeatures(n_iter=2, unseen="drop").fit([path(4)])
+    assert dropped.transform([path(4)]).toarray()[0].tolist() == [4, 2, 2, 2, 2]
+    assert len(dropped.get_feature_names_out()) == dropped.n_features_out_ == 5
 
 
 def test_wl_is_permutation_invariant_and_input_types_agree():
@@ -71,9 +75,34 @@ def test_wl_unseen_labels_are_dropped_and_kernel_separates():
     assert X.shape == (10, wl.n_features_out_)
     assert SVC(kernel="linear").fit(X, y).score(X, y) == 1.0
     new = wl.transform([path(3, labels=[7, 7, 7])])  # label 7 never seen: every WL label unseen
-    assert new.nnz == 0
+    assert new[:, :-1].nnz == 0
+    # its 9 labels: round 0 three 7s, rounds 1 and 2 two ends and one middle each -> 9 + 4 + 1 + 4 + 1
+    assert new[0, -1] == pytest.approx(np.sqrt(19.0))
+    assert WLFeatures(n_iter=2, unseen="drop").fit(graphs).transform([path(3, labels=[7, 7, 7])]).nnz == 0
     again = clone(wl).fit(graphs)
     assert again.vocabulary_ == wl.vocabulary_  # stable hashes, no per-process salt
+
+
+def test_wl_normalised_rows_give_the_cosine_kernel_with_each_graphs_own_norm():
+    # The cosine-normalised WL kernel divides k(G, G') by sqrt(k(G, G) k(G', G')), k(G, G) over all of
+    # G's labels. Before the fix transform dropped the labels unseen in fit and a Normalizer then
+    # divided a new graph by the norm of its seen labels only: this test failed (ratio != 1).
+    from sklearn.preprocessing import normalize
+
+    train = _random_graphs(1, 30)
+    new = _random_graphs(2, 12)
+    wl = WLFeatures(n_iter=3).fit(train)
+    K = (normalize(wl.transform(new)) @ normalize(wl.transform(train)).T).toarray()
+    for i, g in enumerate(new):
+        own = WLFeatures(n_iter=3).fit([g]).transform([g]).toarray()[0, :-1]  # every label of g seen
+        for j, h in enumerate(train[:5]):
+            both = WLFeatures(n_iter=3).fit([g, h]).transform([g, h]).toarray()[:, :-1]
+            want = both[0] @ both[1] / np.sqrt((own @ own) * (both[1] @ both[1]))
+            assert K[i, j] == pytest.approx(want)
+    unseen = wl.transform(new).toarray()[:, -1]
+    assert (unseen > 0).any()  # the check above met graphs with unseen labels
+    old = normalize(WLFeatures(n_iter=3, unseen="drop").fit(train).transform(new))
+    assert not np.allclose((old @ normalize(wl.transform(train)[:, :-1]).T).toarray(), K)
 
 
 def test_wl_errors():
@@ -81,6 +110,8 @@ def test_wl_errors():
         WLFeatures().transform([path(3)])
     with pytest.raises(InvalidParameterError, match="n_iter"):
         WLFeatures(n_iter=-1).fit([path(3)])
+    with pytest.raises(InvalidParameterError, match="unseen"):
+        WLFeatures(unseen="keep").fit([path(3)])
     with pytest.raises(InvalidInputError, match="list of graphs"):
         WLFeatures().fit(np.zeros((3, 3)))
     with pytest.raises(InvalidInputError, match="edge_index"):
@@ -89,8 +120,29 @@ def test_wl_errors():
         WLFeatures().fit([SimpleNamespace(edge_index=np.array([[0], [5]]), node_labels=np.zeros(2))])
 
 
+def test_graph_statistics_by_hand():
+    # a path of 4 and a triangle with a pendant node: degrees (1, 2, 2, 1) and (2, 2, 3, 1)
+    tri = SimpleNamespace(edge_index=_undirected([(0, 1), (1, 2), (2, 0), (2, 3)]), node_labels=np.zeros(4, int))
+    gs = GraphStatistics(degree_bins=(0, 2, 3)).fit([path(4)])
+    out = gs.transform([path(4), tri])
+    np.testing.assert_allclose(out[0], [4, 3, 0.5, 1.5, 2, 0.5, 2, 2, 0])
+    np.testing.assert_allclose(out[1], [4, 4, 4 / 6, 2, 3, np.sqrt(0.5), 1, 2, 1])
+    assert gs.get_feature_names_out().tolist()[-3:] == ["degree_0_1", "degree_2_2", "degree_3_up"]
+    assert out.shape[1] == gs.n_features_out_ == len(gs.get_feature_names_out())
+    gs.set_params(degree_bins=(0, 1))
+    np.testing.assert_array_equal(gs.transform([tri]), out[1:])  # transform follows what fit saw
+    with pytest.raises(InvalidParameterError, match="degree_bins"):
+        GraphStatistics(degree_bins=(1, 2)).fit([path(3)])
+    with pytest.raises(InvalidParameterError, match="degree_bins"):
+        GraphStatistics(degree_bins=(0, 3, 2)).fit([path(3)])
+    with pytest.raises(NotFittedError):
+        GraphStatistics().transform([path(3)])
+    with pytest.raises(InvalidInputError, match="edge_index"):
+        GraphStatistics().fit([object()])
+
+
 # Graph input is not a 2-D array: scikit-learn's data-driven common checks do not apply; these do.
-@pytest.mark.parametrize("est", [WLFeatures(), GraphEmbedder()], ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("est", [WLFeatures(), GraphStatistics(), GraphEmbedder()], ids=lambda e: type(e).__name__)
 @pytest.mark.parametrize("check", [check_parameters_default_constructible, check_no_attributes_set_in_init,
                                    check_get_params_invariance, check_set_params], ids=lambda c: c.__name__)
 def test_input_free_common_checks(est, check):
@@ -185,11 +237,17 @@ def test_wl_vectorised_matches_node_by_node_reference(n_iter):
     for r, keys in enumerate(reference):
         for key in keys:
             expected[r, vocab[key]] += 1
-    np.testing.assert_array_equal(wl.transform(graphs).toarray(), expected)
-    new = _random_graphs(100 + n_iter, 10)  # new graphs: their labels unseen in fit are dropped
-    want = np.zeros((len(new), len(vocab)))
+    np.testing.assert_array_equal(wl.transform(graphs).toarray(), np.column_stack([expected, np.zeros(len(graphs))]))
+    new = _random_graphs(100 + n_iter, 10)  # new graphs: labels unseen in fit only count in the norm column
+    want = np.zeros((len(new), len(vocab) + 1))
     for r, keys in enumerate(_reference_wl_keys(new, n_iter)):
+        missed = {}
         for key in keys:
             if key in vocab:
                 want[r, vocab[key]] += 1
-    np.testing.assert_array_equal(wl.transform(new).toarray(), want)
+            else:
+                missed[key] = missed.get(key, 0) + 1
+        want[r, -1] = np.sqrt(sum(c * c for c in missed.values()))
+    np.testing.assert_allclose(wl.transform(new).toarray(), want)
+    dropped = WLFeatures(n_iter=n_iter, unseen="drop").fit(graphs).transform(new).toarray()
+    np.testing.assert_array_equal(dropped, want[:, :-1])

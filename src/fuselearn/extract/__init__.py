@@ -2,7 +2,7 @@
 
 from ._autoencoder import AutoencoderEmbedder
 from ._cache import FeatureCache, content_hash, resolve_cache
-from ._graph import GraphEmbedder, WLFeatures
+from ._graph import GraphEmbedder, GraphStatistics, WLFeatures
 from ._image import ImageEmbedder, RandomFlipCrop
 from ._inputs import InputKind, get_input_kind, register_input_kind
 from ._neural import INPUT_HANDLERS, BaseNeuralEstimator, NeuralExtractor
@@ -18,6 +18,7 @@ __all__ = [
     "BaseNeuralEstimator",
     "FeatureCache",
     "GraphEmbedder",
+    "GraphStatistics",
     "ImageEmbedder",
     "InputKind",
     "MiniLMClassifierNet",

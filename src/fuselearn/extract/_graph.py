@@ -12,6 +12,7 @@ only the distinct (label, sorted neighbour labels) signatures of a round are has
 from __future__ import annotations
 
 import hashlib
+import itertools
 
 import numpy as np
 import scipy.sparse as sp
@@ -24,7 +25,7 @@ from ._cache import cached_rows, resolve_cache, state_key
 from ._inputs import InputKind, get_input_kind
 from ._neural import NeuralExtractor
 
-__all__ = ["GraphEmbedder", "WLFeatures", "graph_parts"]
+__all__ = ["GraphEmbedder", "GraphStatistics", "WLFeatures", "graph_parts"]
 
 
 def _hash64(data: bytes) -> int:
@@ -171,13 +172,24 @@ class WLFeatures(TransformerMixin, BaseEstimator):
     The explicit feature map of the WL subtree kernel (Shervashidze et al. 2011): round 0 counts the
     original node labels; each round ``i`` relabels every node by a hash of (its label, the sorted
     labels of its neighbours) and counts the new labels. ``fit`` learns the vocabulary of (round,
-    label) pairs seen in the training graphs; ``transform`` counts them in new graphs, dropping labels
-    never seen in ``fit``. The dot product of two rows is the WL subtree kernel.
+    label) pairs seen in the training graphs; ``transform`` counts them in new graphs. Labels never
+    seen in ``fit`` have no column; with ``unseen="norm"`` (the default) one last column keeps the
+    L2 norm of their counts, so that a row's norm is the norm over all of its graph's labels. The dot
+    product of two rows is the WL subtree kernel (that column is 0 in every row of the fitted graphs,
+    so it adds nothing to a dot product with them), and ``Normalizer()`` after ``WLFeatures`` gives
+    the cosine-normalised kernel ``k(G, G') / sqrt(k(G, G) k(G', G'))`` with each graph's own
+    ``k(G, G)``, on new graphs as on the training ones.
 
     Parameters
     ----------
     n_iter : int, default=3
         Refinement rounds ``h``.
+    unseen : {"norm", "drop"}, default="norm"
+        What ``transform`` keeps of the labels not in the vocabulary. ``"norm"``: a last column
+        ``wl_unseen_norm`` with ``sqrt(sum of their squared counts)`` per graph. ``"drop"``: nothing,
+        which is how ``WLFeatures`` behaved before 0.1.0's fix: a ``Normalizer`` then divides a new
+        graph by the norm of its seen labels only, a different scale from the training rows (whose
+        labels are all seen), and a kernel tuned on the training rows is tested on other units.
     cache : None, bool or path, default=None
         Store each graph's WL labels on disk, keyed by a hash of (``n_iter``, the graph): they do not
         depend on the fitted vocabulary, so a cross-validated pipeline relabels each graph once, in
@@ -189,7 +201,9 @@ class WLFeatures(TransformerMixin, BaseEstimator):
     vocabulary_ : dict of (int, int) -> int
         Column of each (round, label hash).
     n_features_out_ : int
-        Width of the output.
+        Width of the output: ``len(vocabulary_)``, plus 1 with ``unseen="norm"``.
+    n_iter_, unseen_ : int, str
+        The ``n_iter`` and ``unseen`` that ``fit`` saw, which ``transform`` follows.
     cache_ : FeatureCache or None
         The cache in use.
 
@@ -200,11 +214,15 @@ class WLFeatures(TransformerMixin, BaseEstimator):
     >>> path = G(edge_index=np.array([[0, 1, 1, 2], [1, 0, 2, 1]]), node_labels=np.array([0, 0, 0]))
     >>> wl = WLFeatures(n_iter=1).fit([path])
     >>> wl.transform([path]).toarray().tolist()  # 3 nodes labelled 0; 2 ends and 1 middle after a round
-    [[3.0, 2.0, 1.0]]
+    [[3.0, 2.0, 1.0, 0.0]]
+    >>> star = G(edge_index=np.array([[0, 0, 0, 1, 2, 3], [1, 2, 3, 0, 0, 0]]), node_labels=np.zeros(4))
+    >>> wl.transform([star]).toarray().tolist()  # 4 zeros, 3 ends; the centre (3 neighbours) is unseen
+    [[4.0, 3.0, 0.0, 1.0]]
     """
 
-    def __init__(self, *, n_iter: int = 3, cache=None) -> None:
+    def __init__(self, *, n_iter: int = 3, unseen: str = "norm", cache=None) -> None:
         self.n_iter = n_iter
+        self.unseen = unseen
         self.cache = cache
 
     def _cached_labels(self, graphs) -> list:
@@ -217,10 +235,14 @@ class WLFeatures(TransformerMixin, BaseEstimator):
             return [np.asarray(keys, dtype=np.int64).reshape(-1, 2) for keys in self._labels(subset)]
 
         def state():  # a graph's labels depend on n_iter only, not on the fitted vocabulary
-            return state_key("WLFeatures.labels", {"n_iter": int(self.n_iter)})
+            return state_key("WLFeatures.labels", {"n_iter": self._rounds()})
 
         arrays = cached_rows(cache, state, graphs, compute, stack=False)
         return [np.asarray(arr, dtype=np.int64).reshape(-1, 2) for arr in arrays]
+
+    def _rounds(self) -> int:
+        """The ``n_iter`` that ``fit`` saw (a later ``set_params`` does not change ``transform``)."""
+        return int(getattr(self, "n_iter_", self.n_iter))  # models pickled before n_iter_ existed
 
     def _labels(self, graphs) -> list[np.ndarray]:
         """Per graph, its (round, label) keys as an int64 array ``(n_nodes * (n_iter + 1), 2)``.
@@ -228,12 +250,13 @@ class WLFeatures(TransformerMixin, BaseEstimator):
         Rows run round by round, the nodes in order within a round. A node's label in round ``i`` is
         the hash of (its label in round ``i - 1``, its neighbours' labels in round ``i - 1``, sorted).
         """
+        n_iter = self._rounds()
         parts = [graph_parts(g, i) for i, g in enumerate(graphs)]
-        rounds = _wl_rounds(parts, int(self.n_iter))  # (n_iter + 1, total nodes)
+        rounds = _wl_rounds(parts, n_iter)  # (n_iter + 1, total nodes)
         out, lo = [], 0
         for _, n, _ in parts:
-            keys = np.empty((n * (self.n_iter + 1), 2), dtype=np.int64)
-            keys[:, 0] = np.repeat(np.arange(self.n_iter + 1), n)
+            keys = np.empty((n * (n_iter + 1), 2), dtype=np.int64)
+            keys[:, 0] = np.repeat(np.arange(n_iter + 1), n)
             keys[:, 1] = rounds[:, lo:lo + n].ravel()
             out.append(keys)
             lo += n
@@ -242,13 +265,20 @@ class WLFeatures(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         """Learn the vocabulary of WL labels of the graphs ``X``."""
         check_int(self.n_iter, "n_iter", "WLFeatures", minimum=0)
+        if self.unseen not in ("norm", "drop"):
+            raise InvalidParameterError(
+                f"The 'unseen' parameter of WLFeatures must be 'norm' (keep the norm of the labels not in "
+                f"the vocabulary as a last column) or 'drop'; got {self.unseen!r}."
+            )
+        self.n_iter_ = int(self.n_iter)
         self.cache_ = resolve_cache(self.cache, "WLFeatures")
         keys = np.concatenate(self._cached_labels(_as_graphs(X, "WLFeatures")))
         # columns in order of first appearance (graph by graph, round by round, node by node)
         uniq, first, _ = _unique_rows(keys)
         uniq = uniq[np.argsort(first, kind="stable")]
         self.vocabulary_ = {(int(r), int(lab)): j for j, (r, lab) in enumerate(uniq.tolist())}
-        self.n_features_out_ = len(uniq)
+        self.unseen_ = self.unseen  # transform follows the fitted choice, not a later set_params
+        self.n_features_out_ = len(uniq) + (self.unseen_ == "norm")
         self._vocab_sorted_ = _sorted_vocabulary(self.vocabulary_)
         return self
 
@@ -260,7 +290,7 @@ class WLFeatures(TransformerMixin, BaseEstimator):
         return _sorted_vocabulary(self.vocabulary_)
 
     def transform(self, X):
-        """Sparse label counts ``(n_graphs, n_features_out_)``; labels unseen in ``fit`` are dropped."""
+        """Sparse label counts ``(n_graphs, n_features_out_)``; unseen labels as ``unseen`` says."""
         check_fitted(self, "vocabulary_", "transform")
         graphs = _as_graphs(X, "WLFeatures")
         per_graph = self._cached_labels(graphs)
@@ -278,18 +308,106 @@ class WLFeatures(TransformerMixin, BaseEstimator):
             hit[mask] = found
             col[mask] = lo + pos
         data = np.ones(int(hit.sum()), dtype=np.float64)
-        return sp.csr_matrix((data, (rows[hit], cols[col[hit]])),
-                             shape=(len(graphs), self.n_features_out_))  # duplicates sum
+        n_vocab = len(self.vocabulary_)
+        out = sp.csr_matrix((data, (rows[hit], cols[col[hit]])), shape=(len(graphs), n_vocab))  # duplicates sum
+        if getattr(self, "unseen_", "drop") == "norm":  # models pickled before the parameter existed: "drop"
+            # count each distinct (graph, round, label) that missed the vocabulary, then per graph the
+            # root of the sum of the squared counts: the part of the graph's norm the columns leave out
+            miss = np.column_stack([rows[~hit], keys[~hit]])
+            _, _, which = _unique_rows(miss)
+            counts = np.bincount(which).astype(np.float64) if len(which) else np.empty(0)
+            owner = np.empty(len(counts), dtype=np.int64)
+            owner[which] = miss[:, 0]
+            norm = np.sqrt(np.bincount(owner, weights=counts ** 2, minlength=len(graphs)))
+            out = sp.hstack([out, sp.csr_matrix(norm.reshape(-1, 1))], format="csr")
+        return out
 
     def get_feature_names_out(self, input_features=None):
-        """Names ``wl<round>_<label hash>``."""
+        """Names ``wl<round>_<label hash>``, then ``wl_unseen_norm`` with ``unseen="norm"``."""
         check_fitted(self, "vocabulary_", "get_feature_names_out")
-        return np.asarray([f"wl{it}_{lab & 0xFFFFFFFFFFFFFFFF:016x}" for it, lab in self.vocabulary_],
+        names = [f"wl{it}_{lab & 0xFFFFFFFFFFFFFFFF:016x}" for it, lab in self.vocabulary_]
+        if getattr(self, "unseen_", "drop") == "norm":
+            names.append("wl_unseen_norm")
+        return np.asarray(names, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        return tags
+
+
+class GraphStatistics(TransformerMixin, BaseEstimator):
+    """Size and degree statistics of graphs: a cheap, structure-light feature set for tree models.
+
+    Per graph: the number of nodes, the number of edges (``edge_index`` columns / 2: an undirected
+    edge is stored both ways, as in the TU datasets), the density ``edges / (n (n - 1) / 2)``, the
+    mean, largest and standard deviation of the in-degree, and the degree histogram (counts per bin of
+    ``degree_bins``). Beside ``WLFeatures(n_iter=0)`` (the node-label histogram) this is the kind of
+    baseline that Errica et al. (2020) found hard to beat on PROTEINS. Written with NumPy: networkx
+    (checked) builds a graph object per row for the same numbers; torch-geometric has no such
+    transformer.
+
+    Parameters
+    ----------
+    degree_bins : sequence of int, default=(0, 1, 2, 3, 4, 5, 7, 10, 15, 20, 30, 50, 100)
+        Lower edges of the degree-histogram bins, increasing from 0; the last bin is open-ended.
+
+    Attributes
+    ----------
+    n_features_out_ : int
+        ``6 + len(degree_bins)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from types import SimpleNamespace as G
+    >>> star = G(edge_index=np.array([[0, 0, 0, 1, 2, 3], [1, 2, 3, 0, 0, 0]]), node_labels=np.zeros(4))
+    >>> GraphStatistics(degree_bins=(0, 1, 2)).fit_transform([star]).round(3).tolist()
+    [[4.0, 3.0, 0.5, 1.5, 3.0, 0.866, 0.0, 3.0, 1.0]]
+    """
+
+    def __init__(self, *, degree_bins=(0, 1, 2, 3, 4, 5, 7, 10, 15, 20, 30, 50, 100)) -> None:
+        self.degree_bins = degree_bins
+
+    def fit(self, X, y=None):
+        """Check the parameters and the graphs; nothing is learned from them."""
+        bins = np.asarray(self.degree_bins)
+        if (bins.ndim != 1 or len(bins) == 0 or bins.dtype.kind not in "iu" or bins[0] != 0
+                or np.any(np.diff(bins) <= 0)):
+            raise InvalidParameterError(
+                f"The 'degree_bins' parameter of GraphStatistics must be increasing integers starting at 0 "
+                f"(the lower edges of the bins); got {self.degree_bins!r}."
+            )
+        self.bins_ = np.append(bins.astype(np.int64), np.iinfo(np.int64).max)
+        self.n_features_out_ = 6 + len(bins)
+        for i, g in enumerate(_as_graphs(X, "GraphStatistics")):
+            graph_parts(g, i)  # fails early on what is not a graph
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """Statistics ``(n_graphs, n_features_out_)``, float."""
+        check_fitted(self, "bins_", "transform")
+        rows = []
+        for i, g in enumerate(_as_graphs(X, "GraphStatistics")):
+            edge_index, n, _ = graph_parts(g, i)
+            deg = np.bincount(edge_index[1], minlength=n).astype(float) if n else np.zeros(1)
+            m = edge_index.shape[1] / 2
+            hist = np.histogram(deg, bins=self.bins_)[0]
+            rows.append([n, m, m / max(n * (n - 1) / 2, 1), deg.mean(), deg.max(), deg.std(), *hist])
+        return np.asarray(rows, dtype=float)
+
+    def get_feature_names_out(self, input_features=None):
+        """``nodes, edges, density, degree_mean, degree_max, degree_std, degree_<lo>_<hi>...``."""
+        check_fitted(self, "bins_", "get_feature_names_out")
+        lo = self.bins_[:-1].tolist()
+        hist = [f"degree_{a}_{b - 1}" for a, b in itertools.pairwise(lo)] + [f"degree_{lo[-1]}_up"]
+        return np.asarray(["nodes", "edges", "density", "degree_mean", "degree_max", "degree_std", *hist],
                           dtype=object)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = False
+        tags.requires_fit = True
         return tags
 
 

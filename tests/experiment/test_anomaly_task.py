@@ -295,3 +295,21 @@ def test_an_insights_section_does_not_rerun_anomaly_cells(tmp_path):
     first = _run(tmp_path, config)
     again = _run(tmp_path, config)
     assert first.n_ok == 9 and (again.n_skipped, again.n_ok) == (9, 0)
+
+
+@pytest.mark.parametrize(
+    ("diff", "higher", "p", "expected"),
+    [
+        (0.02, True, 0.01, "beat"),
+        (0.02, True, 0.20, "beat (not significant)"),
+        (0.02, True, None, "beat (not significant)"),
+        (-0.02, True, 0.01, "lost to"),
+        (0.02, False, 0.01, "lost to"),  # a loss metric (FAR) went up
+        (-0.02, False, 0.30, "beat (not significant)"),
+        (0.0, True, 0.01, "tied with"),
+    ],
+)
+def test_verdict_wording_is_shared_by_both_tables(diff, higher, p, expected):
+    from fuselearn.experiment._detection import verdict
+
+    assert verdict(diff, higher, p) == expected

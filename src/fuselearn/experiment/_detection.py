@@ -29,7 +29,7 @@ from ..exceptions import InvalidInputError, InvalidParameterError
 
 __all__ = [
     "COUNTS", "anomaly_scores", "check_task", "detector_outputs", "fusion_vs_members_by_group",
-    "is_detector", "pooled_table", "rates",
+    "is_detector", "pooled_table", "rates", "verdict",
 ]
 
 #: The counts every anomaly cell stores with its scores.
@@ -273,6 +273,18 @@ def _metric_of(name: str) -> str:
         return name
 
 
+def verdict(diff: float, higher_is_better: bool, p_value: float | None, alpha: float = 0.05) -> str:
+    """How a fusion did against its best member: ``"beat"``, ``"lost to"`` (each with " (not
+    significant)" where ``p_value`` is missing or at least ``alpha``) or ``"tied with"`` (``diff`` 0).
+    One wording for the report's k-fold table and the anomaly task's per-series table."""
+    if np.isclose(diff, 0.0, atol=1e-12):
+        return "tied with"
+    significant = p_value is not None and p_value < alpha
+    better = diff > 0 if higher_is_better else diff < 0
+    word = "beat" if better else "lost to"
+    return word if significant else f"{word} (not significant)"
+
+
 def pooled_table(ok: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
     """One row per (dataset, pipeline): metrics pooled over the series (groups) of each seed.
 
@@ -285,9 +297,6 @@ def pooled_table(ok: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
         The ok cells of anomaly datasets (:meth:`Store.cells`), with the count columns.
     metrics : list of str
         The config's metrics.
-    fit_rows : int, optional
-        The training rows of each series (``cv.fit_rows``): a ``window`` longer than that leaves
-        no full window to fit on.
 
     Returns
     -------
@@ -377,13 +386,6 @@ def fusion_vs_members_by_group(ok: pd.DataFrame, members: dict[str, list[str]], 
                                f"(means {a.mean():.3f} vs {b.mean():.3f}; better on {wins} of {len(a)})")
             else:
                 row["note"] = "fewer than 2 series, or equal on every series: no test"
-            better = diff > 0 if higher else diff < 0
-            significant = row["p_value"] is not None and row["p_value"] < 0.05
-            if np.isclose(diff, 0.0, atol=1e-12):
-                row["verdict"] = "tied with"
-            elif better:
-                row["verdict"] = "beat" if significant else "beat (not significant)"
-            else:
-                row["verdict"] = "lost to" if significant else "lost to (not significant)"
+            row["verdict"] = verdict(diff, higher, row["p_value"])
             rows.append(row)
     return rows

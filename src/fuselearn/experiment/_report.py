@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import ConfigError
+from ._detection import verdict
 from ._store import Store
 
 __all__ = ["anomaly_summary", "build_report_context", "fairness_verdicts", "insights_entry", "write_report"]
@@ -215,14 +216,7 @@ def _fusion_vs_members(
                 row["note"] = test.note
             else:
                 row["note"] = "fewer than 2 paired folds: no test"
-            better = diff > 0 if higher else diff < 0
-            significant = row["p_value"] is not None and row["p_value"] < 0.05
-            if diff == 0:
-                row["verdict"] = "tied with"
-            elif better:
-                row["verdict"] = "beat" if significant else "beat (not significant)"
-            else:
-                row["verdict"] = "lost to" if significant else "lost to (not significant)"
+            row["verdict"] = verdict(diff, higher, row["p_value"])
             rows.append(row)
     return rows
 

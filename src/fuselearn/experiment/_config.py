@@ -14,7 +14,7 @@ import itertools
 import json
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer
 
@@ -47,6 +47,19 @@ CV_SCHEMES = ("kfold", "stratified_kfold", "repeated_kfold", "5x2", "holdout", "
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False)
+
+    #: Keys left out of the stored config while unset (None, {} or []), so that a config written
+    #: before a key existed keeps its hash (:func:`config_hash`).
+    _omit_when_empty: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _drop_empty(self, handler):
+        data = handler(self)
+        if isinstance(data, dict):
+            for key in self._omit_when_empty:
+                if data.get(key) in (None, {}, []):
+                    data.pop(key, None)
+        return data
 
 
 class ComponentConfig(_Strict):
@@ -99,16 +112,7 @@ class PipelineConfig(ComponentConfig):
     set_params: dict[str, Any] = Field(default_factory=dict)
     member_pipelines: list[str] | None = Field(default=None, min_length=1)
 
-    @model_serializer(mode="wrap")
-    def _drop_empty(self, handler):
-        # Configs without overrides keep the hash they had before these keys existed.
-        data = handler(self)
-        if isinstance(data, dict):
-            if not data.get("set_params"):
-                data.pop("set_params", None)
-            if data.get("member_pipelines") is None:
-                data.pop("member_pipelines", None)
-        return data
+    _omit_when_empty = ("set_params", "member_pipelines")
 
 
 class SensitivityConfig(_Strict):
@@ -257,17 +261,7 @@ class DatasetConfig(_Strict):
     task: Literal["anomaly"] | None = None
     group: str | None = None
 
-    @model_serializer(mode="wrap")
-    def _drop_empty(self, handler):
-        # Configs without these keys keep the hash they had before the keys existed.
-        data = handler(self)
-        if isinstance(data, dict):
-            if not data.get("sensitive"):
-                data.pop("sensitive", None)
-            for key in ("task", "group"):
-                if data.get(key) is None:
-                    data.pop(key, None)
-        return data
+    _omit_when_empty = ("sensitive", "task", "group")
 
     def sensitive_columns(self) -> list[str]:
         """The names of the sensitive columns, in order."""
@@ -310,13 +304,7 @@ class CVConfig(_Strict):
     shuffle: bool = True
     fit_rows: int | None = Field(default=None, ge=1)
 
-    @model_serializer(mode="wrap")
-    def _drop_empty(self, handler):
-        # Configs without fit_rows keep the hash they had before this key existed.
-        data = handler(self)
-        if isinstance(data, dict) and data.get("fit_rows") is None:
-            data.pop("fit_rows", None)
-        return data
+    _omit_when_empty = ("fit_rows",)
 
 
 class ExperimentConfig(_Strict):

@@ -145,6 +145,25 @@ def test_pyod_member():
     assert det.member_scores(X[:1] + 8)["knn"][0] > det.member_scores(X[:5])["knn"].max()
 
 
+def test_pyod_member_at_the_end_of_a_pipeline_is_not_negated():
+    # A Pipeline exposes its last step's decision_function, so it used to be read as scikit-learn's
+    # (higher = more normal) and negated; the rule now looks through the Pipeline to the pyod step.
+    pytest.importorskip("pyod")
+    from pyod.models.knn import KNN
+    from sklearn.preprocessing import StandardScaler
+
+    from fuselearn.experiment._detection import detector_outputs
+
+    X = _normal(n=120)
+    member = make_pipeline(StandardScaler(), KNN(n_neighbors=5))
+    det = FusionAnomalyDetector([("pca", PCADetector()), ("knn", member)], random_state=0).fit(X)
+    assert det.member_scores(X[:1] + 8)["knn"][0] > det.member_scores(X[:5])["knn"].max()
+    # the runner reads a pipeline by the same rule
+    fitted = clone(member).fit(X)
+    labels, score = detector_outputs(fitted, np.vstack([X[:5], X[:1] + 8]))
+    assert labels[-1] == 1 and score[-1] > score[:5].max()
+
+
 def test_default_members_fit():
     X = np.sin(np.arange(200)[:, None] / 7.0 + np.arange(3)) + 0.05 * np.random.default_rng(0).normal(size=(200, 3))
     from fuselearn.estimators._anomaly import default_members

@@ -25,6 +25,7 @@ from sklearn.neighbors import LocalOutlierFactor
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import _BaseComposition
 
+from .._outliers import read_anomaly_score, score_method
 from .._registry import normalize_name, unknown_name_error
 from .._validation import check_fitted, check_int, check_real
 from ..exceptions import InvalidInputError, InvalidParameterError
@@ -710,24 +711,6 @@ def _calibrate(kind: str, s: np.ndarray, fit_sorted: np.ndarray, mean: float, st
     return -np.log10(np.maximum(p, 1e-300))
 
 
-def _member_score_method(est) -> str | None:
-    """How to read an anomaly score from ``est``: pyod's ``decision_function`` is already one (higher =
-    more anomalous); scikit-learn's ``score_samples`` / ``decision_function`` are higher = more normal."""
-    if type(est).__module__.split(".")[0] == "pyod":
-        return "pyod" if hasattr(est, "decision_function") else None
-    if hasattr(est, "score_samples"):
-        return "score_samples"
-    if hasattr(est, "decision_function"):
-        return "decision_function"
-    return None
-
-
-def _member_anomaly_score(est, how: str, X) -> np.ndarray:
-    if how == "pyod":
-        return np.asarray(est.decision_function(X), dtype=np.float64).ravel()
-    return -np.asarray(getattr(est, how)(X), dtype=np.float64).ravel()
-
-
 def _median_filter(x: np.ndarray, w: int) -> np.ndarray:
     """Causal rolling median of length ``w`` (partial at the start)."""
     if w <= 1:
@@ -948,7 +931,7 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
             raise InvalidParameterError("Every member of FusionAnomalyDetector is 'drop': nothing to fit.")
         out = []
         for name, est in kept:
-            if _member_score_method(est) is None:
+            if score_method(est) is None:
                 raise InvalidParameterError(
                     f"Member {name!r} of FusionAnomalyDetector ({type(est).__name__}) cannot score new "
                     "data: it has neither 'score_samples' nor 'decision_function' (for LocalOutlierFactor "
@@ -997,7 +980,7 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
         self.estimators_, self._how = [], []
         for name, est in members:
             est.fit(Xs)
-            how = _member_score_method(est)
+            how = score_method(est)
             if how is None:
                 raise InvalidParameterError(
                     f"Member {name!r} of FusionAnomalyDetector ({type(est).__name__}) cannot score new "
@@ -1015,7 +998,7 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
                 for block in np.array_split(np.arange(n), self.calibration_cv):
                     held = clone(est).fit(np.delete(Xs, block, axis=0))
                     # scored on all rows, kept on the block: windows of the block see the rows before it
-                    raw[block, j] = _member_anomaly_score(held, how, Xs)[block]
+                    raw[block, j] = read_anomaly_score(held, how, Xs)[block]
         self.fit_scores_ = np.sort(raw, axis=0)
         self.score_mean_ = raw.mean(axis=0)
         std = raw.std(axis=0)
@@ -1066,7 +1049,7 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
                 "share nearer 0.5 or more fit rows."
             )
         raw = np.column_stack([
-            _member_anomaly_score(clone(est).fit(Xs[:n_in]), how, Xs)
+            read_anomaly_score(clone(est).fit(Xs[:n_in]), how, Xs)
             for est, how in zip(self.estimators_, self._how)
         ])
         fit_part = raw[:n_in]
@@ -1084,7 +1067,7 @@ class FusionAnomalyDetector(OutlierMixin, _BaseComposition):
 
     def _raw_scores(self, Xs) -> np.ndarray:
         return np.column_stack([
-            _member_anomaly_score(est, how, Xs) for est, how in zip(self.estimators_, self._how)
+            read_anomaly_score(est, how, Xs) for est, how in zip(self.estimators_, self._how)
         ])
 
     def _calibrate(self, raw: np.ndarray) -> np.ndarray:

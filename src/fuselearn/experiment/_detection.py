@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._outliers import final_estimator, read_anomaly_score, score_method
+from .._outliers import is_pyod as _is_pyod
 from ..exceptions import InvalidInputError, InvalidParameterError
 
 __all__ = [
@@ -36,17 +38,6 @@ __all__ = [
 COUNTS = ("tp", "fp", "fn", "tn")
 #: Metrics computed exactly from the pooled counts; the others are averaged over series.
 _POOLED = ("f1", "far", "mar", "precision", "recall", "accuracy")
-
-
-def final_estimator(estimator: Any) -> Any:
-    """The last step of a (nested) Pipeline, or the estimator itself."""
-    while hasattr(estimator, "steps") and isinstance(getattr(estimator, "steps", None), list) and estimator.steps:
-        estimator = estimator.steps[-1][1]
-    return estimator
-
-
-def _is_pyod(estimator: Any) -> bool:
-    return type(estimator).__module__.split(".")[0] == "pyod"
 
 
 def is_detector(estimator: Any) -> bool:
@@ -65,13 +56,9 @@ def _member_reason(name: str, member: Any) -> str | None:
     """Why a member of a fusion detector cannot score new data, or None."""
     if isinstance(member, str):  # "drop"
         return None
-    final = final_estimator(member)
-    if _is_pyod(final):
-        ok = hasattr(member, "decision_function")
-    else:
-        ok = hasattr(member, "score_samples") or hasattr(member, "decision_function")
-    if ok:
+    if score_method(member) is not None:
         return None
+    final = final_estimator(member)
     hint = " (for LocalOutlierFactor set novelty=True)" if type(final).__name__ == "LocalOutlierFactor" else ""
     return (f"its member {name!r} ({type(member).__name__}) cannot score new data: it has neither "
             f"score_samples nor decision_function{hint}")
@@ -121,14 +108,9 @@ def detector_outputs(estimator: Any, X: Any) -> tuple[np.ndarray, np.ndarray | N
     labels = labels.astype(np.int64).ravel()
     if hasattr(estimator, "anomaly_score"):
         score = estimator.anomaly_score(X)
-    elif _is_pyod(final) and hasattr(estimator, "decision_function"):
-        score = estimator.decision_function(X)
-    elif hasattr(estimator, "score_samples"):
-        score = -np.asarray(estimator.score_samples(X), dtype=np.float64)
-    elif hasattr(estimator, "decision_function"):
-        score = -np.asarray(estimator.decision_function(X), dtype=np.float64)
     else:
-        score = None
+        how = score_method(estimator)  # the rule FusionAnomalyDetector reads its members by
+        score = None if how is None else read_anomaly_score(estimator, how, X)
     return labels, None if score is None else np.asarray(score, dtype=np.float64).ravel()
 
 
